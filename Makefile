@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages: Chromium for the browser tests, poppler for pdftotext, CJK fonts for screenshots.
+APT_PACKAGES := chromium poppler-utils fonts-noto-cjk
+
+.PHONY: run test bench system-packages migrate load-datasets clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+migrate: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py migrate --no-input
+
+load-datasets: migrate
+	$(BIN)/python manage.py load_dataset datasets/*.toml
+
+run: load-datasets
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: system-packages $(VENV)/.dev-installed
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,206 @@
+"""Datasets and their agreements are data: this module reads datasets/<slug>.toml into the database.
+
+The format is documented in datasets/README.md. A file is validated whole before anything is
+written, so a malformed file changes nothing.
+"""
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AgreementVersion, Dataset
+
+# The request fields an agreement may ask the signer for.
+SIGNER_FIELD_NAMES = (
+    "representative_name",
+    "representative_title",
+    "signing_date",
+    "organisation",
+    "address",
+    "unit",
+    "email",
+    "phone",
+)
+
+_STR = "a non-empty string"
+
+
+class DatasetFileError(ValueError):
+    """A dataset file that cannot be loaded; the message names the file, the key and the problem."""
+
+    def __init__(self, path, key, problem):
+        self.path, self.key, self.problem = path, key, problem
+        super().__init__(f"{path}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    dataset: Dataset
+    agreement_version: AgreementVersion
+    dataset_changed: bool
+    version_created: bool
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical_agreement_text(agreement: dict) -> str:
+    """The text an agreement version's sha256 is computed over: everything a signer reads."""
+    keys = ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")
+    return json.dumps({k: agreement[k] for k in keys}, sort_keys=True, ensure_ascii=False)
+
+
+class _Reader:
+    def __init__(self, path, data):
+        self.path, self.data = path, data
+
+    def fail(self, key, problem):
+        raise DatasetFileError(self.path, key, problem)
+
+    def get(self, table, key, kind, required=True, default=None, prefix=""):
+        name = f"{prefix}{key}"
+        if key not in table:
+            if required:
+                self.fail(name, "is missing")
+            return default
+        value = table[key]
+        if kind is str:
+            if not isinstance(value, str) or (required and not value.strip()):
+                self.fail(name, f"must be {_STR}")
+            return value.strip()
+        if kind is int:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                self.fail(name, "must be a whole number, 0 or more")
+            return value
+        if kind is bool:
+            if not isinstance(value, bool):
+                self.fail(name, "must be true or false")
+            return value
+        if not isinstance(value, kind):
+            self.fail(name, f"must be a {'table' if kind is dict else 'list'}")
+        return value
+
+
+def parse_dataset_file(path: Path) -> tuple[dict, dict]:
+    """Return (dataset fields, agreement) from a TOML file, or raise DatasetFileError."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DatasetFileError(path, "(file)", "does not exist") from None
+    except UnicodeDecodeError:
+        raise DatasetFileError(path, "(file)", "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DatasetFileError(path, "(file)", f"is not valid TOML: {exc}") from None
+
+    r = _Reader(path, data)
+    slug = r.get(data, "slug", str)
+    if not slug.replace("-", "").isalnum() or not slug.isascii() or slug != slug.lower():
+        r.fail("slug", "must use lower-case letters, digits and hyphens only")
+    prefix = r.get(data, "reference_prefix", str)
+    if not (prefix.isascii() and prefix.isalnum() and prefix.isupper() and len(prefix) <= 12):
+        r.fail("reference_prefix", "must be up to 12 upper-case letters or digits")
+    citation = r.get(data, "citation", dict)
+    facts = r.get(data, "facts", dict, required=False, default={})
+    for fact, value in facts.items():
+        if not isinstance(value, str):
+            r.fail(f"facts.{fact}", f"must be {_STR}")
+    duration = r.get(data, "licence_duration_days", int, required=False)
+    dataset = {
+        "slug": slug,
+        "name": r.get(data, "name", str),
+        "full_name": r.get(data, "full_name", str),
+        "description": r.get(data, "description", str),
+        "facts": facts,
+        "owner": r.get(data, "owner", str),
+        "contact_name": r.get(data, "contact_name", str),
+        "contact_email": r.get(data, "contact_email", str),
+        "homepage": r.get(data, "homepage", str, required=False, default=""),
+        "citation_text": r.get(citation, "text", str, prefix="citation."),
+        "citation_bibtex": r.get(citation, "bibtex", str, prefix="citation."),
+        "delivery_instructions": r.get(data, "delivery_instructions", str),
+        "reference_prefix": prefix,
+        "turnaround_days": r.get(data, "turnaround_days", int, required=False, default=10),
+        "licence_duration_days": duration or None,
+    }
+    if "@" not in dataset["contact_email"]:
+        r.fail("contact_email", "must be an email address")
+
+    a = r.get(data, "agreement", dict)
+    clauses = []
+    for i, clause in enumerate(r.get(a, "clauses", list, prefix="agreement.")):
+        where = f"agreement.clauses[{i}]."
+        if not isinstance(clause, dict):
+            r.fail(where[:-1], "must be a table")
+        number = r.get(clause, "number", int, prefix=where)
+        if number != i + 1:
+            r.fail(f"{where}number", f"must be {i + 1}: clauses are numbered in order from 1")
+        clauses.append(
+            {"number": number, "title": r.get(clause, "title", str, prefix=where), "text": r.get(clause, "text", str, prefix=where)}
+        )
+    if not clauses:
+        r.fail("agreement.clauses", "must list at least one clause")
+    signer_fields = []
+    for i, field in enumerate(r.get(a, "signer_fields", list, prefix="agreement.")):
+        where = f"agreement.signer_fields[{i}]."
+        if not isinstance(field, dict):
+            r.fail(where[:-1], "must be a table")
+        name = r.get(field, "name", str, prefix=where)
+        if name not in SIGNER_FIELD_NAMES:
+            r.fail(f"{where}name", f"must be one of {', '.join(SIGNER_FIELD_NAMES)}")
+        if any(f["name"] == name for f in signer_fields):
+            r.fail(f"{where}name", f"{name!r} is listed twice")
+        signer_fields.append(
+            {
+                "name": name,
+                "label": r.get(field, "label", str, prefix=where),
+                "required": r.get(field, "required", bool, required=False, default=True, prefix=where),
+                "capitals": r.get(field, "capitals", bool, required=False, default=False, prefix=where),
+            }
+        )
+    agreement = {
+        "version": r.get(a, "version", str, prefix="agreement."),
+        "title": r.get(a, "title", str, prefix="agreement."),
+        "preamble": r.get(a, "preamble", str, required=False, default="", prefix="agreement."),
+        "clauses": clauses,
+        "signer_fields": signer_fields,
+        "signatory": r.get(a, "signatory", str, prefix="agreement."),
+        "closing": r.get(a, "closing", str, required=False, default="", prefix="agreement."),
+    }
+    return dataset, agreement
+
+
+@transaction.atomic
+def load_dataset_file(path: Path) -> LoadResult:
+    """Create or update a dataset from its file. Idempotent; never edits a published agreement."""
+    fields, agreement = parse_dataset_file(path)
+    dataset = Dataset.objects.select_for_update().filter(slug=fields["slug"]).first()
+    dataset_changed = dataset is None or any(getattr(dataset, k) != v for k, v in fields.items())
+    if dataset is None:
+        dataset = Dataset(**fields)
+    for key, value in fields.items():
+        setattr(dataset, key, value)
+    if dataset_changed:
+        dataset.save()
+
+    digest = sha256_text(canonical_agreement_text(agreement))
+    version = dataset.agreement_versions.filter(sha256=digest).first()
+    version_created = version is None
+    if version_created:
+        label = agreement["version"]
+        if dataset.agreement_versions.filter(label=label).exists():
+            # The owner changed the words but not the version: keep both, never rewrite the old one.
+            label = f"{label}-{digest[:8]}"
+        version = AgreementVersion.objects.create(
+            dataset=dataset,
+            label=label,
+            sha256=digest,
+            published_at=timezone.now(),
+            **{k: agreement[k] for k in ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")},
+        )
+    return LoadResult(dataset, version, dataset_changed, version_created)

@@ -1,0 +1,116 @@
+"""Forms validate input only; services decide what it does."""
+
+import datetime
+import unicodedata
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+
+from .models import AgreementVersion, LicenseRequest
+
+# Single-line fields may hold no control characters at all; they reach PDFs and email headers.
+_MULTILINE_FIELDS = {"address", "research_purpose"}
+
+
+def _reject_control_characters(value: str, multiline: bool) -> str:
+    allowed = {"\n", "\t"} if multiline else set()
+    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value.replace("\r\n", "\n")):
+        raise forms.ValidationError("Remove the invisible control characters from this field.")
+    return value
+
+
+class ApplicationForm(forms.ModelForm):
+    """The researcher's application: the fields the agreement asks for, and every clause.
+
+    When saving a draft nothing is required and clauses need not be ticked; when submitting,
+    the agreement's required fields and every clause are.
+    """
+
+    class Meta:
+        model = LicenseRequest
+        fields = [
+            "representative_name", "representative_title", "signing_date", "organisation",
+            "address", "unit", "email", "phone", "research_purpose",
+        ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "research_purpose": forms.Textarea(attrs={"rows": 5}),
+            "signing_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {
+            "unit": "Clause 2: the data may not be passed to any other facility or unit of your organisation.",
+            "research_purpose": "What the data will be used for.",
+        }
+
+    def __init__(self, *args, agreement: AgreementVersion, submitting: bool, editable_fields=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreement = agreement
+        self.submitting = submitting
+        asked = {f["name"]: f for f in agreement.signer_fields}
+        for name in list(self.fields):
+            if name == "research_purpose":
+                self.fields[name].required = submitting
+                continue
+            spec = asked.get(name)
+            if spec is None:
+                del self.fields[name]
+                continue
+            self.fields[name].label = spec["label"]
+            self.fields[name].required = submitting and spec["required"]
+            if spec["capitals"]:
+                self.fields[name].widget.attrs["style"] = "text-transform: uppercase"
+        for name, field in self.fields.items():
+            limit = LicenseRequest._meta.get_field(name).max_length
+            if limit:
+                field.max_length = limit
+                field.widget.attrs["maxlength"] = limit
+        if editable_fields is not None:
+            for name in set(self.fields) - set(editable_fields):
+                self.fields[name].disabled = True
+        for clause in agreement.clauses:
+            self.fields[f"clause_{clause['number']}"] = forms.BooleanField(
+                required=submitting,
+                label=f"I accept clause {clause['number']} ({clause['title']}).",
+                error_messages={"required": "You must accept this clause to submit."},
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        cleaned = super().clean()
+        asked = {f["name"]: f for f in self.agreement.signer_fields}
+        for name, value in list(cleaned.items()):
+            if not isinstance(value, str) or name.startswith("clause_"):
+                continue
+            try:
+                value = _reject_control_characters(value, name in _MULTILINE_FIELDS)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+                continue
+            if asked.get(name, {}).get("capitals"):
+                value = value.upper()
+            cleaned[name] = value
+        return cleaned
+
+    def clean_signing_date(self):
+        value = self.cleaned_data.get("signing_date")
+        today = timezone.localdate()
+        if value and abs(value - today) > datetime.timedelta(days=366):
+            raise forms.ValidationError("Enter the date the agreement will be signed, within a year of today.")
+        return value
+
+    @property
+    def clauses_with_fields(self):
+        return [(clause, self[f"clause_{clause['number']}"]) for clause in self.agreement.clauses]
+
+    @property
+    def detail_fields(self):
+        return [self[name] for name in self.fields if not name.startswith("clause_")]
+
+    def request_fields(self) -> dict:
+        """The cleaned request fields, ready for a service (clauses and disabled fields left out)."""
+        return {
+            name: value for name, value in self.cleaned_data.items()
+            if not name.startswith("clause_") and not self.fields[name].disabled
+        }

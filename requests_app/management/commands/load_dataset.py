@@ -1,0 +1,25 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from requests_app.agreements import DatasetFileError, load_dataset_file
+
+
+class Command(BaseCommand):
+    help = "Create or update datasets and their agreements from TOML files (format: datasets/README.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path)
+
+    def handle(self, *paths, **options):
+        for path in options["paths"]:
+            try:
+                result = load_dataset_file(path)
+            except DatasetFileError as error:
+                raise CommandError(str(error)) from None
+            dataset = "created or updated" if result.dataset_changed else "unchanged"
+            version = "new" if result.version_created else "unchanged"
+            self.stdout.write(
+                f"{path}: dataset {result.dataset.slug} {dataset}; "
+                f"agreement version {result.agreement_version.label} {version}."
+            )

@@ -1,0 +1,213 @@
+"""The licence portal's data: datasets, their agreements, and the requests made under them."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Dataset(models.Model):
+    """A dataset whose owner licenses it through the portal. Loaded from datasets/<slug>.toml."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    full_name = models.CharField(max_length=300)
+    description = models.TextField()
+    facts = models.JSONField(default=dict, blank=True, help_text="Figures shown on the dataset page.")
+    owner = models.CharField(max_length=300)
+    contact_name = models.CharField(max_length=200)
+    contact_email = models.EmailField()
+    homepage = models.URLField(blank=True)
+    citation_text = models.TextField()
+    citation_bibtex = models.TextField()
+    delivery_instructions = models.TextField(help_text="Shown to active licensees only.")
+    reference_prefix = models.CharField(max_length=12, unique=True)
+    turnaround_days = models.PositiveSmallIntegerField(
+        default=10, help_text="Working days the owner promises for a decision."
+    )
+    licence_duration_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: licences do not expire."
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_datasets"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("requests_app:dataset_detail", args=[self.slug])
+
+    @property
+    def current_agreement(self):
+        return self.agreement_versions.order_by("-published_at", "-pk").first()
+
+
+class AgreementVersion(models.Model):
+    """One published wording of a dataset's agreement.
+
+    Immutable once published: a changed text is a new version, so every request can always show
+    exactly what its applicant accepted. `sha256` is over the canonical text (see agreements.py).
+    """
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="agreement_versions")
+    label = models.CharField(max_length=50)
+    title = models.CharField(max_length=300)
+    preamble = models.TextField(blank=True)
+    clauses = models.JSONField(help_text="Ordered list of {number, title, text}.")
+    signer_fields = models.JSONField(help_text="Ordered list of {name, label, required, capitals}.")
+    signatory = models.TextField(help_text="Who must sign.")
+    closing = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64)
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["dataset", "-published_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "label"], name="unique_agreement_label"),
+            models.UniqueConstraint(fields=["dataset", "sha256"], name="unique_agreement_text"),
+        ]
+
+    def __str__(self):
+        return f"{self.dataset.name} agreement v{self.label}"
+
+    @property
+    def short_sha256(self):
+        return self.sha256[:12]
+
+    def signer_field(self, name):
+        return next((f for f in self.signer_fields if f["name"] == name), None)
+
+
+class LicenseRequest(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING_SIGNATURE = "awaiting_signature", "Awaiting signed agreement"
+        UNDER_REVIEW = "under_review", "Under review"
+        RETURNED = "returned", "Returned for correction"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # Filled in by the service that creates the request; null only inside that transaction.
+    reference = models.CharField(max_length=40, unique=True, null=True, editable=False)
+    token = models.CharField(
+        max_length=43, unique=True, editable=False, default=secrets.token_urlsafe,
+        help_text="Unguessable; used in public verification links.",
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="license_requests"
+    )
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="requests")
+    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="requests")
+
+    representative_name = models.CharField("name of the authorized institutional representative", max_length=200, blank=True)
+    representative_title = models.CharField("title / position of the representative", max_length=200, blank=True)
+    organisation = models.CharField("organisation", max_length=300, blank=True)
+    unit = models.CharField("department or unit that will use the data", max_length=300, blank=True)
+    address = models.TextField("postal address", max_length=600, blank=True)
+    email = models.EmailField("representative's email", max_length=254, blank=True)
+    phone = models.CharField("phone", max_length=40, blank=True)
+    signing_date = models.DateField("date of signature", null=True, blank=True)
+    research_purpose = models.TextField("research purpose", max_length=4000, blank=True)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    returned_fields = models.JSONField(default=list, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="request_queue_idx"),
+            models.Index(fields=["applicant", "-created_at"], name="request_applicant_idx"),
+        ]
+
+    def __str__(self):
+        return self.reference or f"draft #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("requests_app:request_detail", args=[self.reference])
+
+    def signer_values(self):
+        """(label, value) for each field the agreement asks the signer for, in the agreement's order."""
+        return [(spec["label"], getattr(self, spec["name"])) for spec in self.agreement_version.signer_fields]
+
+    @property
+    def is_withdrawable(self):
+        return self.status in WITHDRAWABLE_STATUSES
+
+
+WITHDRAWABLE_STATUSES = frozenset(
+    {
+        LicenseRequest.Status.DRAFT,
+        LicenseRequest.Status.AWAITING_SIGNATURE,
+        LicenseRequest.Status.UNDER_REVIEW,
+        LicenseRequest.Status.RETURNED,
+    }
+)
+
+
+class ClauseAcceptance(models.Model):
+    """The applicant ticked this clause, with this exact text, at this moment."""
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="clause_acceptances")
+    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
+    clause_number = models.PositiveSmallIntegerField()
+    text_sha256 = models.CharField(max_length=64)
+    accepted_at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        ordering = ["request", "accepted_at", "clause_number"]
+
+
+class RequestEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("RequestEvent is append-only.")
+
+    def delete(self):
+        raise TypeError("RequestEvent is append-only.")
+
+
+class RequestEvent(models.Model):
+    """One change to a request. Append-only: the audit trail and the status history read from it.
+
+    The model refuses updates and deletes, and database triggers (migration 0002) refuse them too,
+    so not even raw SQL or the admin can rewrite history.
+    """
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, choices=LicenseRequest.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=LicenseRequest.Status.choices)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = RequestEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("RequestEvent is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("RequestEvent is append-only.")

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "requests_app"
+
+urlpatterns = [
+    path("", views.dataset_list, name="dataset_list"),
+    path("datasets/<slug:slug>/", views.dataset_detail, name="dataset_detail"),
+    path("datasets/<slug:slug>/apply/", views.apply, name="apply"),
+    path("requests/", views.my_requests, name="my_requests"),
+    path("requests/<str:reference>/", views.request_detail, name="request_detail"),
+    path("requests/<str:reference>/edit/", views.request_edit, name="request_edit"),
+    path("requests/<str:reference>/withdraw/", views.request_withdraw, name="request_withdraw"),
+]

@@ -1,0 +1,122 @@
+"""The researcher's pages. Thin: forms validate, services write, selectors read."""
+
+from allauth.account.decorators import verified_email_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import ApplicationForm
+from .models import Dataset, LicenseRequest
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def dataset_list(request):
+    return render(request, "requests_app/dataset_list.html", {"datasets": selectors.datasets_for_listing()})
+
+
+def dataset_detail(request, slug):
+    dataset = get_object_or_404(Dataset, slug=slug)
+    return render(
+        request,
+        "requests_app/dataset_detail.html",
+        {"dataset": dataset, "agreement": dataset.current_agreement},
+    )
+
+
+@verified_email_required
+def apply(request, slug):
+    dataset = get_object_or_404(Dataset, slug=slug)
+    draft = selectors.open_draft(request.user, dataset)
+    if draft is not None:
+        return redirect("requests_app:request_edit", reference=draft.reference)
+    if dataset.current_agreement is None:
+        messages.error(request, f"{dataset.name} cannot be applied for yet: it has no agreement.")
+        return redirect(dataset)
+    return _application_form(request, dataset, license_request=None)
+
+
+@verified_email_required
+def request_edit(request, reference):
+    license_request = selectors.request_for_applicant(request.user, reference)
+    if license_request.status != LicenseRequest.Status.DRAFT:
+        messages.info(request, "This request has been submitted and can no longer be edited.")
+        return redirect(license_request)
+    return _application_form(request, license_request.dataset, license_request=license_request)
+
+
+def _application_form(request, dataset, *, license_request):
+    agreement = license_request.agreement_version if license_request else dataset.current_agreement
+    submitting = request.method == "POST" and "submit" in request.POST
+    form = ApplicationForm(
+        request.POST if request.method == "POST" else None,
+        instance=license_request,
+        initial={"email": request.user.email} if license_request is None else None,
+        agreement=agreement,
+        submitting=submitting,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            license_request = _save_application(request, dataset, license_request, form, submitting)
+        except services.TransitionNotAllowed as error:
+            messages.error(request, str(error))
+        else:
+            if submitting:
+                messages.success(request, f"Submitted as {license_request.reference}.")
+                return redirect(license_request)
+            messages.success(request, f"Draft {license_request.reference} saved.")
+            return redirect("requests_app:request_edit", reference=license_request.reference)
+    elif request.method == "POST":
+        messages.error(request, "Please correct the fields marked below; nothing you typed was lost.")
+    return render(
+        request,
+        "requests_app/apply.html",
+        {"dataset": dataset, "agreement": agreement, "form": form, "license_request": license_request},
+    )
+
+
+def _save_application(request, dataset, license_request, form, submitting):
+    fields = form.request_fields()
+    with transaction.atomic():
+        if license_request is None:
+            license_request = services.request_create_draft(
+                applicant=request.user, dataset=dataset, fields=fields,
+                ip=client_ip(request),
+            )
+        if submitting:
+            return services.request_submit(
+                request=license_request, user=request.user, fields=fields, ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        return services.request_save_draft(request=license_request, fields=fields)
+
+
+@login_required
+def my_requests(request):
+    return render(
+        request, "requests_app/my_requests.html", {"requests": selectors.requests_of_applicant(request.user)}
+    )
+
+
+@login_required
+def request_detail(request, reference):
+    license_request = selectors.request_for_applicant(request.user, reference)
+    return render(request, "requests_app/request_detail.html", {"license_request": license_request})
+
+
+@require_POST
+@login_required
+def request_withdraw(request, reference):
+    license_request = selectors.request_for_applicant(request.user, reference)
+    try:
+        services.request_withdraw(request=license_request, user=request.user, ip=client_ip(request))
+    except services.TransitionNotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{license_request.reference} has been withdrawn.")
+    return redirect(license_request)
