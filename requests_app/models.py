@@ -132,6 +132,9 @@ class LicenseRequest(models.Model):
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="request_queue_idx"),
             models.Index(fields=["applicant", "-created_at"], name="request_applicant_idx"),
+            # The reviewers' queue: one reviewer's datasets by status, oldest first; and all statuses.
+            models.Index(fields=["dataset", "status", "submitted_at"], name="request_dataset_queue_idx"),
+            models.Index(fields=["submitted_at", "id"], name="request_waiting_idx"),
         ]
 
     def __str__(self):
@@ -211,3 +214,30 @@ class RequestEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("RequestEvent is append-only.")
+
+
+# --- Review: what reviewers write and what they can see about a licence -----------------------------
+
+
+class ReviewerRemark(models.Model):
+    """An internal note by a reviewer on a request. The applicant never sees it."""
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="remarks")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=4000)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class DeliveryView(models.Model):
+    """A licensee was shown the owner's delivery instructions: reviewers see who looked, and when."""
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="delivery_views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]

@@ -1,9 +1,13 @@
 """Reads, with the joins each page needs decided in one place."""
 
-from django.db.models import Prefetch, QuerySet
-from django.http import Http404
+import datetime
+from dataclasses import dataclass
 
-from .models import Dataset, LicenseRequest, RequestEvent
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import ClauseAcceptance, Dataset, DeliveryView, LicenseRequest, RequestEvent, ReviewerRemark
 
 
 def datasets_for_listing() -> QuerySet[Dataset]:
@@ -38,3 +42,166 @@ def open_draft(user, dataset: Dataset) -> LicenseRequest | None:
         .order_by("-created_at")
         .first()
     )
+
+
+# --- Review: the reviewers' queue and decision page -------------------------------------------------
+
+Status = LicenseRequest.Status
+
+
+def licence_is_active(request: LicenseRequest, *, at: datetime.datetime | None = None) -> bool:
+    """The one place that decides whether a licence is in force: approved, and not past its expiry.
+
+    Expiry is checked here as well as by the status, so a licence stops showing its delivery
+    instructions the moment it expires, before the periodic task has moved it to `expired`.
+    """
+    at = at or timezone.now()
+    return request.status == Status.APPROVED and (request.expires_at is None or request.expires_at > at)
+
+
+def returnable_fields(request: LicenseRequest) -> list[tuple[str, str]]:
+    """(name, label) of what a reviewer may return for correction: the signer fields, and the purpose."""
+    fields = [(spec["name"], spec["label"]) for spec in request.agreement_version.signer_fields]
+    return fields + [("research_purpose", "Research purpose")]
+
+
+def returned_field_labels(request: LicenseRequest) -> list[str]:
+    return [label for name, label in returnable_fields(request) if name in request.returned_fields]
+
+
+def reviewable_datasets(user) -> list[Dataset]:
+    """The datasets `user` reviews: all of them for a superuser, none for anyone else."""
+    if not user.is_authenticated:
+        return []
+    datasets = Dataset.objects.all() if user.is_superuser else user.reviewed_datasets.all()
+    return list(datasets.order_by("name"))
+
+
+def is_reviewer(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.reviewed_datasets.exists())
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the reviewer asked the queue for. `status` "" means every status except draft."""
+
+    status: str = Status.UNDER_REVIEW
+    dataset: Dataset | None = None
+    overdue: bool = False
+    search: str = ""
+
+
+def _overdue(datasets: list[Dataset], now: datetime.datetime) -> Q:
+    """Under review for longer than the dataset's promised turnaround (counted in calendar days).
+
+    One term per dataset keeps the comparison a plain indexed range on submitted_at.
+    """
+    waiting_too_long = Q(pk__in=[])
+    for dataset in datasets:
+        waiting_too_long |= Q(
+            dataset=dataset, submitted_at__lt=now - datetime.timedelta(days=dataset.turnaround_days)
+        )
+    return Q(status=Status.UNDER_REVIEW) & waiting_too_long
+
+
+def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[LicenseRequest]:
+    """Everything the queue could show with these filters, whatever the status. Drafts stay private."""
+    chosen = [filters.dataset] if filters.dataset in datasets else datasets
+    requests = LicenseRequest.objects.filter(dataset__in=chosen).exclude(status=Status.DRAFT)
+    if filters.search:
+        term = filters.search
+        requests = requests.filter(
+            Q(reference__icontains=term) | Q(representative_name__icontains=term)
+            | Q(organisation__icontains=term) | Q(email__icontains=term) | Q(applicant__email__icontains=term)
+        )
+    return requests
+
+
+def queue_requests(
+    datasets: list[Dataset], filters: QueueFilters, *, now: datetime.datetime
+) -> QuerySet[LicenseRequest]:
+    """The queue, oldest first, with what each row shows joined in."""
+    requests = _queue_scope(datasets, filters)
+    if filters.overdue:
+        requests = requests.filter(_overdue(datasets, now))
+    elif filters.status:
+        requests = requests.filter(status=filters.status)
+    return requests.select_related("dataset", "applicant").order_by("submitted_at", "pk")
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    by_status: dict[str, int]
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    def matching(self, filters: QueueFilters) -> int:
+        """How many rows queue_requests() returns for `filters`, without counting again."""
+        if filters.overdue:
+            return self.overdue
+        return self.by_status.get(filters.status, 0) if filters.status else self.total
+
+
+def queue_counts(datasets: list[Dataset], filters: QueueFilters, *, now: datetime.datetime) -> QueueCounts:
+    """Counts per status (and overdue) under the dataset and search filters, in one aggregate query."""
+    rows = (
+        _queue_scope(datasets, filters)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=_overdue(datasets, now)))
+    )
+    by_status, overdue = {}, 0
+    for row in rows:
+        by_status[row["status"]] = row["n"]
+        overdue += row["overdue"]
+    return QueueCounts(by_status=by_status, overdue=overdue)
+
+
+def request_for_reviewer(datasets: list[Dataset], reference: str) -> LicenseRequest:
+    """A submitted request of one of `datasets` (the reviewer's), with all the decision page shows; else 404."""
+    try:
+        return (
+            LicenseRequest.objects.select_related("dataset", "agreement_version", "applicant")
+            .prefetch_related(
+                Prefetch("events", queryset=RequestEvent.objects.select_related("actor")),
+                Prefetch(
+                    "clause_acceptances",
+                    queryset=ClauseAcceptance.objects.select_related("agreement_version"),
+                ),
+                Prefetch("remarks", queryset=ReviewerRemark.objects.select_related("author")),
+                Prefetch("delivery_views", queryset=DeliveryView.objects.select_related("user")),
+            )
+            .exclude(status=Status.DRAFT)
+            .get(reference=reference, dataset__in=datasets)
+        )
+    except LicenseRequest.DoesNotExist:
+        raise Http404("No such request.") from None
+
+
+def audit_events(requests: QuerySet[LicenseRequest]) -> QuerySet[RequestEvent]:
+    """The audit trail of `requests`, in the order it happened."""
+    return (
+        RequestEvent.objects.filter(request__in=requests.values("pk"))
+        .select_related("request", "actor")
+        .order_by("at", "pk")
+    )
+
+
+WAITING_STATUSES = frozenset({Status.AWAITING_SIGNATURE, Status.UNDER_REVIEW, Status.RETURNED})
+
+
+def mark_waiting(requests, *, now: datetime.datetime) -> list[LicenseRequest]:
+    """Give each request `waiting_days` (None once decided) and `overdue`, as the queue shows them."""
+    requests = list(requests)
+    for request in requests:
+        waiting = now - request.submitted_at if request.submitted_at else None
+        pending = waiting is not None and request.status in WAITING_STATUSES
+        request.waiting_days = waiting.days if pending else None
+        request.overdue = (
+            request.status == Status.UNDER_REVIEW and pending
+            and waiting > datetime.timedelta(days=request.dataset.turnaround_days)
+        )
+    return requests

@@ -5,19 +5,23 @@ RequestEvent in the same transaction: when two people act at once exactly one wi
 gets a TransitionNotAllowed that says who did what and when.
 """
 
+import datetime
 from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
+from . import emails, selectors
 from .agreements import sha256_text
 from .models import (
     WITHDRAWABLE_STATUSES,
     AgreementVersion,
     ClauseAcceptance,
     Dataset,
+    DeliveryView,
     LicenseRequest,
     RequestEvent,
+    ReviewerRemark,
 )
 
 Status = LicenseRequest.Status
@@ -31,7 +35,9 @@ def _status_message(request: LicenseRequest) -> str:
     last = request.events.select_related("actor").order_by("-at", "-pk").first()
     if last is None:
         return f"{request.reference} is {request.get_status_display().lower()}."
-    who = "the applicant" if last.actor_id == request.applicant_id else (last.actor or "the portal")
+    who = "the applicant" if last.actor_id == request.applicant_id else (
+        (last.actor.email or last.actor.get_username()) if last.actor else "the portal"
+    )
     when = timezone.localtime(last.at).strftime("%d %b %Y %H:%M %Z")
     return f"{request.reference} is already {last.get_to_status_display().lower()} ({who}, {when})."
 
@@ -139,3 +145,117 @@ def request_withdraw(*, request: LicenseRequest, user, ip: str | None = None) ->
         request=request, allowed_from=WITHDRAWABLE_STATUSES, to=Status.WITHDRAWN, actor=user,
         note="Withdrawn by the applicant.", ip=ip,
     )
+
+
+# --- Review: decisions, remarks, corrections and delivery -------------------------------------------
+
+
+class DecisionInvalid(ValueError):
+    """The decision is missing something it needs (a reason, the fields to correct). For the user."""
+
+
+def _required(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DecisionInvalid(f"Write {what}: the applicant reads it.")
+    return text
+
+
+def _after_commit(send, request: LicenseRequest) -> None:
+    """Email only once the decision is committed: a rolled-back decision sends nothing."""
+    transaction.on_commit(lambda: send(request))
+
+
+def default_expiry(dataset: Dataset, *, start: datetime.datetime | None = None) -> datetime.datetime | None:
+    if dataset.licence_duration_days is None:
+        return None
+    return (start or timezone.now()) + datetime.timedelta(days=dataset.licence_duration_days)
+
+
+@transaction.atomic
+def request_approve(
+    *, request: LicenseRequest, reviewer, expires_at: datetime.datetime | None, note: str = "",
+    ip: str | None = None,
+) -> LicenseRequest:
+    """Grant the licence, valid until `expires_at` (None: it does not expire)."""
+    now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        raise DecisionInvalid("The licence would already be expired: choose a later expiry date.")
+    transition(
+        request=request, allowed_from={Status.UNDER_REVIEW}, to=Status.APPROVED, actor=reviewer,
+        note=note.strip() or "Approved.", ip=ip, decided_at=now, approved_at=now, expires_at=expires_at,
+        decision_reason="", returned_fields=[],
+    )
+    _after_commit(emails.request_approved, request)
+    return request
+
+
+@transaction.atomic
+def request_reject(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
+    reason = _required(reason, "the reason for the rejection")
+    transition(
+        request=request, allowed_from={Status.UNDER_REVIEW}, to=Status.REJECTED, actor=reviewer,
+        note=reason, ip=ip, decided_at=timezone.now(), decision_reason=reason,
+    )
+    _after_commit(emails.request_rejected, request)
+    return request
+
+
+@transaction.atomic
+def request_return_for_correction(
+    *, request: LicenseRequest, reviewer, fields: Iterable[str], reason: str, ip: str | None = None
+) -> LicenseRequest:
+    """Send the request back; the applicant may then change only `fields`, and signs a new agreement."""
+    reason = _required(reason, "what must be corrected, and why")
+    labels = dict(selectors.returnable_fields(request))
+    fields = [name for name in labels if name in set(fields)]
+    if not fields:
+        raise DecisionInvalid("Choose at least one field the applicant must correct.")
+    transition(
+        request=request, allowed_from={Status.UNDER_REVIEW}, to=Status.RETURNED, actor=reviewer,
+        note=f"Returned for correction of {', '.join(labels[f] for f in fields)}: {reason}", ip=ip,
+        decided_at=timezone.now(), decision_reason=reason, returned_fields=fields,
+    )
+    _after_commit(emails.request_returned, request)
+    return request
+
+
+@transaction.atomic
+def request_revoke(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
+    reason = _required(reason, "the reason for revoking the licence")
+    transition(
+        request=request, allowed_from={Status.APPROVED}, to=Status.REVOKED, actor=reviewer,
+        note=reason, ip=ip, decided_at=timezone.now(), decision_reason=reason,
+    )
+    _after_commit(emails.request_revoked, request)
+    return request
+
+
+@transaction.atomic
+def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | None = None) -> LicenseRequest:
+    """The applicant's corrections: only the returned fields may change; the request awaits a new signature.
+
+    The clause acceptances stand: the agreement version is unchanged.
+    """
+    changed = set(fields) - set(request.returned_fields)
+    if changed:
+        raise DecisionInvalid(f"Only the returned fields may be changed, not {', '.join(sorted(changed))}.")
+    transition(
+        request=request, allowed_from={Status.RETURNED}, to=Status.AWAITING_SIGNATURE, actor=user,
+        note="Corrected and resubmitted.", ip=ip, returned_fields=[], decision_reason="", **fields,
+    )
+    return request
+
+
+@transaction.atomic
+def remark_add(*, request: LicenseRequest, author, text: str) -> ReviewerRemark:
+    text = (text or "").strip()
+    if not text:
+        raise DecisionInvalid("The remark is empty.")
+    return ReviewerRemark.objects.create(request=request, author=author, text=text, at=timezone.now())
+
+
+@transaction.atomic
+def delivery_view_record(*, request: LicenseRequest, user, ip: str | None) -> DeliveryView:
+    """Note that `user` was shown the delivery instructions; callers show them only to active licensees."""
+    return DeliveryView.objects.create(request=request, user=user, at=timezone.now(), ip=ip)
