@@ -1,6 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from .models import AgreementVersion, ClauseAcceptance, Dataset, LicenseRequest, RequestEvent
+from . import services
+from .models import (
+    AgreementVersion,
+    ClauseAcceptance,
+    Dataset,
+    DeliveryView,
+    LicenseRequest,
+    RequestEvent,
+    ReviewerRemark,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -68,9 +77,25 @@ class LicenseRequestAdmin(admin.ModelAdmin):
         "updated_at", "submitted_at", "decided_at", "approved_at",
     ]
     inlines = [ClauseAcceptanceInline, RequestEventInline]
+    actions = ["approve_selected"]
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description="Approve the selected requests under review (default licence duration)")
+    def approve_selected(self, request, queryset):
+        # Through the service, one request at a time: each gets its event and its email, or a message why not.
+        for license_request in queryset.select_related("dataset", "applicant"):
+            try:
+                services.request_approve(
+                    request=license_request, reviewer=request.user,
+                    expires_at=services.default_expiry(license_request.dataset),
+                    note="Approved from the admin.", ip=request.META.get("REMOTE_ADDR"),
+                )
+            except services.TransitionNotAllowed as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                self.message_user(request, f"{license_request.reference} approved.", messages.SUCCESS)
 
 
 @admin.register(RequestEvent)
@@ -81,6 +106,31 @@ class RequestEventAdmin(admin.ModelAdmin):
     list_filter = ["to_status"]
     list_select_related = ["request", "actor"]
     search_fields = ["request__reference", "note"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewerRemark)
+class ReviewerRemarkAdmin(admin.ModelAdmin):
+    list_display = ["at", "request", "author", "text"]
+    list_select_related = ["request", "author"]
+    search_fields = ["request__reference", "text"]
+
+
+@admin.register(DeliveryView)
+class DeliveryViewAdmin(admin.ModelAdmin):
+    """Who was shown the delivery instructions: a record, for reading only."""
+
+    list_display = ["at", "request", "user", "ip"]
+    list_select_related = ["request", "user"]
+    search_fields = ["request__reference", "user__email"]
 
     def has_add_permission(self, request):
         return False

@@ -68,7 +68,8 @@ class ApplicationForm(forms.ModelForm):
         if editable_fields is not None:
             for name in set(self.fields) - set(editable_fields):
                 self.fields[name].disabled = True
-        for clause in agreement.clauses:
+        # A correction keeps the clause acceptances already recorded: the agreement version is unchanged.
+        for clause in agreement.clauses if editable_fields is None else ():
             self.fields[f"clause_{clause['number']}"] = forms.BooleanField(
                 required=submitting,
                 label=f"I accept clause {clause['number']} ({clause['title']}).",
@@ -102,7 +103,10 @@ class ApplicationForm(forms.ModelForm):
 
     @property
     def clauses_with_fields(self):
-        return [(clause, self[f"clause_{clause['number']}"]) for clause in self.agreement.clauses]
+        return [
+            (clause, self[f"clause_{clause['number']}"]) for clause in self.agreement.clauses
+            if f"clause_{clause['number']}" in self.fields
+        ]
 
     @property
     def detail_fields(self):

@@ -44,6 +44,8 @@ def apply(request, slug):
 @verified_email_required
 def request_edit(request, reference):
     license_request = selectors.request_for_applicant(request.user, reference)
+    if license_request.status == LicenseRequest.Status.RETURNED:
+        return _correction_form(request, license_request)
     if license_request.status != LicenseRequest.Status.DRAFT:
         messages.info(request, "This request has been submitted and can no longer be edited.")
         return redirect(license_request)
@@ -106,7 +108,17 @@ def my_requests(request):
 @login_required
 def request_detail(request, reference):
     license_request = selectors.request_for_applicant(request.user, reference)
-    return render(request, "requests_app/request_detail.html", {"license_request": license_request})
+    # Only an active licensee is shown the delivery instructions, and each showing is on the record.
+    delivery_shown = selectors.licence_is_active(license_request)
+    if delivery_shown:
+        services.delivery_view_record(request=license_request, user=request.user, ip=client_ip(request))
+    return render(
+        request, "requests_app/request_detail.html",
+        {
+            "license_request": license_request, "delivery_shown": delivery_shown,
+            "returned_labels": selectors.returned_field_labels(license_request),
+        },
+    )
 
 
 @require_POST
@@ -120,3 +132,30 @@ def request_withdraw(request, reference):
     else:
         messages.success(request, f"{license_request.reference} has been withdrawn.")
     return redirect(license_request)
+
+
+def _correction_form(request, license_request):
+    """A returned request: the applicant may change only the fields the reviewer returned."""
+    form = ApplicationForm(
+        request.POST if request.method == "POST" else None,
+        instance=license_request,
+        agreement=license_request.agreement_version,
+        submitting=True,
+        editable_fields=license_request.returned_fields,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_resubmit(
+                request=license_request, user=request.user, fields=form.request_fields(), ip=client_ip(request)
+            )
+        except (services.TransitionNotAllowed, services.DecisionInvalid) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{license_request.reference} corrected: sign the new agreement and upload it.")
+            return redirect(license_request)
+    elif request.method == "POST":
+        messages.error(request, "Please correct the fields marked below; nothing you typed was lost.")
+    return render(request, "requests_app/correct.html", {
+        "license_request": license_request, "form": form,
+        "returned_labels": selectors.returned_field_labels(license_request),
+    })

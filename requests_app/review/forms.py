@@ -1,0 +1,83 @@
+"""The reviewers' forms. They validate input; the services decide (and check again)."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from ..models import Dataset, LicenseRequest
+from ..selectors import QueueFilters, returnable_fields
+
+Status = LicenseRequest.Status
+REASON = {"widget": forms.Textarea(attrs={"rows": 3}), "max_length": 4000}
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "All")] + [(value, label) for value, label in Status.choices if value != Status.DRAFT],
+        required=False,
+    )
+    dataset = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    overdue = forms.BooleanField(required=False, label="Waiting longer than promised")
+    q = forms.CharField(required=False, max_length=100, label="Search", strip=True)
+
+    def __init__(self, data, *, datasets: list[Dataset]):
+        # The queue opens on what needs a decision; "All" is an explicit choice.
+        data = data.copy()
+        data.setdefault("status", Status.UNDER_REVIEW)
+        super().__init__(data)
+        self.datasets = {dataset.pk: dataset for dataset in datasets}
+        self.fields["dataset"].choices = [("", "All my datasets")] + [(d.pk, d.name) for d in datasets]
+
+    def filters(self) -> QueueFilters:
+        """The filters asked for; anything invalid falls back to its default rather than failing."""
+        self.is_valid()
+        cleaned = self.cleaned_data
+        return QueueFilters(
+            status=cleaned.get("status", Status.UNDER_REVIEW),
+            dataset=self.datasets.get(cleaned.get("dataset")),
+            overdue=cleaned.get("overdue", False),
+            search=cleaned.get("q", ""),
+        )
+
+
+class ApproveForm(forms.Form):
+    expires_on = forms.DateField(
+        required=False, label="Licence valid until",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Defaults to the dataset's licence duration. Empty: the licence does not expire.",
+    )
+    note = forms.CharField(required=False, label="Note for the record (optional)", **REASON)
+
+    def clean_expires_on(self):
+        value = self.cleaned_data["expires_on"]
+        if value and value <= timezone.localdate():
+            raise forms.ValidationError("Choose a date after today.")
+        return value
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """The licence runs to the end of the chosen day."""
+        day = self.cleaned_data["expires_on"]
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max)) if day else None
+
+
+class ReasonForm(forms.Form):
+    """Reject and revoke: the reason is required, and the applicant reads it."""
+
+    reason = forms.CharField(label="Reason (sent to the applicant)", **REASON)
+
+
+class ReturnForm(forms.Form):
+    returned_fields = forms.MultipleChoiceField(
+        label="Fields the applicant must correct", widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(label="What is wrong, and why (sent to the applicant)", **REASON)
+
+    def __init__(self, *args, request: LicenseRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["returned_fields"].choices = returnable_fields(request)
+
+
+class RemarkForm(forms.Form):
+    text = forms.CharField(label="Internal remark (never shown to the applicant)", **REASON)

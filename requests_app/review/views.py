@@ -1,0 +1,217 @@
+"""The reviewers' pages. Thin: forms validate, services decide, selectors read.
+
+Every view here first finds the datasets the user reviews; someone who reviews none gets a 404,
+whatever the URL or method, so the reviewers' side does not even admit it exists.
+"""
+
+import csv
+import functools
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import selectors, services
+from ..models import LicenseRequest
+from ..views import client_ip
+from .forms import ApproveForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
+
+PAGE_SIZE = 50
+Status = LicenseRequest.Status
+
+
+def reviewer_required(view):
+    """Pass the user's reviewed datasets to `view`; 404 for anyone who reviews none."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        datasets = selectors.reviewable_datasets(request.user)
+        if not datasets:
+            raise Http404("No such page.")
+        return view(request, datasets, *args, **kwargs)
+
+    return wrapper
+
+
+@reviewer_required
+def queue(request, datasets):
+    form = QueueFilterForm(request.GET, datasets=datasets)
+    filters = form.filters()
+    now = timezone.now()
+    counts = selectors.queue_counts(datasets, filters, now=now)
+    paginator = Paginator(selectors.queue_requests(datasets, filters, now=now), PAGE_SIZE)
+    # The aggregate above already knows how many rows match: spare the paginator its own COUNT(*).
+    paginator.count = counts.matching(filters)
+    page = paginator.get_page(request.GET.get("page"))
+    status_tabs = [("", "All", counts.total)] + [
+        (value, label, counts.by_status.get(value, 0)) for value, label in Status.choices if value != Status.DRAFT
+    ]
+    return render(request, "review/queue.html", {
+        "form": form, "filters": filters, "page": page, "counts": counts, "status_tabs": status_tabs,
+        "rows": selectors.mark_waiting(page.object_list, now=now),
+        "show_dataset": len(datasets) > 1,
+    })
+
+
+def _detail(request, license_request, *, bound: dict | None = None):
+    """The decision page; `bound` replaces a blank form with the one just posted, errors and all."""
+    expiry = services.default_expiry(license_request.dataset)
+    context = {
+        "license_request": license_request,
+        "approve_form": ApproveForm(prefix="approve", initial={
+            "expires_on": timezone.localdate(expiry) if expiry else None,
+        }),
+        "reject_form": ReasonForm(prefix="reject"),
+        "return_form": ReturnForm(prefix="return", request=license_request),
+        "revoke_form": ReasonForm(prefix="revoke"),
+        "remark_form": RemarkForm(prefix="remark"),
+        "returned_labels": selectors.returned_field_labels(license_request),
+        "licence_active": selectors.licence_is_active(license_request),
+        **(bound or {}),
+    }
+    return render(request, "review/request.html", context)
+
+
+@reviewer_required
+def request_review(request, datasets, reference):
+    return _detail(request, selectors.request_for_reviewer(datasets, reference))
+
+
+@dataclass(frozen=True)
+class Action:
+    """One form on the decision page and the service it calls."""
+
+    form: Callable  # (data, license_request) -> bound form with `prefix` = the action's name
+    run: Callable  # (form, license_request, user, ip) -> None; raises the services' errors
+    done: str
+
+
+ACTIONS = {
+    "approve": Action(
+        form=lambda data, lr: ApproveForm(data, prefix="approve"),
+        run=lambda form, lr, user, ip: services.request_approve(
+            request=lr, reviewer=user, expires_at=form.expires_at, note=form.cleaned_data["note"], ip=ip
+        ),
+        done="approved; the applicant has been emailed",
+    ),
+    "reject": Action(
+        form=lambda data, lr: ReasonForm(data, prefix="reject"),
+        run=lambda form, lr, user, ip: services.request_reject(
+            request=lr, reviewer=user, reason=form.cleaned_data["reason"], ip=ip
+        ),
+        done="rejected; the applicant has been emailed the reason",
+    ),
+    "return": Action(
+        form=lambda data, lr: ReturnForm(data, prefix="return", request=lr),
+        run=lambda form, lr, user, ip: services.request_return_for_correction(
+            request=lr, reviewer=user, fields=form.cleaned_data["returned_fields"],
+            reason=form.cleaned_data["reason"], ip=ip,
+        ),
+        done="returned for correction; the applicant has been emailed",
+    ),
+    "revoke": Action(
+        form=lambda data, lr: ReasonForm(data, prefix="revoke"),
+        run=lambda form, lr, user, ip: services.request_revoke(
+            request=lr, reviewer=user, reason=form.cleaned_data["reason"], ip=ip
+        ),
+        done="revoked; the applicant has been emailed the reason",
+    ),
+    "remark": Action(
+        form=lambda data, lr: RemarkForm(data, prefix="remark"),
+        run=lambda form, lr, user, ip: services.remark_add(request=lr, author=user, text=form.cleaned_data["text"]),
+        done="remark added",
+    ),
+}
+
+
+@reviewer_required
+@require_POST
+def request_act(request, datasets, reference, action):
+    if action not in ACTIONS:
+        raise Http404("No such action.")
+    license_request = selectors.request_for_reviewer(datasets, reference)
+    form = ACTIONS[action].form(request.POST, license_request)
+    if form.is_valid():
+        try:
+            ACTIONS[action].run(form, license_request, request.user, client_ip(request))
+        except services.TransitionNotAllowed as error:
+            # Someone else decided first: say who, what and when, and show the page as it now is.
+            messages.error(request, str(error))
+            return redirect("review:request", reference=reference)
+        except services.DecisionInvalid as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{reference} {ACTIONS[action].done}.")
+            return redirect("review:request", reference=reference)
+    messages.error(request, "Please correct the form below; nothing you typed was lost.")
+    return _detail(request, license_request, bound={f"{action}_form": form})
+
+
+# --- CSV exports: the queue's filters, streamed so 100,000 rows never sit in memory -------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet will not run: text starting like a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+class _Echo:
+    """csv.writer needs a file; this one hands each line straight back to the response."""
+
+    def write(self, value):
+        return value
+
+
+def _stream_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    lines = (writer.writerow([csv_cell(value) for value in row]) for row in itertools.chain([header], rows))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+REQUEST_COLUMNS = [
+    "reference", "dataset", "status", "applicant_email", "representative_name", "representative_title",
+    "organisation", "unit", "address", "email", "phone", "signing_date", "research_purpose",
+    "submitted_at", "decided_at", "decision_reason", "returned_fields", "approved_at", "expires_at",
+]
+EVENT_COLUMNS = ["reference", "at", "actor", "from_status", "to_status", "note", "ip"]
+
+
+def _filtered(request, datasets):
+    filters = QueueFilterForm(request.GET, datasets=datasets).filters()
+    return selectors.queue_requests(datasets, filters, now=timezone.now())
+
+
+@reviewer_required
+def export_requests(request, datasets):
+    rows = (
+        [
+            r.reference, r.dataset.name, r.status, r.applicant.email, r.representative_name,
+            r.representative_title, r.organisation, r.unit, r.address, r.email, r.phone, r.signing_date,
+            r.research_purpose, r.submitted_at, r.decided_at, r.decision_reason, " ".join(r.returned_fields),
+            r.approved_at, r.expires_at,
+        ]
+        for r in _filtered(request, datasets).iterator(chunk_size=2000)
+    )
+    return _stream_csv("requests.csv", REQUEST_COLUMNS, rows)
+
+
+@reviewer_required
+def export_events(request, datasets):
+    rows = (
+        [e.request.reference, e.at, e.actor.email if e.actor else "", e.from_status, e.to_status, e.note, e.ip]
+        for e in selectors.audit_events(_filtered(request, datasets)).iterator(chunk_size=2000)
+    )
+    return _stream_csv("audit-trail.csv", EVENT_COLUMNS, rows)

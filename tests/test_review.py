@@ -1,0 +1,462 @@
+"""Bob reviews LAGPeR: the queue, decisions, the trail. Alice applies; Charlie is a stranger."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from requests_app import services
+from requests_app.agreements import load_dataset_file
+from requests_app.models import DeliveryView, LicenseRequest, RequestEvent, ReviewerRemark
+
+from .conftest import LAGPER_TOML
+from .factories import LicenseRequestFactory, UserFactory, days_ago
+
+Status = LicenseRequest.Status
+FROZEN = "2026-11-25 09:00:00+00:00"
+
+
+@pytest.fixture
+def bob(lagper):
+    """Reviews LAGPeR for its owner."""
+    bob = UserFactory(username="bob", email="bob@nwpu.example")
+    lagper.reviewers.add(bob)
+    return bob
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def bob_client(bob):
+    return client_for(bob)
+
+
+@pytest.fixture
+def otherset(db, tmp_path):
+    """A second dataset, with its own reviewer Dora, loaded from a copy of the LAGPeR file."""
+    text = LAGPER_TOML.read_text().replace('slug = "lagper"', 'slug = "otherset"')
+    text = text.replace('name = "LAGPeR"', 'name = "Otherset"').replace('reference_prefix = "LAGPER"', 'reference_prefix = "OTHER"')
+    path = Path(tmp_path) / "otherset.toml"
+    path.write_text(text)
+    return load_dataset_file(path).dataset
+
+
+def under_review(dataset, applicant, **fields) -> LicenseRequest:
+    return LicenseRequestFactory(dataset=dataset, applicant=applicant, status=Status.UNDER_REVIEW, **fields)
+
+
+def act(client, license_request, action, data):
+    return client.post(reverse("review:act", args=[license_request.reference, action]), data)
+
+
+def decision_events(license_request):
+    return list(license_request.events.exclude(from_status="").values_list("from_status", "to_status", "actor__username"))
+
+
+# --- Decisions ---------------------------------------------------------------------------------------
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_bob_approves_and_alice_gets_her_licence_by_email(bob_client, alice, lagper, django_capture_on_commit_callbacks):
+    request = under_review(lagper, alice)
+    page = bob_client.get(reverse("review:request", args=[request.reference]))
+    assert 'value="2029-11-24"' in page.content.decode()  # 1,095 days from today, editable
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(bob_client, request, "approve", {"approve-expires_on": "2029-11-24", "approve-note": ""})
+
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == Status.APPROVED
+    assert request.approved_at == timezone.now()
+    assert request.expires_at.date() == datetime.date(2029, 11, 24)
+    assert decision_events(request) == [("under_review", "approved", "bob")]
+    [message] = mail.outbox
+    assert message.to == ["alice@uni.example"]
+    assert request.reference in message.subject and "approved" in message.subject
+    html = message.alternatives[0][0]
+    for body in (message.body, html):
+        assert f"Licence ID" in body and request.reference in body
+        assert "SeCap: Self-Calibrating" in body
+        assert "@inproceedings{wang2025secap" in body
+        assert "Research only" in body and "commercial activity" in body and "promote any product" in body
+        assert "including other facilities or units" in body
+        assert "http://127.0.0.1:8000" + request.get_absolute_url() in body
+        assert "24 November 2029" in body
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_an_approval_with_a_past_expiry_is_refused_and_keeps_the_note(bob_client, alice, lagper):
+    request = under_review(lagper, alice)
+    response = act(bob_client, request, "approve", {"approve-expires_on": "2026-11-25", "approve-note": "Checked by phone"})
+    assert response.status_code == 200
+    assert "Choose a date after today." in response.content.decode()
+    assert "Checked by phone" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == Status.UNDER_REVIEW
+
+
+def test_bob_rejects_with_a_reason_that_alice_reads(bob_client, alice, lagper, django_capture_on_commit_callbacks):
+    request = under_review(lagper, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        act(bob_client, request, "reject", {"reject-reason": "The signature is not the representative's."})
+    request.refresh_from_db()
+    assert request.status == Status.REJECTED
+    assert request.decision_reason == "The signature is not the representative's."
+    assert decision_events(request) == [("under_review", "rejected", "bob")]
+    [message] = mail.outbox
+    assert "rejected" in message.subject and request.reference in message.subject
+    assert "The signature is not the representative's." in message.body  # plain text is not HTML-escaped
+    assert "you may apply again" in message.body
+    assert "The signature is not the representative&#x27;s." in message.alternatives[0][0]
+    page = client_for(alice).get(request.get_absolute_url()).content.decode()
+    assert "Your request was rejected" in page and "representative&#x27;s" in page
+
+
+def test_a_rejection_without_a_reason_is_refused(bob_client, alice, lagper, django_capture_on_commit_callbacks):
+    request = under_review(lagper, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(bob_client, request, "reject", {"reject-reason": "   "})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    with pytest.raises(services.DecisionInvalid):
+        services.request_reject(request=request, reviewer=None, reason=" \n ")
+    request.refresh_from_db()
+    assert request.status == Status.UNDER_REVIEW
+    assert decision_events(request) == []
+    assert mail.outbox == []
+
+
+def test_approving_a_draft_is_refused(bob, bob_client, alice, lagper):
+    draft = LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.DRAFT, submitted_at=None)
+    assert act(bob_client, draft, "approve", {}).status_code == 404  # a draft is the applicant's own
+    with pytest.raises(services.TransitionNotAllowed):
+        services.request_approve(request=draft, reviewer=bob, expires_at=None)
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_deciding_twice_tells_the_second_reviewer_who_decided_first(bob_client, alice, lagper, django_capture_on_commit_callbacks):
+    erin = UserFactory(username="erin", email="erin@nwpu.example")
+    lagper.reviewers.add(erin)
+    request, erin_client = under_review(lagper, alice), client_for(erin)
+    with django_capture_on_commit_callbacks(execute=True):
+        act(bob_client, request, "approve", {"approve-expires_on": ""})
+        response = act(erin_client, request, "reject", {"reject-reason": "Incomplete."})
+    assert response.status_code == 302
+    page = erin_client.get(response.url).content.decode()
+    assert "is already approved (bob@nwpu.example, 25 Nov 2026 09:00 UTC)" in page
+    request.refresh_from_db()
+    assert request.status == Status.APPROVED and request.expires_at is None
+    assert decision_events(request) == [("under_review", "approved", "bob")]
+    assert len(mail.outbox) == 1
+
+
+def test_no_email_for_a_decision_that_rolled_back(bob, alice, lagper, django_capture_on_commit_callbacks):
+    request = under_review(lagper, alice)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        with transaction.atomic():
+            services.request_reject(request=request, reviewer=bob, reason="Incomplete.")
+            raise RuntimeError("the database went away")
+    assert mail.outbox == []
+    assert LicenseRequest.objects.get().status == Status.UNDER_REVIEW
+
+
+def test_revoking_needs_an_approved_licence_and_a_reason(bob, bob_client, alice, lagper, django_capture_on_commit_callbacks):
+    request = under_review(lagper, alice)
+    with pytest.raises(services.TransitionNotAllowed):
+        services.request_revoke(request=request, reviewer=bob, reason="Misuse.")
+    services.request_approve(request=request, reviewer=bob, expires_at=None)
+    with pytest.raises(services.DecisionInvalid):
+        services.request_revoke(request=request, reviewer=bob, reason="")
+    with django_capture_on_commit_callbacks(execute=True):
+        act(bob_client, request, "revoke", {"revoke-reason": "Data shared with a company."})
+    request.refresh_from_db()
+    assert request.status == Status.REVOKED
+    assert decision_events(request) == [("under_review", "approved", "bob"), ("approved", "revoked", "bob")]
+    [message] = mail.outbox
+    assert "revoked" in message.subject and "Data shared with a company." in message.body
+
+
+def test_alice_and_charlie_cannot_reach_the_review_pages(alice_client, alice, charlie, bob, lagper):
+    request = under_review(lagper, alice)
+    charlie_client = client_for(charlie)
+    for client in (alice_client, charlie_client):
+        for url in (reverse("review:queue"), reverse("review:request", args=[request.reference]),
+                    reverse("review:export_requests"), reverse("review:export_events")):
+            assert client.get(url).status_code == 404
+        assert act(client, request, "approve", {"approve-expires_on": ""}).status_code == 404
+        assert act(client, request, "remark", {"remark-text": "hi"}).status_code == 404
+    assert Client().get(reverse("review:queue")).status_code == 302  # to the login page
+    request.refresh_from_db()
+    assert request.status == Status.UNDER_REVIEW
+    assert not ReviewerRemark.objects.exists()
+
+
+def test_a_reviewer_of_another_dataset_cannot_see_or_decide(bob_client, alice, lagper, otherset):
+    dora = UserFactory(username="dora", email="dora@other.example")
+    otherset.reviewers.add(dora)
+    lagper_request = under_review(lagper, alice)
+    other_request = under_review(otherset, alice, reference="OTHER-2026-000001")
+    dora_client = client_for(dora)
+    assert dora_client.get(reverse("review:request", args=[lagper_request.reference])).status_code == 404
+    assert act(dora_client, lagper_request, "reject", {"reject-reason": "No."}).status_code == 404
+    queue = dora_client.get(reverse("review:queue")).content.decode()
+    assert other_request.reference in queue and lagper_request.reference not in queue
+    lagper_request.refresh_from_db()
+    assert lagper_request.status == Status.UNDER_REVIEW
+
+
+def test_a_superuser_reviews_every_dataset(alice, lagper, otherset):
+    root = UserFactory(username="root", email="root@portal.example", is_superuser=True, is_staff=True)
+    requests = [under_review(lagper, alice), under_review(otherset, alice, reference="OTHER-2026-000001")]
+    queue = client_for(root).get(reverse("review:queue")).content.decode()
+    assert all(r.reference in queue for r in requests)
+
+
+# --- Return for correction ----------------------------------------------------------------------------
+
+
+def test_returned_request_lets_alice_change_only_the_returned_fields(
+    bob_client, alice, lagper, django_capture_on_commit_callbacks
+):
+    request = under_review(lagper, alice, unit="Vision Lab")
+    with django_capture_on_commit_callbacks(execute=True):
+        act(bob_client, request, "return", {
+            "return-returned_fields": ["unit", "research_purpose"],
+            "return-reason": "Name the unit as on the letterhead.",
+        })
+    request.refresh_from_db()
+    assert request.status == Status.RETURNED
+    assert request.returned_fields == ["unit", "research_purpose"]
+    [message] = mail.outbox
+    assert "Department or unit that will use the data (clause 2)" in message.body
+    assert "Research purpose" in message.body and "Name the unit as on the letterhead." in message.body
+
+    alice_client = client_for(alice)
+    detail = alice_client.get(request.get_absolute_url()).content.decode()
+    assert "Correct the application" in detail
+    form_page = alice_client.get(reverse("requests_app:request_edit", args=[request.reference])).content.decode()
+    assert 'name="organisation"' in form_page and "disabled" in form_page
+    response = alice_client.post(reverse("requests_app:request_edit", args=[request.reference]), {
+        "unit": "School of Computing, Vision Lab", "research_purpose": "Re-identification benchmarks.",
+        "organisation": "ANOTHER UNIVERSITY",  # not returned: must be ignored
+        "representative_name": "SOMEONE ELSE", "submit": "1",
+    })
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == Status.AWAITING_SIGNATURE
+    assert request.unit == "School of Computing, Vision Lab"
+    assert request.research_purpose == "Re-identification benchmarks."
+    assert request.organisation == "EXAMPLE UNIVERSITY"
+    assert request.representative_name == "PROF. LI WEI"
+    assert request.returned_fields == []
+    assert decision_events(request)[-2:] == [("under_review", "returned", "bob"), ("returned", "awaiting_signature", "alice")]
+
+
+def test_the_service_refuses_a_correction_of_a_field_not_returned(bob, alice, lagper):
+    request = under_review(lagper, alice)
+    services.request_return_for_correction(request=request, reviewer=bob, fields=["unit"], reason="Unit?")
+    with pytest.raises(services.DecisionInvalid, match="organisation"):
+        services.request_resubmit(request=request, user=alice, fields={"unit": "Lab", "organisation": "X"})
+    request.refresh_from_db()
+    assert request.status == Status.RETURNED and request.organisation == "EXAMPLE UNIVERSITY"
+
+
+def test_a_return_needs_fields_and_a_reason(bob, bob_client, alice, lagper):
+    request = under_review(lagper, alice)
+    response = act(bob_client, request, "return", {"return-reason": "Wrong."})
+    assert "This field is required." in response.content.decode()
+    with pytest.raises(services.DecisionInvalid):
+        services.request_return_for_correction(request=request, reviewer=bob, fields=["password"], reason="x")
+    request.refresh_from_db()
+    assert request.status == Status.UNDER_REVIEW
+
+
+# --- Remarks and delivery -------------------------------------------------------------------------------
+
+
+def test_remarks_are_for_reviewers_only(bob_client, alice, lagper):
+    request = under_review(lagper, alice)
+    act(bob_client, request, "remark", {"remark-text": "Called the dean: signature confirmed."})
+    assert "Called the dean: signature confirmed." in bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
+    assert "Called the dean" not in client_for(alice).get(request.get_absolute_url()).content.decode()
+
+
+def test_an_active_licensee_sees_delivery_instructions_and_each_view_is_recorded(bob, bob_client, alice, lagper):
+    request = under_review(lagper, alice)
+    services.request_approve(request=request, reviewer=bob, expires_at=timezone.now() + datetime.timedelta(days=30))
+    alice_client = client_for(alice)
+    page = alice_client.get(request.get_absolute_url(), REMOTE_ADDR="198.51.100.4").content.decode()
+    assert "the download link is sent to you by the dataset owner" in page
+    alice_client.get(request.get_absolute_url())
+    assert DeliveryView.objects.filter(request=request, user=alice).count() == 2
+    review_page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
+    assert "198.51.100.4" in review_page
+
+
+@pytest.mark.parametrize("ending", ["expired", "revoked", "rejected", "withdrawn"])
+def test_no_delivery_instructions_once_the_licence_is_not_active(bob, alice, lagper, ending):
+    request = under_review(lagper, alice)
+    if ending == "rejected":
+        services.request_reject(request=request, reviewer=bob, reason="No.")
+    elif ending == "withdrawn":
+        services.request_withdraw(request=request, user=alice)
+    else:
+        services.request_approve(request=request, reviewer=bob, expires_at=timezone.now() + datetime.timedelta(days=1))
+        if ending == "revoked":
+            services.request_revoke(request=request, reviewer=bob, reason="Misuse.")
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
+        page = client_for(alice).get(request.get_absolute_url()).content.decode()
+    assert "the download link is sent to you" not in page
+    assert not DeliveryView.objects.exists()
+
+
+# --- The queue ------------------------------------------------------------------------------------------
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_the_queue_is_oldest_first_with_waiting_days_and_counts(bob_client, alice, lagper):
+    recent = under_review(lagper, alice, submitted_at=days_ago(3))
+    overdue = under_review(lagper, alice, submitted_at=days_ago(12), organisation="OLD UNIVERSITY")
+    LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.APPROVED, submitted_at=days_ago(40))
+    LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.DRAFT, submitted_at=None)
+    page = bob_client.get(reverse("review:queue")).content.decode()
+    assert page.index(overdue.reference) < page.index(recent.reference)
+    assert "12 d / 10 d promised <strong>overdue</strong>" in page
+    assert "3 d / 10 d promised</td>" in page
+    assert 'Under review <span class="badge text-bg-light">2</span>' in page
+    assert 'Approved <span class="badge text-bg-light">1</span>' in page
+    assert 'All <span class="badge text-bg-light">3</span>' in page  # the draft is not the reviewers' business
+    assert 'Waiting longer than promised <span class="badge text-bg-light">1</span>' in page
+
+    overdue_only = bob_client.get(reverse("review:queue"), {"overdue": "on"}).content.decode()
+    assert overdue.reference in overdue_only and recent.reference not in overdue_only
+    found = bob_client.get(reverse("review:queue"), {"q": "old univ", "status": ""}).content.decode()
+    assert overdue.reference in found and recent.reference not in found
+    approved = bob_client.get(reverse("review:queue"), {"status": "approved"}).content.decode()
+    assert recent.reference not in approved and "decided" in approved
+
+
+def test_the_queue_filters_by_dataset(alice, lagper, otherset):
+    root = UserFactory(username="root", email="root@portal.example", is_superuser=True)
+    mine, theirs = under_review(lagper, alice), under_review(otherset, alice, reference="OTHER-2026-000001")
+    page = client_for(root).get(reverse("review:queue"), {"dataset": otherset.pk}).content.decode()
+    assert theirs.reference in page and mine.reference not in page
+    nonsense = client_for(root).get(reverse("review:queue"), {"dataset": "x", "status": "nonsense", "page": "999"})
+    assert nonsense.status_code == 200  # bad filters fall back to defaults; never a 500
+
+
+def bulk_requests(dataset, applicant, n: int) -> None:
+    """n requests under review, made fast: the query-count tests need rows, not histories."""
+    version = dataset.current_agreement
+    now = timezone.now()
+    LicenseRequest.objects.bulk_create(
+        LicenseRequest(
+            reference=f"BULK-{i:06d}", applicant=applicant, dataset=dataset, agreement_version=version,
+            status=Status.UNDER_REVIEW, submitted_at=now - datetime.timedelta(minutes=i), organisation=f"ORG {i}",
+        )
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_the_queue_costs_the_same_queries_for_10_or_1000_requests(bob_client, alice, lagper, rows, django_assert_num_queries):
+    bulk_requests(lagper, alice, rows)
+    # session, user, the reviewer's datasets, the counts aggregate, the page, and the nav's reviewer check.
+    with django_assert_num_queries(6):
+        response = bob_client.get(reverse("review:queue"), {"page": 2 if rows > 50 else 1})
+    assert response.status_code == 200
+    assert response.content.decode().count(">BULK-") == min(rows, 50)
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_the_decision_page_costs_the_same_queries_for_10_or_1000_requests(bob, bob_client, alice, lagper, rows, django_assert_num_queries):
+    bulk_requests(lagper, alice, rows)
+    request = under_review(lagper, alice)
+    for i in range(rows // 100 + 1):
+        services.remark_add(request=request, author=bob, text=f"Remark {i}")
+    # session, user, datasets, request + 4 prefetches (events, clauses, remarks, delivery views), nav.
+    with django_assert_num_queries(9):
+        response = bob_client.get(reverse("review:request", args=[request.reference]))
+    assert response.status_code == 200
+
+
+# --- CSV ------------------------------------------------------------------------------------------------
+
+
+def csv_rows(response):
+    import csv
+
+    return list(csv.reader(b"".join(response.streaming_content).decode().splitlines()))
+
+
+def test_the_requests_csv_has_its_columns_honours_filters_and_defuses_formulas(bob_client, alice, lagper):
+    shown = under_review(lagper, alice, organisation="=HYPERLINK(\"http://evil.example\")", unit="@SUM(A1)")
+    LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.APPROVED)
+    response = bob_client.get(reverse("review:export_requests"), {"status": "under_review"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    header, *rows = csv_rows(response)
+    assert header[:4] == ["reference", "dataset", "status", "applicant_email"]
+    assert "research_purpose" in header and "expires_at" in header
+    assert [row[0] for row in rows] == [shown.reference]
+    row = dict(zip(header, rows[0]))
+    assert row["organisation"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert row["unit"] == "'@SUM(A1)"
+    assert row["applicant_email"] == "alice@uni.example"
+
+
+def test_the_audit_csv_lists_every_event_of_the_filtered_requests(bob, bob_client, alice, lagper):
+    request = under_review(lagper, alice)
+    services.request_reject(request=request, reviewer=bob, reason="-1 for clarity", ip="192.0.2.1")
+    header, *rows = csv_rows(bob_client.get(reverse("review:export_events"), {"status": ""}))
+    assert header == ["reference", "at", "actor", "from_status", "to_status", "note", "ip"]
+    assert [(r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows] == [
+        (request.reference, "alice@uni.example", "", "under_review", "", ""),
+        (request.reference, "bob@nwpu.example", "under_review", "rejected", "'-1 for clarity", "192.0.2.1"),
+    ]
+    assert bob_client.get(reverse("review:export_events")).streaming  # default filter: under review
+    assert csv_rows(bob_client.get(reverse("review:export_events")))[1:] == []
+
+
+# --- Reviewers, admin, navigation ------------------------------------------------------------------------
+
+
+def test_grant_reviewer_makes_a_user_a_reviewer(alice, lagper):
+    call_command("grant_reviewer", "ALICE@uni.example", "lagper")
+    assert list(lagper.reviewers.all()) == [alice]
+    with pytest.raises(CommandError, match="0 users"):
+        call_command("grant_reviewer", "nobody@x.example", "lagper")
+    with pytest.raises(CommandError, match="No dataset"):
+        call_command("grant_reviewer", "alice@uni.example", "nope")
+
+
+def test_reviewers_see_the_review_link_and_applicants_do_not(bob_client, alice_client, lagper):
+    assert 'href="/review/"' in bob_client.get("/").content.decode()
+    assert 'href="/review/"' not in alice_client.get("/").content.decode()
+
+
+def test_the_admin_approves_through_the_service(alice, lagper, django_capture_on_commit_callbacks):
+    root = UserFactory(username="root", email="root@portal.example", is_superuser=True, is_staff=True)
+    pending, draft = under_review(lagper, alice), LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.DRAFT)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(root).post(reverse("admin:requests_app_licenserequest_changelist"), {
+            "action": "approve_selected", "_selected_action": [pending.pk, draft.pk],
+        })
+    pending.refresh_from_db(), draft.refresh_from_db()
+    assert pending.status == Status.APPROVED and pending.expires_at is not None
+    assert draft.status == Status.DRAFT
+    assert RequestEvent.objects.filter(request=pending, to_status=Status.APPROVED, actor=root).count() == 1
+    assert len(mail.outbox) == 1
