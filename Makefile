@@ -39,5 +39,8 @@ run: load-datasets
 test: system-packages $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/queue.py
+
 clean:
 	rm -rf $(VENV) var

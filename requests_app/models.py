@@ -132,9 +132,12 @@ class LicenseRequest(models.Model):
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="request_queue_idx"),
             models.Index(fields=["applicant", "-created_at"], name="request_applicant_idx"),
-            # The reviewers' queue: one reviewer's datasets by status, oldest first; and all statuses.
-            models.Index(fields=["dataset", "status", "submitted_at"], name="request_dataset_queue_idx"),
-            models.Index(fields=["submitted_at", "id"], name="request_waiting_idx"),
+            # The reviewers' queue, oldest first, by status or across statuses (ties broken by id).
+            models.Index(fields=["dataset", "status", "submitted_at", "id"], name="request_dataset_queue_idx"),
+            models.Index(fields=["dataset", "submitted_at", "id"], name="request_waiting_idx"),
+            # The queue's counts per status. A prefix of the first, but narrow (PostgreSQL deduplicates
+            # it to a few pages), so counting 100,000 requests reads the index alone, in milliseconds.
+            models.Index(fields=["dataset", "status"], name="request_status_count_idx"),
         ]
 
     def __str__(self):
