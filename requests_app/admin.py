@@ -98,14 +98,8 @@ class LicenseRequestAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{license_request.reference} approved.", messages.SUCCESS)
 
 
-@admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
-    """The audit trail, for reading only."""
-
-    list_display = ["at", "request", "actor", "from_status", "to_status", "note"]
-    list_filter = ["to_status"]
-    list_select_related = ["request", "actor"]
-    search_fields = ["request__reference", "note"]
+class RecordAdmin(admin.ModelAdmin):
+    """A record of what happened: for reading only."""
 
     def has_add_permission(self, request):
         return False
@@ -115,6 +109,16 @@ class RequestEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RequestEvent)
+class RequestEventAdmin(RecordAdmin):
+    """The audit trail, for reading only."""
+
+    list_display = ["at", "request", "actor", "from_status", "to_status", "note"]
+    list_filter = ["to_status"]
+    list_select_related = ["request", "actor"]
+    search_fields = ["request__reference", "note"]
 
 
 @admin.register(ReviewerRemark)
@@ -125,18 +129,9 @@ class ReviewerRemarkAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeliveryView)
-class DeliveryViewAdmin(admin.ModelAdmin):
-    """Who was shown the delivery instructions: a record, for reading only."""
+class DeliveryViewAdmin(RecordAdmin):
+    """Who was shown the delivery instructions, and when."""
 
     list_display = ["at", "request", "user", "ip"]
     list_select_related = ["request", "user"]
     search_fields = ["request__reference", "user__email"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

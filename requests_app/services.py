@@ -190,15 +190,26 @@ def request_approve(
     return request
 
 
+def _decide_with_reason(
+    *, request: LicenseRequest, reviewer, reason: str, ip: str | None, allowed_from: set, to: str,
+    what: str, email,
+) -> LicenseRequest:
+    reason = _required(reason, what)
+    transition(
+        request=request, allowed_from=allowed_from, to=to, actor=reviewer, note=reason, ip=ip,
+        decided_at=timezone.now(), decision_reason=reason,
+    )
+    _after_commit(email, request)
+    return request
+
+
 @transaction.atomic
 def request_reject(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
-    reason = _required(reason, "the reason for the rejection")
-    transition(
-        request=request, allowed_from={Status.UNDER_REVIEW}, to=Status.REJECTED, actor=reviewer,
-        note=reason, ip=ip, decided_at=timezone.now(), decision_reason=reason,
+    """Refuse the request; the applicant is emailed the reason and may apply again."""
+    return _decide_with_reason(
+        request=request, reviewer=reviewer, reason=reason, ip=ip, allowed_from={Status.UNDER_REVIEW},
+        to=Status.REJECTED, what="the reason for the rejection", email=emails.request_rejected,
     )
-    _after_commit(emails.request_rejected, request)
-    return request
 
 
 @transaction.atomic
@@ -222,13 +233,11 @@ def request_return_for_correction(
 
 @transaction.atomic
 def request_revoke(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
-    reason = _required(reason, "the reason for revoking the licence")
-    transition(
-        request=request, allowed_from={Status.APPROVED}, to=Status.REVOKED, actor=reviewer,
-        note=reason, ip=ip, decided_at=timezone.now(), decision_reason=reason,
+    """End an approved licence; the applicant is emailed the reason."""
+    return _decide_with_reason(
+        request=request, reviewer=reviewer, reason=reason, ip=ip, allowed_from={Status.APPROVED},
+        to=Status.REVOKED, what="the reason for revoking the licence", email=emails.request_revoked,
     )
-    _after_commit(emails.request_revoked, request)
-    return request
 
 
 @transaction.atomic

@@ -94,6 +94,15 @@ class Action:
     done: str
 
 
+def _with_reason(prefix: str, service, done: str) -> Action:
+    """Reject and revoke: a reason form, and a service that takes the reason."""
+    return Action(
+        form=lambda data, lr: ReasonForm(data, prefix=prefix),
+        run=lambda form, lr, user, ip: service(request=lr, reviewer=user, reason=form.cleaned_data["reason"], ip=ip),
+        done=done,
+    )
+
+
 ACTIONS = {
     "approve": Action(
         form=lambda data, lr: ApproveForm(data, prefix="approve"),
@@ -102,13 +111,7 @@ ACTIONS = {
         ),
         done="approved; the applicant has been emailed",
     ),
-    "reject": Action(
-        form=lambda data, lr: ReasonForm(data, prefix="reject"),
-        run=lambda form, lr, user, ip: services.request_reject(
-            request=lr, reviewer=user, reason=form.cleaned_data["reason"], ip=ip
-        ),
-        done="rejected; the applicant has been emailed the reason",
-    ),
+    "reject": _with_reason("reject", services.request_reject, "rejected; the applicant has been emailed the reason"),
     "return": Action(
         form=lambda data, lr: ReturnForm(data, prefix="return", request=lr),
         run=lambda form, lr, user, ip: services.request_return_for_correction(
@@ -117,13 +120,7 @@ ACTIONS = {
         ),
         done="returned for correction; the applicant has been emailed",
     ),
-    "revoke": Action(
-        form=lambda data, lr: ReasonForm(data, prefix="revoke"),
-        run=lambda form, lr, user, ip: services.request_revoke(
-            request=lr, reviewer=user, reason=form.cleaned_data["reason"], ip=ip
-        ),
-        done="revoked; the applicant has been emailed the reason",
-    ),
+    "revoke": _with_reason("revoke", services.request_revoke, "revoked; the applicant has been emailed the reason"),
     "remark": Action(
         form=lambda data, lr: RemarkForm(data, prefix="remark"),
         run=lambda form, lr, user, ip: services.remark_add(request=lr, author=user, text=form.cleaned_data["text"]),
