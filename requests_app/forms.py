@@ -97,7 +97,8 @@ class ApplicationForm(forms.ModelForm):
     def clean_signing_date(self):
         value = self.cleaned_data.get("signing_date")
         today = timezone.localdate()
-        if value and abs(value - today) > datetime.timedelta(days=366):
+        # In a correction a date the applicant may not change is not theirs to fix.
+        if value and not self.fields["signing_date"].disabled and abs(value - today) > datetime.timedelta(days=366):
             raise forms.ValidationError("Enter the date the agreement will be signed, within a year of today.")
         return value
 

@@ -484,3 +484,17 @@ def test_the_admin_request_list_costs_the_same_queries_for_10_or_1000_requests(a
             assert root.get(reverse("admin:requests_app_licenserequest_changelist")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_correction_left_blank_keeps_what_was_typed_and_changes_nothing(bob, alice, lagper):
+    request = under_review(lagper, alice, signing_date=timezone.localdate() - datetime.timedelta(days=400))
+    services.request_return_for_correction(request=request, reviewer=bob, fields=["unit", "email"], reason="Unit?")
+    response = client_for(alice).post(reverse("requests_app:request_edit", args=[request.reference]), {
+        "unit": "", "email": "dean@uni.example", "submit": "1",
+    })
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "This field is required." in body and "dean@uni.example" in body
+    assert "within a year of today" not in body  # the old date was not returned: not the applicant's to fix
+    request.refresh_from_db()
+    assert request.status == Status.RETURNED and request.unit == "Vision Lab, School of Computing"
