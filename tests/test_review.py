@@ -46,7 +46,8 @@ def bob_client(bob):
 def otherset(db, tmp_path):
     """A second dataset, with its own reviewer Dora, loaded from a copy of the LAGPeR file."""
     text = LAGPER_TOML.read_text().replace('slug = "lagper"', 'slug = "otherset"')
-    text = text.replace('name = "LAGPeR"', 'name = "Otherset"').replace('reference_prefix = "LAGPER"', 'reference_prefix = "OTHER"')
+    text = text.replace('name = "LAGPeR"', 'name = "Otherset"')
+    text = text.replace('reference_prefix = "LAGPER"', 'reference_prefix = "OTHER"')
     path = Path(tmp_path) / "otherset.toml"
     path.write_text(text)
     return load_dataset_file(path).dataset
@@ -99,7 +100,9 @@ def test_bob_approves_and_alice_gets_her_licence_by_email(bob_client, alice, lag
 @time_machine.travel(FROZEN, tick=False)
 def test_an_approval_with_a_past_expiry_is_refused_and_keeps_the_note(bob_client, alice, lagper):
     request = under_review(lagper, alice)
-    response = act(bob_client, request, "approve", {"approve-expires_on": "2026-11-25", "approve-note": "Checked by phone"})
+    response = act(
+        bob_client, request, "approve", {"approve-expires_on": "2026-11-25", "approve-note": "Checked by phone"}
+    )
     assert response.status_code == 200
     assert "Choose a date after today." in response.content.decode()
     assert "Checked by phone" in response.content.decode()
@@ -148,7 +151,9 @@ def test_approving_a_draft_is_refused(bob, bob_client, alice, lagper):
 
 
 @time_machine.travel(FROZEN, tick=False)
-def test_deciding_twice_tells_the_second_reviewer_who_decided_first(bob_client, alice, lagper, django_capture_on_commit_callbacks):
+def test_deciding_twice_tells_the_second_reviewer_who_decided_first(
+    bob_client, alice, lagper, django_capture_on_commit_callbacks
+):
     erin = UserFactory(username="erin", email="erin@nwpu.example")
     lagper.reviewers.add(erin)
     request, erin_client = under_review(lagper, alice), client_for(erin)
@@ -174,7 +179,9 @@ def test_no_email_for_a_decision_that_rolled_back(bob, alice, lagper, django_cap
     assert LicenseRequest.objects.get().status == Status.UNDER_REVIEW
 
 
-def test_revoking_needs_an_approved_licence_and_a_reason(bob, bob_client, alice, lagper, django_capture_on_commit_callbacks):
+def test_revoking_needs_an_approved_licence_and_a_reason(
+    bob, bob_client, alice, lagper, django_capture_on_commit_callbacks
+):
     request = under_review(lagper, alice)
     with pytest.raises(services.TransitionNotAllowed):
         services.request_revoke(request=request, reviewer=bob, reason="Misuse.")
@@ -263,7 +270,9 @@ def test_returned_request_lets_alice_change_only_the_returned_fields(
     assert request.organisation == "EXAMPLE UNIVERSITY"
     assert request.representative_name == "PROF. LI WEI"
     assert request.returned_fields == []
-    assert decision_events(request)[-2:] == [("under_review", "returned", "bob"), ("returned", "awaiting_signature", "alice")]
+    assert decision_events(request)[-2:] == [
+        ("under_review", "returned", "bob"), ("returned", "awaiting_signature", "alice")
+    ]
 
 
 def test_the_service_refuses_a_correction_of_a_field_not_returned(bob, alice, lagper):
@@ -291,7 +300,8 @@ def test_a_return_needs_fields_and_a_reason(bob, bob_client, alice, lagper):
 def test_remarks_are_for_reviewers_only(bob_client, alice, lagper):
     request = under_review(lagper, alice)
     act(bob_client, request, "remark", {"remark-text": "Called the dean: signature confirmed."})
-    assert "Called the dean: signature confirmed." in bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
+    review_page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
+    assert "Called the dean: signature confirmed." in review_page
     assert "Called the dean" not in client_for(alice).get(request.get_absolute_url()).content.decode()
 
 
@@ -374,7 +384,9 @@ def bulk_requests(dataset, applicants: list, n: int, prefix: str = "BULK") -> No
 
 
 @pytest.mark.parametrize("rows", [10, 1000])
-def test_the_queue_costs_the_same_queries_for_10_or_1000_requests(bob, bob_client, alice, charlie, lagper, rows, django_assert_num_queries):
+def test_the_queue_costs_the_same_queries_for_10_or_1000_requests(
+    bob, bob_client, alice, charlie, lagper, rows, django_assert_num_queries
+):
     bulk_requests(lagper, [alice, bob, charlie], rows)
     # session, user, the reviewer's datasets, the counts aggregate, the page, and the nav's reviewer check.
     with django_assert_num_queries(6):
@@ -384,12 +396,16 @@ def test_the_queue_costs_the_same_queries_for_10_or_1000_requests(bob, bob_clien
 
 
 @pytest.mark.parametrize("rows", [10, 1000])
-def test_the_decision_page_costs_the_same_queries_for_10_or_1000_requests(bob, bob_client, alice, charlie, lagper, rows, django_assert_num_queries):
+def test_the_decision_page_costs_the_same_queries_for_10_or_1000_requests(
+    bob, bob_client, alice, charlie, lagper, rows, django_assert_num_queries
+):
     bulk_requests(lagper, [alice, bob, charlie], rows)
     request = under_review(lagper, alice)
     related = rows // 100 + 1  # 1 or 11 of each: an N+1 would show as a different count
     now = timezone.now()
-    ReviewerRemark.objects.bulk_create(ReviewerRemark(request=request, author=bob, text=f"Remark {i}", at=now) for i in range(related))
+    ReviewerRemark.objects.bulk_create(
+        ReviewerRemark(request=request, author=bob, text=f"Remark {i}", at=now) for i in range(related)
+    )
     DeliveryView.objects.bulk_create(DeliveryView(request=request, user=alice, at=now) for _ in range(related))
     RequestEvent.objects.bulk_create(
         RequestEvent(request=request, actor=charlie, to_status=Status.UNDER_REVIEW, at=now) for _ in range(related)
@@ -456,7 +472,8 @@ def test_reviewers_see_the_review_link_and_applicants_do_not(bob_client, alice_c
 
 def test_the_admin_approves_through_the_service(alice, lagper, django_capture_on_commit_callbacks):
     root = UserFactory(username="root", email="root@portal.example", is_superuser=True, is_staff=True)
-    pending, draft = under_review(lagper, alice), LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.DRAFT)
+    pending = under_review(lagper, alice)
+    draft = LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.DRAFT)
     with django_capture_on_commit_callbacks(execute=True):
         client_for(root).post(reverse("admin:requests_app_licenserequest_changelist"), {
             "action": "approve_selected", "_selected_action": [pending.pk, draft.pk],
