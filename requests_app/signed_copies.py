@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass, field
 
 import pypdf
+import pypdf.filters
 import pypdfium2
 import zxingcpp
 from django.conf import settings
@@ -35,6 +36,7 @@ EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 INTEGRITY_VERIFIED = "integrity verified: signed copy of the issued agreement"
 _QR_TEXT = re.compile(r"/verify/(?P<token>[A-Za-z0-9_-]+)/\?issue=(?P<issue>\d+)$")
 _RENDER_DPI = 150
+_ASCII_FILTERS = {"/ASCII85Decode": pypdf.filters.ASCII85Decode, "/ASCIIHexDecode": pypdf.filters.ASCIIHexDecode}
 
 
 class UploadRefused(Exception):
@@ -171,7 +173,11 @@ def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> pypdf.PdfReader:
 
 
 def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadline) -> None:
-    """Inflate every Flate stream with a running budget, so a compression bomb is caught here."""
+    """Inflate every Flate stream with a running budget, so a compression bomb is caught here.
+
+    ASCII filters in front of the Flate one (reportlab writes ASCII85 + Flate) only shrink data,
+    so they are decoded as they are; decoding stops at the first filter that is not one of these.
+    """
     budget = settings.SIGNED_COPY_MAX_INFLATED_BYTES
     for generation, objects in reader.xref.items():
         for number in objects:
@@ -180,11 +186,14 @@ def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadlin
             if not isinstance(obj, pypdf.generic.StreamObject):
                 continue
             filters = obj.get("/Filter")
-            filters = filters if isinstance(filters, list) else [filters]
-            if "/FlateDecode" not in filters:
-                continue
-            inflater = zlib.decompressobj()
-            budget -= len(inflater.decompress(obj._data, max(budget, 0) + 1))
+            data = obj._data
+            for name_of_filter in filters if isinstance(filters, list) else [filters]:
+                if name_of_filter in _ASCII_FILTERS:
+                    data = _ASCII_FILTERS[name_of_filter].decode(data)
+                    continue
+                if name_of_filter == "/FlateDecode":
+                    budget -= len(zlib.decompressobj().decompress(data, max(budget, 0) + 1))
+                break
             if budget < 0:
                 raise UploadRefused(
                     f"{name} expands to more than {_megabytes(settings.SIGNED_COPY_MAX_INFLATED_BYTES)} "
@@ -200,6 +209,7 @@ def _has_signature(reader: pypdf.PdfReader) -> bool:
 def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> CheckedUpload:
     # Imported here: pyHanko is heavy and only digitally signed uploads need it.
     from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko_certvalidator import ValidationContext
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
@@ -212,7 +222,10 @@ def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> Che
         )
     try:
         signatures = PdfFileReader(io.BytesIO(part.data), strict=False).embedded_signatures
-        statuses = [validate_pdf_signature(s) for s in signatures]
+        # No trust list and no fetching: the check is integrity (the bytes are what was signed), and
+        # an uploaded certificate must never make the server open URLs it names.
+        context = ValidationContext(trust_roots=[], allow_fetching=False)
+        statuses = [validate_pdf_signature(s, signer_validation_context=context) for s in signatures]
     except Exception as error:
         logger.info("Refused PDF whose signature cannot be validated: %r", error)
         raise UploadRefused(f"The digital signature in {name} could not be read.") from None
