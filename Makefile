@@ -41,3 +41,7 @@ test: system-packages $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) var
+
+# Performance figures against a baseline measured in the same run (never part of `make test`).
+bench: $(VENV)/.runtime-installed
+	$(BIN)/python bench/pdf.py

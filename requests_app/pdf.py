@@ -13,6 +13,7 @@ append_signature_field costs about 0.4x on its own).
 """
 
 import datetime
+import functools
 import io
 import re
 from xml.sax.saxutils import escape
@@ -34,6 +35,8 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 
 SIGNATURE_FIELD_NAME = "RepresentativeSignature"
 QR_SIZE = 22 * mm
+QR_BOTTOM = 6 * mm
+SIGNATURE_BOX = (80 * mm, 15 * mm)
 MARGIN = 20 * mm
 
 # CID fonts every PDF viewer knows (Adobe's CJK collections): nothing is embedded, so a Chinese
@@ -77,24 +80,25 @@ def markup(text: str) -> str:
     return "".join(out)
 
 
+@functools.cache
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontSize=10, leading=13.5, spaceAfter=5)
+    body = ParagraphStyle("body", parent=base["BodyText"], fontSize=10, leading=13, spaceAfter=3)
     return {
         "title": ParagraphStyle("title", parent=base["Title"], fontSize=15, leading=19, spaceAfter=4),
         "subtitle": ParagraphStyle("subtitle", parent=body, alignment=TA_CENTER, textColor=colors.grey),
-        "heading": ParagraphStyle("heading", parent=base["Heading2"], fontSize=12, spaceBefore=8, spaceAfter=4),
+        "heading": ParagraphStyle("heading", parent=base["Heading2"], fontSize=12, spaceBefore=6, spaceAfter=3),
         "body": body,
-        "cjk": ParagraphStyle("cjk", parent=body, wordWrap="CJK"),
-        "label": ParagraphStyle("label", parent=body, fontName="Helvetica-Bold", spaceAfter=0),
         "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=colors.grey),
     }
 
 
 def _para(text: str, styles, style="body", bold_prefix: str = "") -> Paragraph:
     """A paragraph of untrusted text; CJK word wrap when the text needs it."""
-    chosen = styles["cjk"] if style == "body" and has_cjk(text) else styles[style]
-    prefix = f"<b>{escape(bold_prefix)}</b> " if bold_prefix else ""
+    chosen = styles[style]
+    if has_cjk(text):
+        chosen = ParagraphStyle(f"{style}-cjk", parent=chosen, wordWrap="CJK")
+    prefix = f"<b>{markup(bold_prefix)}</b> " if bold_prefix else ""
     return Paragraph(prefix + markup(text), chosen)
 
 
@@ -179,7 +183,9 @@ class _NumberedCanvas(pdf_canvas.Canvas):
         super().save()
 
 
-def _story(request, version, styles) -> list:
+def agreement_story(request, version, *, signature_field: bool = True) -> list:
+    """The document's flowables. Without the signature field it is the bare baseline of bench/pdf.py."""
+    styles = _styles()
     dataset = version.dataset
     story = [
         Paragraph(markup(version.title), styles["title"]),
@@ -200,21 +206,17 @@ def _story(request, version, styles) -> list:
     story.append(Paragraph("The requesting organisation", styles["heading"]))
     for spec, value in _signer_values(request, version):
         text = _display(value)
-        story.append(Paragraph(markup(spec["label"]), styles["label"]))
-        story.append(_para(text.upper() if spec.get("capitals") else text, styles))
+        story.append(_para(text.upper() if spec.get("capitals") else text, styles, bold_prefix=f"{spec['label']}:"))
 
     story.append(Paragraph("Who must sign", styles["heading"]))
     story.append(_para(version.signatory, styles))
-    line = "_" * 48
     story.append(
         KeepTogether(
             [
-                Paragraph(f"Signature: {line}", styles["body"]),
                 Spacer(1, 3 * mm),
-                Paragraph(f"Date: {'_' * 24}", styles["body"]),
-                Spacer(1, 3 * mm),
-                SignatureField(80 * mm, 18 * mm),
+                Paragraph(f"Signature: {'_' * 44}&nbsp;&nbsp;&nbsp;Date: {'_' * 20}", styles["body"]),
                 Spacer(1, 2 * mm),
+                SignatureField(*SIGNATURE_BOX) if signature_field else Spacer(*SIGNATURE_BOX),
                 Paragraph(
                     "Sign by hand and scan every page, or sign the field above digitally without "
                     "changing anything else in this file.",
@@ -224,8 +226,9 @@ def _story(request, version, styles) -> list:
         )
     )
     if version.closing:
-        story.append(Spacer(1, 4 * mm))
-        story.append(_para(version.closing.strip(), styles))
+        story.append(Spacer(1, 2 * mm))
+        # The owner's contact lines, without the blank lines between them.
+        story.append(_para(re.sub(r"\n\s*\n", "\n", version.closing.strip()), styles, style="small"))
     return story
 
 
@@ -238,30 +241,35 @@ def render_agreement(request, agreement_version, *, issue: int = 1) -> bytes:
     """
     if has_cjk(_all_text(request, agreement_version)):
         _register_cjk_fonts()
-    styles = _styles()
     qr = qr_image(verify_url(request.token, issue))
     reference = request.reference or ""
 
     def decorate(canv, page, total):
         width, _ = canv._pagesize
         canv.saveState()
-        canv.drawImage(qr, width - MARGIN - QR_SIZE, 6 * mm, QR_SIZE, QR_SIZE)
+        canv.drawImage(qr, width - MARGIN - QR_SIZE, QR_BOTTOM, QR_SIZE, QR_SIZE)
         canv.setFont("Helvetica", 8.5)
         canv.setFillColor(colors.grey)
         canv.drawString(MARGIN, 10 * mm, f"{reference} · page {page} of {total}")
         canv.restoreState()
 
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=MARGIN + QR_SIZE, title=f"{agreement_version.title} — {reference}",
-        author=agreement_version.dataset.owner, subject=reference, creator="Licence portal",
-    )
-    doc.build(
-        _story(request, agreement_version, styles),
+    document_template(
+        buffer, title=f"{agreement_version.title} — {reference}", author=agreement_version.dataset.owner,
+        subject=reference, creator="Licence portal",
+    ).build(
+        agreement_story(request, agreement_version),
         canvasmaker=lambda *a, **kw: _NumberedCanvas(*a, decorate=decorate, **kw),
     )
     return buffer.getvalue()
+
+
+def document_template(buffer, **info) -> SimpleDocTemplate:
+    """A4 with room at the foot of every page for the QR code and the footer."""
+    return SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=15 * mm,
+        bottomMargin=QR_BOTTOM + QR_SIZE + 4 * mm, **info,
+    )
 
 
 def _signer_values(request, version) -> list[tuple[dict, object]]:

@@ -1,7 +1,6 @@
 """The researcher's pages. Thin: forms validate, services write, selectors read."""
 
 from allauth.account.decorators import verified_email_required
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -150,12 +149,7 @@ def signed_copy_upload(request, reference):
     if issued is None or license_request.status not in SIGNED_COPY_STATUSES:
         messages.info(request, "This request is not waiting for a signed agreement.")
         return redirect(license_request)
-    too_large = int(request.META.get("CONTENT_LENGTH") or 0) > settings.SIGNED_COPY_MAX_BYTES + 1_000_000
-    if request.method == "POST" and too_large:
-        # Refused before Django reads the body into temporary files.
-        form = SignedCopyForm(issued=issued)
-        form.add_error(None, f"The upload is larger than {settings.SIGNED_COPY_MAX_BYTES // 1_000_000} MB.")
-    elif request.method == "POST":
+    if request.method == "POST":
         form = SignedCopyForm(request.POST, request.FILES, issued=issued)
         if form.is_valid():
             try:
