@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import AgreementVersion, ClauseAcceptance, Dataset, LicenseRequest, RequestEvent
+from .models import (
+    AgreementVersion,
+    ClauseAcceptance,
+    Dataset,
+    IssuedAgreement,
+    LicenseRequest,
+    RequestEvent,
+    SignedCopy,
+    SignedCopyFile,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -14,6 +23,19 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records: nobody adds, edits or deletes them, not even a superuser."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -74,7 +96,7 @@ class LicenseRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
+class RequestEventAdmin(ReadOnlyAdmin):
     """The audit trail, for reading only."""
 
     list_display = ["at", "request", "actor", "from_status", "to_status", "note"]
@@ -82,11 +104,27 @@ class RequestEventAdmin(admin.ModelAdmin):
     list_select_related = ["request", "actor"]
     search_fields = ["request__reference", "note"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+# --- Issued agreements and signed copies (issue 4): records, read only ----------------------------
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+@admin.register(IssuedAgreement)
+class IssuedAgreementAdmin(ReadOnlyAdmin):
+    list_display = ["request", "issue", "agreement_version", "pages", "length", "issued_at"]
+    list_select_related = ["request", "agreement_version__dataset"]
+    search_fields = ["request__reference", "sha256"]
+    exclude = ["pdf"]
+
+
+class SignedCopyFileInline(ReadOnlyInline):
+    model = SignedCopyFile
+    fields = ["position", "original_name", "content_type", "size", "sha256"]
+
+
+@admin.register(SignedCopy)
+class SignedCopyAdmin(ReadOnlyAdmin):
+    list_display = ["request", "kind", "uploaded_at", "uploaded_by", "summary"]
+    list_filter = ["kind"]
+    list_select_related = ["request", "uploaded_by"]
+    search_fields = ["request__reference"]
+    inlines = [SignedCopyFileInline]

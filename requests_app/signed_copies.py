@@ -143,14 +143,14 @@ def _refuse_polyglot(data: bytes, content_type: str, name: str) -> None:
 
 
 def _check_pdf(part: UploadedPart, issued: IssuedAgreement, deadline: _Deadline) -> CheckedUpload:
-    reader = _parse_pdf(part, deadline)
-    if _has_signature(reader):
+    if _parse_pdf(part, deadline):
         return _check_digital_signature(part, issued)
     pages = _render_pdf(part, deadline)
     return _scan_result(issued, [part], pages, deadline)
 
 
-def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> pypdf.PdfReader:
+def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> bool:
+    """Parse the whole PDF within the limits; return whether it carries a digital signature."""
     name = part.original_name
     try:
         reader = pypdf.PdfReader(io.BytesIO(part.data))
@@ -164,12 +164,12 @@ def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> pypdf.PdfReader:
         if reader.attachments:
             raise UploadRefused(f"{name} carries attached files. Upload the signed agreement alone.")
         _inflate_every_stream(reader, name, deadline)
+        return _has_signature(reader)
     except UploadRefused:
         raise
     except Exception as error:  # pypdf raises many types on malformed input; all mean "damaged".
         logger.info("Refused unreadable PDF upload: %r", error)
         raise UploadRefused(f"{name} could not be read as a PDF: it may be damaged or incomplete.") from None
-    return reader
 
 
 def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadline) -> None:
@@ -290,7 +290,8 @@ def _open_image(part: UploadedPart, deadline: _Deadline) -> Image.Image:
 def _page_result(image: Image.Image, issued: IssuedAgreement, page: int, total: int) -> dict:
     """What the page's QR codes say; raises UploadRefused for a page of someone else's agreement."""
     where = f"page {page} of {total}"
-    codes = [m for m in (_QR_TEXT.search(b.text) for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)) if m]
+    found = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    codes = [match for match in (_QR_TEXT.search(code.text) for code in found) if match]
     if not codes:
         return {"page": page, "status": "missing", "message": f"{where}: no code found"}
     reference = issued.request.reference

@@ -1,5 +1,7 @@
 """The researcher's pages. Thin: forms validate, services write, selectors read."""
 
+import re
+
 from allauth.account.decorators import verified_email_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -183,6 +185,6 @@ def verify(request, token):
     issue = request.GET.get("issue", "")
     issued = (
         license_request.issued_agreements.defer("pdf").filter(issue=int(issue)).first()
-        if issue.isdigit() and len(issue) < 5 else None
+        if re.fullmatch(r"[0-9]{1,4}", issue) else None
     )
     return render(request, "requests_app/verify.html", {"license_request": license_request, "issued": issued})

@@ -183,3 +183,5 @@ def test_the_verification_page_is_public_and_says_nothing_personal(client, alice
                    alices_request.research_purpose, alices_request.applicant.email]:
         assert hidden not in body
     assert client.get(reverse("requests_app:verify", args=["not-a-token"])).status_code == 404
+    odd = client.get(reverse("requests_app:verify", args=[alices_request.token]) + "?issue=²")
+    assert odd.status_code == 200 and "Issue 1" not in odd.content.decode()
