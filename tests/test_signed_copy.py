@@ -292,6 +292,7 @@ SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>ale
         (lambda pdf, jpg: [("a.pdf", encrypted_pdf(pdf))], "is encrypted or password-protected"),
         (lambda pdf, jpg: [("a.svg", SVG)], "is an SVG image; SVG is not accepted"),
         (lambda pdf, jpg: [("a.pdf", b"Just some text, named like a PDF.")], "is not a PDF, JPEG or PNG file"),
+        (lambda pdf, jpg: [("a.pdf", b"GIF89a;" + pdf)], "is not a PDF, JPEG or PNG file"),
         (lambda pdf, jpg: [("a.pdf", pdf + zip_of("x.html", b"<script>"))], "has other data appended after its end"),
         (lambda pdf, jpg: [("a.jpg", jpg + zip_of("x.html", b"<script>"))], "has other data appended after its end"),
         (lambda pdf, jpg: [("a.pdf", pdf[: len(pdf) // 2])], "is incomplete"),
@@ -305,7 +306,7 @@ SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>ale
         (lambda pdf, jpg: [("big.pdf", pdf + b" " * 2_000_000)], "The upload is larger than 2 MB"),
     ],
     ids=[
-        "encrypted-pdf", "svg", "text-named-pdf", "pdf-zip-polyglot", "jpeg-zip-polyglot", "truncated-pdf",
+        "encrypted-pdf", "svg", "text-named-pdf", "data-before-the-pdf-header", "pdf-zip-polyglot", "jpeg-zip-polyglot", "truncated-pdf",
         "truncated-jpeg", "truncated-png-with-its-end", "damaged-pdf", "pdf-and-image", "flate-bomb", "pixel-bomb", "too-many-pages", "oversized",
     ],
 )
@@ -322,6 +323,14 @@ def test_bad_uploads_are_refused_with_a_clear_message(
     body = refused(alice_client, alices_request, private_media, *make_files(pdf, jpg))
 
     assert message in body.replace("&#x27;", "'")
+
+
+def test_a_check_that_runs_out_of_time_is_refused(alice_client, alices_request, private_media, settings):
+    settings.SIGNED_COPY_CHECK_SECONDS = -1  # already past: no race with the clock
+
+    body = refused(alice_client, alices_request, private_media, ("scan.pdf", as_pdf(scanned_pages(issued_pdf(alices_request)))))
+
+    assert "Checking this file took too long" in body
 
 
 # --- Who may see what -------------------------------------------------------------------------------
