@@ -6,10 +6,10 @@ reportlab's Paragraph markup, so `<font>`, `<img src=...>` or an unclosed `<b>` 
 and can never make reportlab read a local file.
 
 One pass does everything the issued document needs, which keeps issuing within 1.5x of a bare
-platypus render (bench/pdf.py): the QR code is one image XObject shared by every page, "page X of
-Y" is drawn when the canvas is saved (pages are held until the total is known), and the AcroForm
-/Sig field is written by reportlab itself rather than by a second parse-and-rewrite (pyHanko's
-append_signature_field costs about 0.4x on its own).
+platypus render of the same story (bench/pdf.py): the QR code is one image XObject shared by every
+page, "page X of Y" is drawn when the canvas is saved (pages are held until the total is known),
+and the AcroForm /Sig field is written by reportlab itself, not by a second parse-and-rewrite of
+the finished file (pyHanko's append_signature_field).
 """
 
 import datetime
@@ -48,19 +48,23 @@ _CJK_RUN = re.compile(f"([{_HANGUL}]+|[{_KANA}{_HAN}]*[{_KANA}][{_KANA}{_HAN}]*|
 _CJK_FONTS = {"hangul": "HYSMyeongJo-Medium", "kana": "HeiseiMin-W3", "han": "STSong-Light"}
 
 
+_HAS_HANGUL = re.compile(f"[{_HANGUL}]")
+_HAS_KANA = re.compile(f"[{_KANA}]")
+
+
 def _cjk_font(run: str) -> str:
-    if re.search(f"[{_HANGUL}]", run):
+    if _HAS_HANGUL.search(run):
         return _CJK_FONTS["hangul"]
-    if re.search(f"[{_KANA}]", run):
+    if _HAS_KANA.search(run):
         return _CJK_FONTS["kana"]
     return _CJK_FONTS["han"]
 
 
+@functools.cache
 def _register_cjk_fonts() -> None:
-    registered = set(pdfmetrics.getRegisteredFontNames())
+    """Once a process: registering costs a few ms, and a font only reaches a PDF that uses it."""
     for name in _CJK_FONTS.values():
-        if name not in registered:
-            pdfmetrics.registerFont(UnicodeCIDFont(name))
+        pdfmetrics.registerFont(UnicodeCIDFont(name))
 
 
 def has_cjk(text: str) -> bool:
@@ -185,6 +189,7 @@ class _NumberedCanvas(pdf_canvas.Canvas):
 
 def agreement_story(request, version, *, signature_field: bool = True) -> list:
     """The document's flowables. Without the signature field it is the bare baseline of bench/pdf.py."""
+    _register_cjk_fonts()
     styles = _styles()
     dataset = version.dataset
     story = [
@@ -239,8 +244,6 @@ def render_agreement(request, agreement_version, *, issue: int = 1) -> bytes:
     numbers the documents issued for one request; the QR code carries it so a page from an
     earlier issue can be told apart from the current one.
     """
-    if has_cjk(_all_text(request, agreement_version)):
-        _register_cjk_fonts()
     qr = qr_image(verify_url(request.token, issue))
     reference = request.reference or ""
 
@@ -277,9 +280,3 @@ def _signer_values(request, version) -> list[tuple[dict, object]]:
     rows = [(spec, getattr(request, spec["name"])) for spec in version.signer_fields]
     return rows + [({"label": "Research purpose"}, request.research_purpose)]
 
-
-def _all_text(request, version) -> str:
-    values = [str(v) for _, v in _signer_values(request, version) if v]
-    clauses = [c["text"] + c["title"] for c in version.clauses]
-    return " ".join([version.title, version.preamble, version.signatory,
-                     version.closing, *values, *clauses])

@@ -24,6 +24,7 @@ import pypdf.filters
 import pypdfium2
 import zxingcpp
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.utils.text import get_valid_filename
 from PIL import Image
 
@@ -105,8 +106,16 @@ def check_upload(files, *, issued: IssuedAgreement) -> CheckedUpload:
 def _read(uploaded, max_bytes: int) -> UploadedPart:
     uploaded.seek(0)
     data = uploaded.read(max_bytes + 1)
-    name = get_valid_filename((uploaded.name or "upload").rsplit("/", 1)[-1].rsplit("\\", 1)[-1])[:100]
-    return UploadedPart(original_name=name or "upload", content_type=_sniff(data, name), data=data)
+    name = _safe_name(uploaded.name or "")
+    return UploadedPart(original_name=name, content_type=_sniff(data, name), data=data)
+
+
+def _safe_name(name: str) -> str:
+    """The browser's filename reduced to letters, digits, '-', '_' and '.', for display only."""
+    try:
+        return get_valid_filename(name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])[-100:]
+    except SuspiciousFileOperation:  # nothing usable left, e.g. "..", or only symbols
+        return "upload"
 
 
 def _sniff(data: bytes, name: str) -> str:

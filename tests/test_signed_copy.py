@@ -339,7 +339,7 @@ def test_a_check_that_runs_out_of_time_is_refused(alice_client, alices_request, 
 def test_signed_copies_are_served_as_attachments_to_alice_and_bob_only(client, alice, bob, charlie, alices_request):
     client.force_login(alice)
     signed = digitally_signed(issued_pdf(alices_request))
-    upload(client, alices_request, ("signed.pdf", signed))
+    upload(client, alices_request, ("签名 signed.pdf", signed))
     stored = SignedCopyFile.objects.get()
     url = reverse("requests_app:signed_copy_file", args=[alices_request.reference, stored.pk])
 
@@ -348,7 +348,7 @@ def test_signed_copies_are_served_as_attachments_to_alice_and_bob_only(client, a
         response = client.get(url)
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == signed
-        assert response["Content-Disposition"] == 'attachment; filename="signed.pdf"'
+        assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E7%AD%BE%E5%90%8D_signed.pdf"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Content-Type"] == "application/pdf"
     client.force_login(charlie)
