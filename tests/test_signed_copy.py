@@ -355,14 +355,24 @@ def test_signed_copies_are_served_as_attachments_to_alice_and_bob_only(client, a
     assert client.get(url).status_code == 404
 
 
-def test_charlie_gets_404_on_alices_pdf_upload_and_signed_copies(client, charlie, alices_request, private_media):
-    client.force_login(charlie)
+def test_charlie_gets_404_on_alices_pdf_upload_and_signed_copies(
+    client, alice, charlie, lagper, alices_request, private_media
+):
+    client.force_login(alice)
+    upload(client, alices_request, ("signed.pdf", digitally_signed(issued_pdf(alices_request))))
+    stored = SignedCopyFile.objects.get()
     reference = alices_request.reference
+
+    client.force_login(charlie)
     assert client.get(reverse("requests_app:agreement_pdf", args=[reference])).status_code == 404
     assert client.get(reverse("requests_app:signed_copy_upload", args=[reference])).status_code == 404
     assert upload(client, alices_request, ("scan.pdf", issued_pdf(alices_request))).status_code == 404
-    assert client.get(reverse("requests_app:signed_copy_file", args=[reference, 1])).status_code == 404
-    assert stored_files(private_media) == []
+    assert client.get(reverse("requests_app:signed_copy_file", args=[reference, stored.pk])).status_code == 404
+    # Through his own request's URL neither: a file is served only under the request it belongs to.
+    his_own = LicenseRequestFactory(dataset=lagper, applicant=charlie)
+    assert client.get(reverse("requests_app:signed_copy_file", args=[his_own.reference, stored.pk])).status_code == 404
+    assert SignedCopyFile.objects.count() == 1
+    assert len(stored_files(private_media)) == 1
 
 
 def test_no_upload_once_the_request_is_withdrawn(alice_client, alice, alices_request, private_media):
