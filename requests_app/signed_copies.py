@@ -17,6 +17,7 @@ import re
 import time
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pypdf
@@ -99,8 +100,8 @@ def check_upload(files, *, issued: IssuedAgreement) -> CheckedUpload:
         raise UploadRefused(f"Upload at most {settings.SIGNED_COPY_MAX_PAGES} pages.")
     if types == {PDF}:
         return _check_pdf(parts[0], issued, deadline)
-    pages = [_open_image(part, deadline) for part in parts]
-    return _scan_result(issued, parts, pages, deadline)
+    pages = (_open_image(part, deadline) for part in parts)
+    return _scan_result(issued, parts, pages, len(parts), deadline)
 
 
 def _read(uploaded, max_bytes: int) -> UploadedPart:
@@ -152,14 +153,14 @@ def _refuse_polyglot(data: bytes, content_type: str, name: str) -> None:
 
 
 def _check_pdf(part: UploadedPart, issued: IssuedAgreement, deadline: _Deadline) -> CheckedUpload:
-    if _parse_pdf(part, deadline):
+    signed, page_count = _parse_pdf(part, deadline)
+    if signed:
         return _check_digital_signature(part, issued)
-    pages = _render_pdf(part, deadline)
-    return _scan_result(issued, [part], pages, deadline)
+    return _scan_result(issued, [part], _render_pdf(part, deadline), page_count, deadline)
 
 
-def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> bool:
-    """Parse the whole PDF within the limits; return whether it carries a digital signature."""
+def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> tuple[bool, int]:
+    """Parse the whole PDF within the limits; return whether it is digitally signed, and its pages."""
     name = part.original_name
     try:
         reader = pypdf.PdfReader(io.BytesIO(part.data))
@@ -173,7 +174,7 @@ def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> bool:
         if reader.attachments:
             raise UploadRefused(f"{name} carries attached files. Upload the signed agreement alone.")
         _inflate_every_stream(reader, name, deadline)
-        return _has_signature(reader)
+        return _has_signature(reader), count
     except UploadRefused:
         raise
     except Exception as error:  # pypdf raises many types on malformed input; all mean "damaged".
@@ -194,6 +195,8 @@ def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadlin
             obj = reader.get_object(pypdf.generic.IndirectObject(number, generation, reader))
             if not isinstance(obj, pypdf.generic.StreamObject):
                 continue
+            if obj.get("/Subtype") == "/Image" and _pixels(obj) > settings.SIGNED_COPY_MAX_PIXELS:
+                raise UploadRefused(f"{name} contains an image with too many pixels. Scan at 150–300 dpi.")
             filters = obj.get("/Filter")
             data = obj._data
             for name_of_filter in filters if isinstance(filters, list) else [filters]:
@@ -208,6 +211,13 @@ def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadlin
                     f"{name} expands to more than {_megabytes(settings.SIGNED_COPY_MAX_INFLATED_BYTES)} "
                     "when opened. Scan it again at a normal resolution."
                 )
+
+
+def _pixels(image: pypdf.generic.StreamObject) -> int:
+    width, height = image.get("/Width", 0), image.get("/Height", 0)
+    if not isinstance(width, int) or not isinstance(height, int):
+        raise UploadRefused("An image in this PDF has no valid size: the file may be damaged.")
+    return abs(width * height)
 
 
 def _has_signature(reader: pypdf.PdfReader) -> bool:
@@ -251,17 +261,18 @@ def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> Che
     )
 
 
-def _render_pdf(part: UploadedPart, deadline: _Deadline) -> list[Image.Image]:
-    """Each page as an image at scan resolution, scaled down if it would pass the pixel limit."""
-    images = []
+def _render_pdf(part: UploadedPart, deadline: _Deadline) -> Iterator[Image.Image]:
+    """Each page as an image at scan resolution (scaled down to the pixel limit), one at a time."""
     document = pypdfium2.PdfDocument(part.data)
     try:
         for page in document:
             deadline.check()
             width, height = page.get_size()
             scale = min(_RENDER_DPI / 72, (settings.SIGNED_COPY_MAX_PIXELS / max(width * height, 1)) ** 0.5)
-            images.append(page.render(scale=scale, grayscale=True).to_pil())
-            page.close()
+            try:
+                yield page.render(scale=scale, grayscale=True).to_pil()
+            finally:
+                page.close()
     except UploadRefused:
         raise
     except Exception as error:
@@ -269,7 +280,6 @@ def _render_pdf(part: UploadedPart, deadline: _Deadline) -> list[Image.Image]:
         raise UploadRefused(f"{part.original_name} could not be rendered: it may be damaged.") from None
     finally:
         document.close()
-    return images
 
 
 # --- Images and QR codes ------------------------------------------------------------------------
@@ -318,8 +328,7 @@ def _page_result(image: Image.Image, issued: IssuedAgreement, page: int, total: 
     return {"page": page, "status": "ok", "message": f"{where}: code of {reference}, issue {issued.issue}"}
 
 
-def _scan_result(issued, parts, pages, deadline: _Deadline) -> CheckedUpload:
-    total = len(pages)
+def _scan_result(issued, parts, pages: Iterator[Image.Image], total: int, deadline: _Deadline) -> CheckedUpload:
     results = []
     for number, image in enumerate(pages, 1):
         deadline.check()

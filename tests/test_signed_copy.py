@@ -302,12 +302,13 @@ SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>ale
         (lambda pdf, jpg: [("a.pdf", pdf), ("b.jpg", jpg)], "Upload a PDF on its own"),
         (lambda pdf, jpg: [("a.pdf", flate_bomb_pdf())], "expands to more than 10 MB"),
         (lambda pdf, jpg: [("big.png", as_file(Image.new("1", (4000, 4000), 1), "PNG"))], "has too many pixels"),
+        (lambda pdf, jpg: [("big.pdf", as_pdf([Image.new("1", (4000, 4000), 1)]))], "contains an image with too many pixels"),
         (lambda pdf, jpg: [(f"p{n}.jpg", jpg) for n in range(4)], "Upload at most 3 pages"),
         (lambda pdf, jpg: [("big.pdf", pdf + b" " * 2_000_000)], "The upload is larger than 2 MB"),
     ],
     ids=[
         "encrypted-pdf", "svg", "text-named-pdf", "data-before-the-pdf-header", "pdf-zip-polyglot", "jpeg-zip-polyglot", "truncated-pdf",
-        "truncated-jpeg", "truncated-png-with-its-end", "damaged-pdf", "pdf-and-image", "flate-bomb", "pixel-bomb", "too-many-pages", "oversized",
+        "truncated-jpeg", "truncated-png-with-its-end", "damaged-pdf", "pdf-and-image", "flate-bomb", "pixel-bomb", "pixel-bomb-in-a-pdf", "too-many-pages", "oversized",
     ],
 )
 def test_bad_uploads_are_refused_with_a_clear_message(
