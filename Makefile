@@ -39,8 +39,10 @@ run: load-datasets
 test: system-packages $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev-installed
-	$(BIN)/python bench/queue.py
-
 clean:
 	rm -rf $(VENV) var
+
+# Performance figures against a baseline measured in the same run (never part of `make test`).
+bench: $(VENV)/.runtime-installed
+	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/queue.py

@@ -148,3 +148,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Signed copies of the agreement (requests_app/signed_copies.py): what an upload may be.
+SIGNED_COPY_MAX_BYTES = env.int("SIGNED_COPY_MAX_BYTES", default=15_000_000)
+SIGNED_COPY_MAX_PAGES = env.int("SIGNED_COPY_MAX_PAGES", default=30)
+SIGNED_COPY_MAX_PIXELS = env.int("SIGNED_COPY_MAX_PIXELS", default=60_000_000)  # A4 at 600 dpi is 35 MP
+SIGNED_COPY_MAX_INFLATED_BYTES = env.int("SIGNED_COPY_MAX_INFLATED_BYTES", default=300_000_000)
+SIGNED_COPY_CHECK_SECONDS = env.float("SIGNED_COPY_CHECK_SECONDS", default=30.0)

@@ -6,9 +6,12 @@ from .models import (
     ClauseAcceptance,
     Dataset,
     DeliveryView,
+    IssuedAgreement,
     LicenseRequest,
     RequestEvent,
     ReviewerRemark,
+    SignedCopy,
+    SignedCopyFile,
 )
 
 
@@ -23,6 +26,19 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records: nobody adds, edits or deletes them, not even a superuser."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -98,27 +114,42 @@ class LicenseRequestAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{license_request.reference} approved.", messages.SUCCESS)
 
 
-class RecordAdmin(admin.ModelAdmin):
-    """A record of what happened: for reading only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(RequestEvent)
-class RequestEventAdmin(RecordAdmin):
+class RequestEventAdmin(ReadOnlyAdmin):
     """The audit trail, for reading only."""
 
     list_display = ["at", "request", "actor", "from_status", "to_status", "note"]
     list_filter = ["to_status"]
     list_select_related = ["request", "actor"]
     search_fields = ["request__reference", "note"]
+
+
+# --- Issued agreements and signed copies (issue 4): records, read only ----------------------------
+
+
+@admin.register(IssuedAgreement)
+class IssuedAgreementAdmin(ReadOnlyAdmin):
+    list_display = ["request", "issue", "agreement_version", "pages", "length", "issued_at"]
+    list_select_related = ["request", "agreement_version__dataset"]
+    search_fields = ["request__reference", "sha256"]
+    exclude = ["pdf"]
+
+
+class SignedCopyFileInline(ReadOnlyInline):
+    model = SignedCopyFile
+    fields = ["position", "original_name", "content_type", "size", "sha256"]
+
+
+@admin.register(SignedCopy)
+class SignedCopyAdmin(ReadOnlyAdmin):
+    list_display = ["request", "kind", "uploaded_at", "uploaded_by", "summary"]
+    list_filter = ["kind"]
+    list_select_related = ["request", "uploaded_by"]
+    search_fields = ["request__reference"]
+    inlines = [SignedCopyFileInline]
+
+
+# --- Review: remarks, and who was shown the delivery instructions --------------------------------
 
 
 @admin.register(ReviewerRemark)
@@ -129,7 +160,7 @@ class ReviewerRemarkAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeliveryView)
-class DeliveryViewAdmin(RecordAdmin):
+class DeliveryViewAdmin(ReadOnlyAdmin):
     """Who was shown the delivery instructions, and when."""
 
     list_display = ["at", "request", "user", "ip"]

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from .models import AgreementVersion, LicenseRequest
+from .signed_copies import UploadRefused, check_upload
 
 # Single-line fields may hold no control characters at all; they reach PDFs and email headers.
 _MULTILINE_FIELDS = {"address", "research_purpose"}
@@ -119,3 +120,44 @@ class ApplicationForm(forms.ModelForm):
             name: value for name, value in self.cleaned_data.items()
             if not name.startswith("clause_") and not self.fields[name].disabled
         }
+
+
+# --- The signed copy (issue 4) -------------------------------------------------------------------
+
+
+class _MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", _MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(_MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class SignedCopyForm(forms.Form):
+    """The signed agreement: one PDF (scanned or digitally signed), or JPEG/PNG page images.
+
+    Validation is the whole check (signed_copies.check_upload); `checked` holds its result.
+    """
+
+    files = _MultipleFileField(
+        label="Signed agreement",
+        help_text="One PDF (a scan, or the issued PDF signed digitally), or one JPEG/PNG image per page.",
+    )
+
+    def __init__(self, *args, issued, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.issued = issued
+        self.checked = None
+
+    def clean_files(self):
+        try:
+            self.checked = check_upload(self.cleaned_data["files"], issued=self.issued)
+        except UploadRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return self.cleaned_data["files"]

@@ -219,6 +219,101 @@ class RequestEvent(models.Model):
         raise TypeError("RequestEvent is append-only.")
 
 
+# --- The issued agreement and the signed copies that come back (issue 4) ---------------------
+
+
+class IssuedAgreement(models.Model):
+    """The agreement PDF exactly as it was issued: a record, not a view.
+
+    Rendered once when the request goes to awaiting_signature and never re-rendered: downloads
+    serve these bytes, and a digitally signed upload must start with them byte for byte.
+    `issue` counts the documents issued for one request (a correction issues a new one); the QR
+    code on every page carries it.
+    """
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="issued_agreements")
+    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
+    issue = models.PositiveSmallIntegerField()
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    length = models.PositiveIntegerField()
+    pages = models.PositiveSmallIntegerField()
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["request", "issue"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "issue"], name="unique_agreement_issue"),
+        ]
+
+    def __str__(self):
+        return f"{self.request} agreement, issue {self.issue}"
+
+    @property
+    def filename(self):
+        return f"{self.request.reference}-agreement-{self.issue}.pdf"
+
+
+# A signed copy may be uploaded while waiting for it, and replaced until the reviewer decides.
+SIGNED_COPY_STATUSES = frozenset({LicenseRequest.Status.AWAITING_SIGNATURE, LicenseRequest.Status.UNDER_REVIEW})
+
+
+def _signed_copy_path(instance, filename):
+    # Random names: an original filename never reaches the disk, and names cannot be guessed.
+    return f"signed_copies/{secrets.token_hex(16)}{filename[filename.rfind('.'):]}"
+
+
+class SignedCopy(models.Model):
+    """One upload of the signed agreement (a PDF, or one or more page images), with its check.
+
+    A new upload before the decision adds a row; earlier ones stay, for the history.
+    """
+
+    class Kind(models.TextChoices):
+        DIGITAL_SIGNATURE_VERIFIED = "digital_signature_verified", "Digital signature verified"
+        SCAN_QR_CHECKED = "scan_qr_checked", "Scan: every page's code is this agreement's"
+        SCAN_QR_INCOMPLETE = "scan_qr_incomplete", "Scan: some pages without a readable code"
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="signed_copies")
+    issued_agreement = models.ForeignKey(IssuedAgreement, on_delete=models.PROTECT, related_name="signed_copies")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    page_results = models.JSONField(default=list, help_text="Per page: {page, status, message}.")
+    summary = models.TextField()
+
+    class Meta:
+        ordering = ["request", "-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.request} signed copy of {self.uploaded_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_verified(self):
+        return self.kind != self.Kind.SCAN_QR_INCOMPLETE
+
+
+class SignedCopyFile(models.Model):
+    """One stored file of an upload: the PDF, or one page image. Served only by a checked view."""
+
+    signed_copy = models.ForeignKey(SignedCopy, on_delete=models.PROTECT, related_name="files")
+    position = models.PositiveSmallIntegerField()
+    file = models.FileField(upload_to=_signed_copy_path, max_length=200)
+    original_name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40, help_text="Decided from the content, not the name.")
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["signed_copy", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["signed_copy", "position"], name="unique_signed_copy_position"),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+
 # --- Review: what reviewers write and what they can see about a licence -----------------------------
 
 

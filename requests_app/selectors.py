@@ -8,7 +8,17 @@ from django.db.models import Count, F, Func, IntegerField, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import ClauseAcceptance, Dataset, DeliveryView, LicenseRequest, RequestEvent, ReviewerRemark
+from .models import (
+    ClauseAcceptance,
+    Dataset,
+    DeliveryView,
+    IssuedAgreement,
+    LicenseRequest,
+    RequestEvent,
+    ReviewerRemark,
+    SignedCopy,
+    SignedCopyFile,
+)
 
 
 def datasets_for_listing() -> QuerySet[Dataset]:
@@ -43,6 +53,61 @@ def open_draft(user, dataset: Dataset) -> LicenseRequest | None:
         .order_by("-created_at")
         .first()
     )
+
+
+# --- The issued agreement and signed copies (issue 4) ---------------------------------------------
+
+
+def _participant_filter(user) -> Q:
+    """Who may see a request's documents: its applicant and the dataset's reviewers (and superusers)."""
+    if user.is_superuser:
+        return Q()
+    return Q(applicant=user) | Q(dataset__reviewers=user)
+
+
+def request_for_participant(user, reference: str) -> LicenseRequest:
+    """The request if `user` takes part in it, or 404 (strangers learn nothing)."""
+    if not user.is_authenticated:
+        raise Http404("No such request.")
+    found = (
+        LicenseRequest.objects.filter(_participant_filter(user), reference=reference)
+        .select_related("dataset", "agreement_version", "applicant")
+        .distinct()
+        .first()
+    )
+    if found is None:
+        raise Http404("No such request.")
+    return found
+
+
+def latest_issued_agreement(request: LicenseRequest, *, with_pdf: bool = False) -> IssuedAgreement | None:
+    issues = request.issued_agreements.order_by("-issue")
+    return (issues if with_pdf else issues.defer("pdf")).first()
+
+
+def signed_copies_of(request: LicenseRequest) -> QuerySet[SignedCopy]:
+    """Every upload for the request, newest first, with its files and the issue it was checked against."""
+    return (
+        request.signed_copies.select_related("issued_agreement", "uploaded_by")
+        .defer("issued_agreement__pdf")
+        .prefetch_related("files")
+        .order_by("-uploaded_at", "-pk")
+    )
+
+
+def signed_copy_file_for_participant(user, reference: str, file_id: int) -> SignedCopyFile:
+    request = request_for_participant(user, reference)
+    try:
+        return SignedCopyFile.objects.get(pk=file_id, signed_copy__request=request)
+    except SignedCopyFile.DoesNotExist:
+        raise Http404("No such file.") from None
+
+
+def request_for_verification(token: str) -> LicenseRequest:
+    try:
+        return LicenseRequest.objects.select_related("dataset").exclude(status=LicenseRequest.Status.DRAFT).get(token=token)
+    except LicenseRequest.DoesNotExist:
+        raise Http404("No such agreement.") from None
 
 
 # --- Review: the reviewers' queue and decision page -------------------------------------------------

@@ -6,23 +6,34 @@ gets a TransitionNotAllowed that says who did what and when.
 """
 
 import datetime
+import hashlib
+import io
 from collections.abc import Iterable
 
+import pypdf
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from . import emails, selectors
 from .agreements import sha256_text
 from .models import (
+    SIGNED_COPY_STATUSES,
     WITHDRAWABLE_STATUSES,
     AgreementVersion,
     ClauseAcceptance,
     Dataset,
     DeliveryView,
+    IssuedAgreement,
     LicenseRequest,
     RequestEvent,
     ReviewerRemark,
+    SignedCopy,
+    SignedCopyFile,
 )
+from .pdf import render_agreement
+from .signed_copies import CheckedUpload
 
 Status = LicenseRequest.Status
 
@@ -135,6 +146,7 @@ def request_submit(
         )
         for clause in version.clauses
     )
+    agreement_issue(request=request)
     return request
 
 
@@ -145,6 +157,66 @@ def request_withdraw(*, request: LicenseRequest, user, ip: str | None = None) ->
         request=request, allowed_from=WITHDRAWABLE_STATUSES, to=Status.WITHDRAWN, actor=user,
         note="Withdrawn by the applicant.", ip=ip,
     )
+
+
+# --- The issued agreement and the signed copy (issue 4) ------------------------------------------
+
+
+@transaction.atomic
+def agreement_issue(*, request: LicenseRequest) -> IssuedAgreement:
+    """Render the agreement for `request` and keep the bytes as the issued document.
+
+    Call it in the transaction that moves the request to awaiting_signature (submission, and a
+    corrected request after a return): each call issues a new numbered document, and only the
+    latest one can be signed and uploaded.
+    """
+    issue = (request.issued_agreements.aggregate(last=Max("issue"))["last"] or 0) + 1
+    pdf = render_agreement(request, request.agreement_version, issue=issue)
+    return IssuedAgreement.objects.create(
+        request=request, agreement_version=request.agreement_version, issue=issue, pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(), length=len(pdf),
+        pages=len(pypdf.PdfReader(io.BytesIO(pdf)).pages), issued_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def signed_copy_record(*, request: LicenseRequest, user, checked: CheckedUpload, ip: str | None = None) -> SignedCopy:
+    """Store a checked signed copy and send the request for review.
+
+    The first upload moves awaiting_signature -> under_review. A new upload while under review
+    (before any decision) is the same conditional update from under_review to under_review, so it
+    is recorded as an event, loses cleanly against a reviewer deciding at the same moment, and
+    keeps every earlier upload in the history.
+    """
+    latest = request.issued_agreements.order_by("-issue").values_list("pk", flat=True).first()
+    if latest != checked.issued.pk:
+        raise TransitionNotAllowed("A new agreement was issued meanwhile: download it, sign it and upload that.")
+    replacing = request.signed_copies.exists()
+    transition(
+        request=request, allowed_from=SIGNED_COPY_STATUSES, to=Status.UNDER_REVIEW,
+        actor=user, ip=ip,
+        note=f"Signed copy {'replaced' if replacing else 'uploaded'}: {checked.summary}.",
+    )
+    copy = SignedCopy.objects.create(
+        request=request, issued_agreement=checked.issued, uploaded_by=user, uploaded_at=timezone.now(),
+        kind=checked.kind, page_results=checked.page_results, summary=checked.summary,
+    )
+    stored = []
+    try:
+        for position, part in enumerate(checked.parts, 1):
+            copy_file = SignedCopyFile(
+                signed_copy=copy, position=position, original_name=part.original_name,
+                content_type=part.content_type, size=len(part.data), sha256=part.sha256,
+            )
+            copy_file.file.save(f"upload{part.extension}", ContentFile(part.data), save=False)
+            stored.append(copy_file.file)
+            copy_file.save()
+    except BaseException:
+        # The rows roll back with the transaction; the files on disk must go with them.
+        for stored_file in stored:
+            stored_file.storage.delete(stored_file.name)
+        raise
+    return copy
 
 
 # --- Review: decisions, remarks, corrections and delivery -------------------------------------------
@@ -242,9 +314,10 @@ def request_revoke(*, request: LicenseRequest, reviewer, reason: str, ip: str | 
 
 @transaction.atomic
 def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | None = None) -> LicenseRequest:
-    """The applicant's corrections: only the returned fields may change; the request awaits a new signature.
+    """The applicant's corrections: only the returned fields may change; a new agreement is issued to sign.
 
-    The clause acceptances stand: the agreement version is unchanged.
+    The clause acceptances stand (the agreement version is unchanged); the earlier issued
+    agreement and its signed copy stay in the history.
     """
     changed = set(fields) - set(request.returned_fields)
     if changed:
@@ -253,6 +326,7 @@ def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | N
         request=request, allowed_from={Status.RETURNED}, to=Status.AWAITING_SIGNATURE, actor=user,
         note="Corrected and resubmitted.", ip=ip, returned_fields=[], decision_reason="", **fields,
     )
+    agreement_issue(request=request)
     return request
 
 

@@ -12,4 +12,11 @@ urlpatterns = [
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),
     path("requests/<str:reference>/edit/", views.request_edit, name="request_edit"),
     path("requests/<str:reference>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    # The issued agreement and the signed copy (issue 4).
+    path("requests/<str:reference>/agreement.pdf", views.agreement_pdf, name="agreement_pdf"),
+    path("requests/<str:reference>/upload/", views.signed_copy_upload, name="signed_copy_upload"),
+    path(
+        "requests/<str:reference>/signed-copies/<int:file_id>/", views.signed_copy_file, name="signed_copy_file"
+    ),
+    path("verify/<str:token>/", views.verify, name="verify"),
 ]

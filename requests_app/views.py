@@ -1,15 +1,19 @@
 """The researcher's pages. Thin: forms validate, services write, selectors read."""
 
+import re
+
 from allauth.account.decorators import verified_email_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import ApplicationForm
-from .models import Dataset, LicenseRequest
+from .forms import ApplicationForm, SignedCopyForm
+from .models import SIGNED_COPY_STATUSES, Dataset, LicenseRequest
 
 
 def client_ip(request) -> str | None:
@@ -132,6 +136,71 @@ def request_withdraw(request, reference):
     else:
         messages.success(request, f"{license_request.reference} has been withdrawn.")
     return redirect(license_request)
+
+
+# --- The issued agreement, the signed copy, and the public verification page (issue 4) ----------
+
+
+def _attachment(response, filename: str):
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def agreement_pdf(request, reference):
+    """The agreement exactly as issued (stored bytes), for the applicant and the dataset's reviewers."""
+    license_request = selectors.request_for_participant(request.user, reference)
+    issued = selectors.latest_issued_agreement(license_request, with_pdf=True)
+    if issued is None:
+        raise Http404("No agreement has been issued for this request yet.")
+    return _attachment(HttpResponse(bytes(issued.pdf), content_type="application/pdf"), issued.filename)
+
+
+@verified_email_required
+def signed_copy_upload(request, reference):
+    license_request = selectors.request_for_applicant(request.user, reference)
+    issued = selectors.latest_issued_agreement(license_request, with_pdf=True)
+    if issued is None or license_request.status not in SIGNED_COPY_STATUSES:
+        messages.info(request, "This request is not waiting for a signed agreement.")
+        return redirect(license_request)
+    if request.method == "POST":
+        form = SignedCopyForm(request.POST, request.FILES, issued=issued)
+        if form.is_valid():
+            try:
+                copy = services.signed_copy_record(
+                    request=license_request, user=request.user, checked=form.checked, ip=client_ip(request)
+                )
+            except services.TransitionNotAllowed as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"Signed copy received: {copy.summary}.")
+            return redirect(license_request)
+    else:
+        form = SignedCopyForm(issued=issued)
+    return render(
+        request, "requests_app/signed_copy_upload.html",
+        {"license_request": license_request, "issued": issued, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def signed_copy_file(request, reference, file_id):
+    copy_file = selectors.signed_copy_file_for_participant(request.user, reference, file_id)
+    response = FileResponse(copy_file.file.open("rb"), content_type=copy_file.content_type)
+    return _attachment(response, copy_file.original_name)
+
+
+def verify(request, token):
+    """Public, from the QR code: that this agreement exists and where it stands; nothing personal."""
+    license_request = selectors.request_for_verification(token)
+    issue = request.GET.get("issue", "")
+    issued = (
+        license_request.issued_agreements.defer("pdf").filter(issue=int(issue)).first()
+        if re.fullmatch(r"[0-9]{1,4}", issue) else None
+    )
+    return render(request, "requests_app/verify.html", {"license_request": license_request, "issued": issued})
 
 
 def _correction_form(request, license_request):

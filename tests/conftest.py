@@ -37,3 +37,33 @@ def charlie(db):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+# --- The issued agreement and signed copies (issue 4) ---------------------------------------------
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Uploads go to a fresh directory, so a test can assert that nothing was stored."""
+    settings.MEDIA_ROOT = tmp_path / "private"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def bob(db, lagper):
+    """Reviews LAGPeR."""
+    user = UserFactory(username="bob", email="bob@nwpu.example")
+    lagper.reviewers.add(user)
+    return user
+
+
+@pytest.fixture
+def alices_request(alice, lagper):
+    """Alice's LAGPeR request, submitted: its agreement issued and awaiting her signed copy."""
+    from requests_app import services
+
+    from .factories import LicenseRequestFactory
+
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice)
+    services.agreement_issue(request=request)
+    return request

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from requests_app import services
 from requests_app.agreements import load_dataset_file
-from requests_app.models import DeliveryView, LicenseRequest, RequestEvent, ReviewerRemark
+from requests_app.models import DeliveryView, LicenseRequest, RequestEvent, ReviewerRemark, SignedCopy
 
 from .conftest import LAGPER_TOML
 from .factories import LicenseRequestFactory, UserFactory, days_ago
@@ -240,6 +240,7 @@ def test_returned_request_lets_alice_change_only_the_returned_fields(
     bob_client, alice, lagper, django_capture_on_commit_callbacks
 ):
     request = under_review(lagper, alice, unit="Vision Lab")
+    services.agreement_issue(request=request)
     with django_capture_on_commit_callbacks(execute=True):
         act(bob_client, request, "return", {
             "return-returned_fields": ["unit", "research_purpose"],
@@ -270,6 +271,7 @@ def test_returned_request_lets_alice_change_only_the_returned_fields(
     assert request.organisation == "EXAMPLE UNIVERSITY"
     assert request.representative_name == "PROF. LI WEI"
     assert request.returned_fields == []
+    assert list(request.issued_agreements.values_list("issue", flat=True)) == [1, 2]  # the old one stays
     assert decision_events(request)[-2:] == [
         ("under_review", "returned", "bob"), ("returned", "awaiting_signature", "alice")
     ]
@@ -410,8 +412,17 @@ def test_the_decision_page_costs_the_same_queries_for_10_or_1000_requests(
     RequestEvent.objects.bulk_create(
         RequestEvent(request=request, actor=charlie, to_status=Status.UNDER_REVIEW, at=now) for _ in range(related)
     )
-    # session, user, datasets, request + 4 prefetches (events, clauses, remarks, delivery views), nav.
-    with django_assert_num_queries(9):
+    issued = services.agreement_issue(request=request)
+    SignedCopy.objects.bulk_create(
+        SignedCopy(
+            request=request, issued_agreement=issued, uploaded_by=alice, uploaded_at=now,
+            kind=SignedCopy.Kind.SCAN_QR_CHECKED, summary=f"Upload {i}",
+        )
+        for i in range(related)
+    )
+    # session, user, datasets, request + 4 prefetches (events, clauses, remarks, delivery views),
+    # the signed-copy panel (issued agreement, signed copies, their files), nav.
+    with django_assert_num_queries(12):
         response = bob_client.get(reverse("review:request", args=[request.reference]))
     assert response.status_code == 200
 

@@ -1,0 +1,108 @@
+"""Issuing an agreement against a bare platypus render of the same text, in the same run.
+
+    make bench            (or: python bench/pdf.py [rounds])
+
+"Issue" is what services.agreement_issue pays for the document: render_agreement (text, QR code
+on every page, page X of Y, AcroForm /Sig field) and its sha256. The baseline is a bare platypus
+render of the same story (every clause and field, same styles and pages) with the default
+canvas: what issuing adds is the ratio. A render of plain default-style paragraphs is printed too,
+for scale. Nothing touches the database: all work on unsaved models from datasets/lagper.toml.
+"""
+
+import datetime
+import hashlib
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accessportal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.lib.styles import getSampleStyleSheet  # noqa: E402
+from reportlab.platypus import Paragraph, SimpleDocTemplate  # noqa: E402
+
+from requests_app.agreements import parse_dataset_file  # noqa: E402
+from requests_app.models import AgreementVersion, Dataset, LicenseRequest  # noqa: E402
+from requests_app.pdf import agreement_story, document_template, markup, render_agreement  # noqa: E402
+
+TARGET = 1.5
+
+
+def lagper_request() -> tuple[LicenseRequest, AgreementVersion]:
+    fields, agreement = parse_dataset_file(ROOT / "datasets" / "lagper.toml")
+    dataset = Dataset(**fields)
+    version = AgreementVersion(
+        dataset=dataset, label=agreement["version"], sha256="0" * 64,
+        **{k: agreement[k] for k in ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")},
+    )
+    request = LicenseRequest(
+        dataset=dataset, agreement_version=version, reference="LAGPER-2026-000123",
+        representative_name="PROF. LI WEI", representative_title="Dean of the School of Computing",
+        organisation="EXAMPLE UNIVERSITY", unit="Vision Lab, School of Computing",
+        address="1 UNIVERSITY ROAD\nSPRINGFIELD", email="dean@uni.example",
+        signing_date=datetime.date(2026, 11, 25), research_purpose="Benchmarking aerial-ground re-identification.",
+    )
+    return request, version
+
+
+def bare_render(request, version) -> bytes:
+    """The same story on the same pages: no QR code, no "page X of Y", no signature field."""
+    buffer = io.BytesIO()
+    document_template(buffer).build(agreement_story(request, version, signature_field=False))
+    return buffer.getvalue()
+
+
+def plain_paragraphs(request, version) -> bytes:
+    """For scale: the clauses and fields as default-style paragraphs, no layout at all."""
+    styles = getSampleStyleSheet()
+    texts = [version.title, version.preamble, *(f"{c['number']}. {c['title']}: {c['text']}" for c in version.clauses)]
+    texts += [f"{spec['label']}: {getattr(request, spec['name'])}" for spec in version.signer_fields]
+    texts += [request.research_purpose, version.signatory, version.closing]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4).build([Paragraph(markup(t), styles["BodyText"]) for t in texts])
+    return buffer.getvalue()
+
+
+def issue(request, version) -> bytes:
+    pdf = render_agreement(request, version, issue=1)
+    hashlib.sha256(pdf).hexdigest()
+    return pdf
+
+
+def elapsed_ms(function) -> float:
+    start = time.perf_counter()
+    function()
+    return (time.perf_counter() - start) * 1000
+
+
+def main(rounds: int = 300) -> int:
+    request, version = lagper_request()
+    for _ in range(10):  # warm up fonts, caches and the QR encoder
+        bare_render(request, version)
+        issue(request, version)
+    # One of each in turn, so drift in machine load hits every side alike.
+    timings = {"bare": [], "issue": [], "plain": []}
+    for _ in range(rounds):
+        timings["bare"].append(elapsed_ms(lambda: bare_render(request, version)))
+        timings["issue"].append(elapsed_ms(lambda: issue(request, version)))
+        timings["plain"].append(elapsed_ms(lambda: plain_paragraphs(request, version)))
+    bare_ms, issue_ms, plain_ms = (statistics.median(timings[k]) for k in ("bare", "issue", "plain"))
+    ratio = issue_ms / bare_ms
+    print(f"bare platypus render : {bare_ms:7.2f} ms  same story and pages, no QR / page X of Y / field")
+    print(f"issue an agreement   : {issue_ms:7.2f} ms  render + QR + page X of Y + /Sig field + sha256")
+    print(f"ratio                : {ratio:7.2f}x  (target <= {TARGET}x) {'OK' if ratio <= TARGET else 'OVER TARGET'}")
+    print(f"for scale            : {plain_ms:7.2f} ms  plain paragraphs, no layout ({issue_ms / plain_ms:.2f}x)")
+    print(f"medians of {rounds} rounds")
+    return 0 if ratio <= TARGET else 1
+
+if __name__ == "__main__":
+    sys.exit(main(*(int(a) for a in sys.argv[1:])))

@@ -1,0 +1,346 @@
+"""Checking a signed copy before anything is stored: what the file is, and whose agreement it is.
+
+The type is decided by content, never by name or browser-supplied content type: the first bytes
+are sniffed, then the whole file is parsed (pypdf, Pillow) so a truncated, encrypted, polyglot or
+bomb-shaped file is refused before it reaches the disk. Then the file is matched to the issued
+agreement: a digitally signed PDF must start with the issued bytes and carry an intact signature
+over the whole file (pyHanko); a scan must show this request's QR code on its pages (zxing-cpp).
+
+Work is bounded by size, page, pixel and inflate limits from settings, and by a deadline checked
+between steps (threads cannot be interrupted safely; the limits bound each step instead).
+"""
+
+import hashlib
+import io
+import logging
+import re
+import time
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pypdf
+import pypdf.filters
+import pypdfium2
+import zxingcpp
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.utils.text import get_valid_filename
+from PIL import Image
+
+from .models import IssuedAgreement, SignedCopy
+
+logger = logging.getLogger(__name__)
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
+INTEGRITY_VERIFIED = "integrity verified: signed copy of the issued agreement"
+_QR_TEXT = re.compile(r"/verify/(?P<token>[A-Za-z0-9_-]+)/\?issue=(?P<issue>\d+)$")
+_RENDER_DPI = 150
+_ASCII_FILTERS = {"/ASCII85Decode": pypdf.filters.ASCII85Decode, "/ASCIIHexDecode": pypdf.filters.ASCIIHexDecode}
+
+
+class UploadRefused(Exception):
+    """The upload cannot be accepted; the message tells the applicant why and what to do."""
+
+
+@dataclass(frozen=True)
+class UploadedPart:
+    original_name: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.content_type]
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed every check, with what the reviewer should be told about it."""
+
+    issued: IssuedAgreement
+    parts: list[UploadedPart]
+    kind: str
+    page_results: list[dict]
+    summary: str
+
+
+class _Deadline:
+    def __init__(self, seconds: float):
+        self.ends = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.ends:
+            raise UploadRefused("Checking this file took too long. Upload a smaller or simpler scan.")
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1_000_000:.0f} MB"
+
+
+def check_upload(files, *, issued: IssuedAgreement) -> CheckedUpload:
+    """Check uploaded files (Django UploadedFile objects) against `issued`, or raise UploadRefused."""
+    if not files:
+        raise UploadRefused("Choose the signed agreement to upload: one PDF, or JPEG/PNG page images.")
+    max_bytes = settings.SIGNED_COPY_MAX_BYTES
+    if sum(f.size for f in files) > max_bytes:
+        raise UploadRefused(f"The upload is larger than {_megabytes(max_bytes)}. Scan at 150–300 dpi and try again.")
+    deadline = _Deadline(settings.SIGNED_COPY_CHECK_SECONDS)
+    parts = [_read(f, max_bytes) for f in files]
+    types = {p.content_type for p in parts}
+    if PDF in types and len(parts) > 1:
+        raise UploadRefused("Upload a PDF on its own, or page images (JPEG/PNG) only, not both.")
+    if len(parts) > settings.SIGNED_COPY_MAX_PAGES:
+        raise UploadRefused(f"Upload at most {settings.SIGNED_COPY_MAX_PAGES} pages.")
+    if types == {PDF}:
+        return _check_pdf(parts[0], issued, deadline)
+    pages = (_open_image(part, deadline) for part in parts)
+    return _scan_result(issued, parts, pages, len(parts), deadline)
+
+
+def _read(uploaded, max_bytes: int) -> UploadedPart:
+    uploaded.seek(0)
+    data = uploaded.read(max_bytes + 1)
+    name = _safe_name(uploaded.name or "")
+    return UploadedPart(original_name=name, content_type=_sniff(data, name), data=data)
+
+
+def _safe_name(name: str) -> str:
+    """The browser's filename reduced to letters, digits, '-', '_' and '.', for display only."""
+    try:
+        return get_valid_filename(name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])[-100:]
+    except SuspiciousFileOperation:  # nothing usable left, e.g. "..", or only symbols
+        return "upload"
+
+
+def _sniff(data: bytes, name: str) -> str:
+    head = data[:1024]
+    if head.startswith(b"%PDF-"):
+        content_type = PDF
+    elif head.startswith(b"\xff\xd8\xff"):
+        content_type = JPEG
+    elif head.startswith(b"\x89PNG\r\n\x1a\n"):
+        content_type = PNG
+    elif b"<svg" in head.lower():
+        raise UploadRefused(f"{name} is an SVG image; SVG is not accepted. Upload a PDF, JPEG or PNG.")
+    else:
+        raise UploadRefused(f"{name} is not a PDF, JPEG or PNG file, whatever its name says.")
+    _refuse_polyglot(data, content_type, name)
+    return content_type
+
+
+# What a complete file of each type ends with; anything after it is another file riding along.
+_ENDINGS = {PDF: (b"%%EOF",), JPEG: (b"\xff\xd9",), PNG: (b"IEND\xaeB`\x82",)}
+
+
+def _refuse_polyglot(data: bytes, content_type: str, name: str) -> None:
+    if not data.rstrip(b"\x00\r\n\t ").endswith(_ENDINGS[content_type]):
+        raise UploadRefused(
+            f"{name} is incomplete or has other data appended after its end. "
+            "Export or scan it again and upload the new file."
+        )
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        raise UploadRefused(f"{name} is also a ZIP archive. Upload a plain PDF, JPEG or PNG.")
+
+
+# --- PDFs ---------------------------------------------------------------------------------------
+
+
+def _check_pdf(part: UploadedPart, issued: IssuedAgreement, deadline: _Deadline) -> CheckedUpload:
+    signed, page_count = _parse_pdf(part, deadline)
+    if signed:
+        return _check_digital_signature(part, issued)
+    return _scan_result(issued, [part], _render_pdf(part, deadline), page_count, deadline)
+
+
+def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> tuple[bool, int]:
+    """Parse the whole PDF within the limits; return whether it is digitally signed, and its pages."""
+    name = part.original_name
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(part.data))
+        if reader.is_encrypted:
+            raise UploadRefused(f"{name} is encrypted or password-protected. Upload an unprotected PDF.")
+        count = len(reader.pages)
+        if count > settings.SIGNED_COPY_MAX_PAGES:
+            raise UploadRefused(f"{name} has {count} pages; upload at most {settings.SIGNED_COPY_MAX_PAGES}.")
+        if count == 0:
+            raise UploadRefused(f"{name} has no pages.")
+        if reader.attachments:
+            raise UploadRefused(f"{name} carries attached files. Upload the signed agreement alone.")
+        _inflate_every_stream(reader, name, deadline)
+        return _has_signature(reader), count
+    except UploadRefused:
+        raise
+    except Exception as error:  # pypdf raises many types on malformed input; all mean "damaged".
+        logger.info("Refused unreadable PDF upload: %r", error)
+        raise UploadRefused(f"{name} could not be read as a PDF: it may be damaged or incomplete.") from None
+
+
+def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadline) -> None:
+    """Inflate every Flate stream with a running budget, so a compression bomb is caught here.
+
+    ASCII filters in front of the Flate one (reportlab writes ASCII85 + Flate) only shrink data,
+    so they are decoded as they are; decoding stops at the first filter that is not one of these.
+    """
+    budget = settings.SIGNED_COPY_MAX_INFLATED_BYTES
+    for generation, objects in reader.xref.items():
+        for number in objects:
+            deadline.check()
+            obj = reader.get_object(pypdf.generic.IndirectObject(number, generation, reader))
+            if not isinstance(obj, pypdf.generic.StreamObject):
+                continue
+            if obj.get("/Subtype") == "/Image" and _pixels(obj) > settings.SIGNED_COPY_MAX_PIXELS:
+                raise UploadRefused(f"{name} contains an image with too many pixels. Scan at 150–300 dpi.")
+            filters = obj.get("/Filter")
+            data = obj._data
+            for name_of_filter in filters if isinstance(filters, list) else [filters]:
+                if name_of_filter in _ASCII_FILTERS:
+                    data = _ASCII_FILTERS[name_of_filter].decode(data)
+                    continue
+                if name_of_filter == "/FlateDecode":
+                    budget -= len(zlib.decompressobj().decompress(data, max(budget, 0) + 1))
+                break
+            if budget < 0:
+                raise UploadRefused(
+                    f"{name} expands to more than {_megabytes(settings.SIGNED_COPY_MAX_INFLATED_BYTES)} "
+                    "when opened. Scan it again at a normal resolution."
+                )
+
+
+def _pixels(image: pypdf.generic.StreamObject) -> int:
+    width, height = image.get("/Width", 0), image.get("/Height", 0)
+    if not isinstance(width, int) or not isinstance(height, int):
+        raise UploadRefused("An image in this PDF has no valid size: the file may be damaged.")
+    return abs(width * height)
+
+
+def _has_signature(reader: pypdf.PdfReader) -> bool:
+    fields = reader.get_fields() or {}
+    return any(f.get("/FT") == "/Sig" and f.get("/V") is not None for f in fields.values())
+
+
+def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> CheckedUpload:
+    # Imported here: pyHanko is heavy and only digitally signed uploads need it.
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    name = part.original_name
+    if not part.data.startswith(bytes(issued.pdf)):
+        raise UploadRefused(
+            f"{name} is digitally signed, but it is not the agreement issued for {issued.request.reference} "
+            f"(issue {issued.issue}), or it was changed before signing. Download the agreement again, "
+            "sign it without editing it, and upload the signed file."
+        )
+    try:
+        signatures = PdfFileReader(io.BytesIO(part.data), strict=False).embedded_signatures
+        # No trust list and no fetching: the check is integrity (the bytes are what was signed), and
+        # an uploaded certificate must never make the server open URLs it names.
+        context = ValidationContext(trust_roots=[], allow_fetching=False)
+        statuses = [validate_pdf_signature(s, signer_validation_context=context) for s in signatures]
+    except Exception as error:
+        logger.info("Refused PDF whose signature cannot be validated: %r", error)
+        raise UploadRefused(f"The digital signature in {name} could not be read.") from None
+    last = statuses[-1] if statuses else None
+    if last is None or not all(s.intact and s.valid for s in statuses):
+        raise UploadRefused(f"The digital signature in {name} does not match its content: the file was changed after signing.")
+    if last.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        raise UploadRefused(f"{name} was changed after it was signed: the signature does not cover the whole file.")
+    signer = last.signing_cert.subject.human_friendly
+    summary = f"{INTEGRITY_VERIFIED} (issue {issued.issue}; signed by {signer}; certificate not checked against a trust list)"
+    return CheckedUpload(
+        issued=issued, parts=[part], kind=SignedCopy.Kind.DIGITAL_SIGNATURE_VERIFIED, page_results=[],
+        summary=summary,
+    )
+
+
+def _render_pdf(part: UploadedPart, deadline: _Deadline) -> Iterator[Image.Image]:
+    """Each page as an image at scan resolution (scaled down to the pixel limit), one at a time."""
+    document = pypdfium2.PdfDocument(part.data)
+    try:
+        for page in document:
+            deadline.check()
+            width, height = page.get_size()
+            scale = min(_RENDER_DPI / 72, (settings.SIGNED_COPY_MAX_PIXELS / max(width * height, 1)) ** 0.5)
+            try:
+                yield page.render(scale=scale, grayscale=True).to_pil()
+            finally:
+                page.close()
+    except UploadRefused:
+        raise
+    except Exception as error:
+        logger.info("Refused PDF that does not render: %r", error)
+        raise UploadRefused(f"{part.original_name} could not be rendered: it may be damaged.") from None
+    finally:
+        document.close()
+
+
+# --- Images and QR codes ------------------------------------------------------------------------
+
+
+def _open_image(part: UploadedPart, deadline: _Deadline) -> Image.Image:
+    deadline.check()
+    name, limit = part.original_name, settings.SIGNED_COPY_MAX_PIXELS
+    too_large = UploadRefused(f"{name} has too many pixels (limit {limit // 1_000_000} megapixels). Scan at 150–300 dpi.")
+    try:
+        image = Image.open(io.BytesIO(part.data), formats=["JPEG", "PNG"])
+        if image.width * image.height > limit:
+            raise too_large
+        image.load()
+    except UploadRefused:
+        raise
+    except Image.DecompressionBombError:
+        raise too_large from None
+    except Exception as error:
+        logger.info("Refused unreadable image upload: %r", error)
+        raise UploadRefused(f"{name} could not be read as an image: it may be damaged or incomplete.") from None
+    if Image.MIME.get(image.format) != part.content_type:
+        raise UploadRefused(f"{name} is not a plain JPEG or PNG image.")
+    return image
+
+
+def _page_result(image: Image.Image, issued: IssuedAgreement, page: int, total: int) -> dict:
+    """What the page's QR codes say; raises UploadRefused for a page of someone else's agreement."""
+    where = f"page {page} of {total}"
+    found = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    codes = [match for match in (_QR_TEXT.search(code.text) for code in found) if match]
+    if not codes:
+        return {"page": page, "status": "missing", "message": f"{where}: no code found"}
+    reference = issued.request.reference
+    for code in codes:
+        if code["token"] != issued.request.token:
+            raise UploadRefused(
+                f"{where.capitalize()} belongs to another request's agreement, not {reference}. "
+                "Upload only the pages of the agreement issued for this request."
+            )
+        if int(code["issue"]) != issued.issue:
+            raise UploadRefused(
+                f"{where.capitalize()} is from another issue of this agreement (issue {code['issue']}); "
+                f"the current one is issue {issued.issue}. Download it, sign it and upload that."
+            )
+    return {"page": page, "status": "ok", "message": f"{where}: code of {reference}, issue {issued.issue}"}
+
+
+def _scan_result(issued, parts, pages: Iterator[Image.Image], total: int, deadline: _Deadline) -> CheckedUpload:
+    results = []
+    for number, image in enumerate(pages, 1):
+        deadline.check()
+        results.append(_page_result(image, issued, number, total))
+    matched = sum(r["status"] == "ok" for r in results)
+    problems = [r["message"] for r in results if r["status"] != "ok"]
+    if total < issued.pages:
+        problems.append(f"the issued agreement has {issued.pages} pages; the scan has {total}")
+    if problems:
+        kind = SignedCopy.Kind.SCAN_QR_INCOMPLETE
+        summary = f"scan: {matched} of {total} pages carry this agreement's code; " + "; ".join(problems)
+    else:
+        kind = SignedCopy.Kind.SCAN_QR_CHECKED
+        summary = f"scan checked: all {total} pages carry the code of this agreement (issue {issued.issue})"
+    return CheckedUpload(issued=issued, parts=parts, kind=kind, page_results=results, summary=summary)

@@ -1,0 +1,26 @@
+"""The issued agreement and its signed copies, as one panel for the request pages."""
+
+from django import template
+
+from .. import selectors
+from ..forms import SignedCopyForm
+from ..models import SIGNED_COPY_STATUSES
+
+register = template.Library()
+
+
+@register.inclusion_tag("requests_app/_agreement_panel.html", takes_context=True)
+def agreement_panel(context, license_request, *, can_upload=True):
+    """Download link, upload form (applicant, while a signed copy is expected) and every check result.
+
+    Reviewer pages use it too, with can_upload=False.
+    """
+    issued = selectors.latest_issued_agreement(license_request)
+    upload_open = can_upload and issued is not None and license_request.status in SIGNED_COPY_STATUSES
+    return {
+        "license_request": license_request,
+        "issued": issued,
+        "signed_copies": selectors.signed_copies_of(license_request),
+        "form": SignedCopyForm(issued=issued) if upload_open else None,
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -1,0 +1,187 @@
+"""The agreement Alice signs: issued once, filled in, readable, and hers (and her reviewers') only."""
+
+import hashlib
+import io
+import re
+import shutil
+
+import pypdf
+import pypdfium2
+import pytest
+import time_machine
+import zxingcpp
+from django.urls import reverse
+
+from requests_app import services
+from requests_app.agreements import load_dataset_file
+from requests_app.models import IssuedAgreement, LicenseRequest
+from requests_app.pdf import SIGNATURE_FIELD_NAME, render_agreement
+
+from .factories import LicenseRequestFactory
+from .test_application import application_data
+
+FROZEN = "2026-11-25 09:00:00+00:00"
+
+
+def words(text: str) -> str:
+    """Text with its line breaks and runs of spaces folded: what a reader sees, not where lines wrap."""
+    return " ".join(text.split())
+
+
+def pdf_text(data: bytes) -> list[str]:
+    return [words(page.extract_text()) for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def qr_codes(data: bytes) -> list[list[str]]:
+    document = pypdfium2.PdfDocument(data)
+    return [[code.text for code in zxingcpp.read_barcodes(page.render(scale=2).to_pil())] for page in document]
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_submitting_issues_the_filled_in_agreement_once(alice_client, lagper):
+    agreement = lagper.current_agreement
+    alice_client.post(reverse("requests_app:apply", args=["lagper"]), application_data(agreement, phone="+44 1"))
+    request = LicenseRequest.objects.get()
+    issued = IssuedAgreement.objects.get()
+    data = bytes(issued.pdf)
+
+    assert (issued.request, issued.agreement_version, issued.issue) == (request, agreement, 1)
+    assert (issued.sha256, issued.length) == (hashlib.sha256(data).hexdigest(), len(data))
+    pages = pdf_text(data)
+    assert issued.pages == len(pages)
+    text = " ".join(pages)
+    for clause in agreement.clauses:
+        assert words(clause["text"]) in text
+        assert f"{clause['number']}. {clause['title']}:" in text
+    for expected in [
+        agreement.title, agreement.preamble, words(agreement.signatory), f"Agreement version {agreement.label}",
+        f"sha256 {agreement.short_sha256}", request.reference, lagper.owner, lagper.full_name,
+        "PROF. LI WEI", "Dean of the School of Computing", "EXAMPLE UNIVERSITY",
+        "1 UNIVERSITY ROAD SPRINGFIELD", "Vision Lab", "dean@uni.example", "2026-11-25",
+        "Benchmarking aerial-ground re-identification.", "Signature:", "Date:",
+    ]:
+        assert expected in text, expected
+    for label, _ in request.signer_values():
+        assert words(label) in text
+    for number, page in enumerate(pages, 1):
+        assert f"{request.reference} · page {number} of {len(pages)}" in page
+    verify_url = f"http://testserver/verify/{request.token}/?issue=1"
+    assert qr_codes(data) == [[verify_url]] * len(pages)
+    field = pypdf.PdfReader(io.BytesIO(data)).get_fields()[SIGNATURE_FIELD_NAME]
+    assert field["/FT"] == "/Sig"
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = "http://testserver"
+
+
+def test_the_pdf_renders_the_version_alice_accepted_not_the_current_one(alice, lagper, tmp_path, settings):
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice)
+    accepted = request.agreement_version
+    changed = tmp_path / "lagper.toml"
+    shutil.copy(settings.BASE_DIR / "datasets" / "lagper.toml", changed)
+    changed.write_text(changed.read_text().replace("in writing.", "in writing, on paper."))
+    assert load_dataset_file(changed).version_created
+
+    text = " ".join(pdf_text(bytes(services.agreement_issue(request=request).pdf)))
+    assert words(accepted.clauses[0]["text"]) in text
+    assert "on paper" not in text
+
+
+HOSTILE = {
+    "representative_name": "<font size=80>BIG</font> <b>UNCLOSED",
+    "representative_title": '<img src="/etc/passwd"/> & friends',
+    "organisation": "</para><para>ESCAPED",
+    "unit": "<unknowntag> ]]> &amp; &#0;",
+    "address": "<br/>LINE\n<i>",
+    "research_purpose": "<a href='javascript:alert(1)'>x</a> <b>",
+}
+
+
+def test_markup_in_what_alice_typed_prints_literally(alice, lagper):
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice, **HOSTILE)
+    # Upper-cased: the capitals fields print in capitals, markup and all.
+    text = " ".join(pdf_text(render_agreement(request, request.agreement_version))).upper()
+    for value in HOSTILE.values():
+        assert words(value).upper() in text, value
+
+
+CJK = {
+    "representative_name": "李伟教授",
+    "representative_title": "学部長 やまだ たろう",
+    "organisation": "서울대학교 컴퓨터공학부",
+    "unit": "视觉实验室 Vision Lab",
+    "research_purpose": "空地行人重识别的基准测试。" * 10,
+}
+
+
+def test_chinese_japanese_and_korean_render_and_wrap(alice, lagper):
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice, **CJK)
+    data = render_agreement(request, request.agreement_version)
+    # Without spaces or footers: CJK wraps between any two characters, and across pages.
+    footer = re.compile(rf"{request.reference} · page \d of \d")
+    text = footer.sub("", "".join(pdf_text(data))).replace(" ", "")
+    for value in CJK.values():
+        assert value.replace(" ", "") in text, value
+    fonts = {str(f["/BaseFont"]) for page in pypdf.PdfReader(io.BytesIO(data)).pages
+             for f in page["/Resources"]["/Font"].values()}
+    assert {"/STSong-Light", "/HeiseiMin-W3", "/HYSMyeongJo-Medium"} <= fonts
+
+
+@pytest.mark.parametrize("spaces", [True, False], ids=["words", "one-unbroken-word"])
+def test_every_field_at_its_maximum_length_gives_a_valid_pdf(alice, lagper, spaces):
+    def filled(length):
+        return ("Wide " * length)[:length] if spaces else "W" * length
+
+    fields = {
+        name: filled(LicenseRequest._meta.get_field(name).max_length)
+        for name in ["representative_name", "representative_title", "organisation", "unit", "address", "research_purpose"]
+    }
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice, **fields)
+    data = render_agreement(request, request.agreement_version)
+    pages = pdf_text(data)
+    assert len(pages) > 1
+    assert "".join(pages).count("W") >= sum(v.count("W") for v in fields.values())
+    assert qr_codes(data)[-1] == [f"http://testserver/verify/{request.token}/?issue=1"]
+
+
+def test_downloads_serve_the_stored_bytes_to_alice_and_bob_only(client, alice, bob, charlie, alices_request):
+    issued = alices_request.issued_agreements.get()
+    url = reverse("requests_app:agreement_pdf", args=[alices_request.reference])
+    IssuedAgreement.objects.filter(pk=issued.pk).update(pdf=b"%PDF-1.4 the record as issued")
+
+    for reader in (alice, bob):
+        client.force_login(reader)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.content == b"%PDF-1.4 the record as issued"
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"] == f'attachment; filename="{alices_request.reference}-agreement-1.pdf"'
+    client.force_login(charlie)
+    assert client.get(url).status_code == 404
+
+
+def test_a_draft_has_no_agreement_to_download(alice_client, alice, lagper):
+    draft = LicenseRequestFactory(dataset=lagper, applicant=alice, status=LicenseRequest.Status.DRAFT)
+    assert alice_client.get(reverse("requests_app:agreement_pdf", args=[draft.reference])).status_code == 404
+
+
+def test_the_request_page_offers_the_download_and_the_upload(alice_client, alices_request):
+    body = alice_client.get(alices_request.get_absolute_url()).content.decode()
+    assert reverse("requests_app:agreement_pdf", args=[alices_request.reference]) in body
+    assert reverse("requests_app:signed_copy_upload", args=[alices_request.reference]) in body
+
+
+def test_the_verification_page_is_public_and_says_nothing_personal(client, alices_request):
+    response = client.get(reverse("requests_app:verify", args=[alices_request.token]) + "?issue=1")
+    body = response.content.decode()
+    assert response.status_code == 200
+    for shown in [alices_request.reference, "LAGPeR", "EXAMPLE UNIVERSITY", "Awaiting signed agreement", "Issue 1"]:
+        assert shown in body
+    for hidden in [alices_request.representative_name, alices_request.email, alices_request.address,
+                   alices_request.research_purpose, alices_request.applicant.email]:
+        assert hidden not in body
+    assert client.get(reverse("requests_app:verify", args=["not-a-token"])).status_code == 404
+    odd = client.get(reverse("requests_app:verify", args=[alices_request.token]) + "?issue=²")
+    assert odd.status_code == 200 and "Issue 1" not in odd.content.decode()

@@ -1,0 +1,384 @@
+"""Alice uploads the signed agreement; the portal checks it is hers before anything is stored."""
+
+import datetime
+import io
+import zipfile
+
+import pypdf
+import pypdfium2
+import pytest
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image, ImageFilter
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
+
+from requests_app import services
+from requests_app.models import LicenseRequest, RequestEvent, SignedCopy, SignedCopyFile
+from requests_app.pdf import SIGNATURE_FIELD_NAME
+
+from .factories import LicenseRequestFactory
+
+pytestmark = pytest.mark.usefixtures("private_media")
+
+
+# --- What a representative sends back -------------------------------------------------------------
+
+
+def representative_signer(common_name="PROF. LI WEI") -> signers.SimpleSigner:
+    """A self-signed certificate made here, standing in for the representative's own."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256())
+    )
+    der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
+        cert_registry=None,
+    )
+
+
+
+
+def digitally_signed(pdf: bytes) -> bytes:
+    output = io.BytesIO()
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        signers.PdfSignatureMetadata(field_name=SIGNATURE_FIELD_NAME),
+        signer=representative_signer(),
+        output=output,
+    )
+    return output.getvalue()
+
+
+def scanned_pages(pdf: bytes, *, degrees=(2.5, -1.5, 3.0)) -> list[Image.Image]:
+    """Each page printed and scanned: 150 dpi, slightly rotated, slightly blurred."""
+    pages = []
+    for number, page in enumerate(pypdfium2.PdfDocument(pdf)):
+        image = page.render(scale=150 / 72).to_pil().convert("L")
+        image = image.rotate(degrees[number % len(degrees)], expand=True, fillcolor=255)
+        pages.append(image.filter(ImageFilter.GaussianBlur(0.8)))
+    return pages
+
+
+def as_file(image: Image.Image, kind="JPEG") -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, kind)
+    return buffer.getvalue()
+
+
+def as_pdf(images: list[Image.Image]) -> bytes:
+    buffer = io.BytesIO()
+    images[0].save(buffer, "PDF", save_all=True, append_images=images[1:], resolution=150)
+    return buffer.getvalue()
+
+
+def issued_pdf(request) -> bytes:
+    return bytes(request.issued_agreements.latest("issue").pdf)
+
+
+def upload(client, request, *files):
+    uploads = [SimpleUploadedFile(name, data, content_type="application/octet-stream") for name, data in files]
+    return client.post(reverse("requests_app:signed_copy_upload", args=[request.reference]), {"files": uploads})
+
+
+def stored_files(media) -> list:
+    return [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
+
+
+# --- Accepted ---------------------------------------------------------------------------------------
+
+
+def test_a_digitally_signed_copy_of_the_issued_pdf_is_verified(alice_client, alice, alices_request, private_media):
+    signed = digitally_signed(issued_pdf(alices_request))
+
+    response = upload(alice_client, alices_request, ("agreement signed.pdf", signed))
+
+    assert response.status_code == 302
+    alices_request.refresh_from_db()
+    assert alices_request.status == LicenseRequest.Status.UNDER_REVIEW
+    copy = SignedCopy.objects.get()
+    assert copy.kind == SignedCopy.Kind.DIGITAL_SIGNATURE_VERIFIED
+    assert copy.summary.startswith("integrity verified: signed copy of the issued agreement")
+    assert "PROF. LI WEI" in copy.summary
+    stored = copy.files.get()
+    assert (stored.original_name, stored.content_type, stored.size) == ("agreement_signed.pdf", "application/pdf", len(signed))
+    with stored.file.open("rb") as kept:
+        assert kept.read() == signed
+    assert "agreement" not in stored.file.name.rsplit("/", 1)[-1]
+    event = alices_request.events.last()
+    assert (event.from_status, event.to_status, event.actor) == ("awaiting_signature", "under_review", alice)
+    assert "integrity verified" in event.note
+    page = alice_client.get(alices_request.get_absolute_url()).content.decode()
+    assert "integrity verified: signed copy of the issued agreement" in page
+
+
+def test_a_rotated_blurred_scan_of_this_agreement_is_accepted_page_by_page(alice_client, alice, lagper):
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice, research_purpose="Re-identification. " * 200)
+    services.agreement_issue(request=request)
+    pages = scanned_pages(issued_pdf(request))
+    total = len(pages)
+    assert total >= 2
+    # Phones and scanners send every colour model; each page must still be read.
+    kinds = [("CMYK", "JPEG"), ("P", "PNG"), ("L", "JPEG"), ("RGB", "PNG")]
+    files = [(f"page{n}", as_file(image.convert(kinds[n % 4][0]), kinds[n % 4][1])) for n, image in enumerate(pages)]
+
+    upload(alice_client, request, *files)
+
+    copy = SignedCopy.objects.get()
+    assert copy.kind == SignedCopy.Kind.SCAN_QR_CHECKED
+    assert [r["status"] for r in copy.page_results] == ["ok"] * total
+    assert copy.page_results[0]["message"] == f"page 1 of {total}: code of {request.reference}, issue 1"
+    assert copy.summary == f"scan checked: all {total} pages carry the code of this agreement (issue 1)"
+    assert [f.content_type for f in copy.files.all()] == ["image/jpeg", "image/png"] * (total // 2) + ["image/jpeg"] * (total % 2)
+    request.refresh_from_db()
+    assert request.status == LicenseRequest.Status.UNDER_REVIEW
+
+
+def test_a_scanned_pdf_with_a_page_without_code_is_accepted_and_the_gap_shown(alice_client, alices_request):
+    pages = scanned_pages(issued_pdf(alices_request))
+    blank = Image.new("L", pages[0].size, 255)
+    upload(alice_client, alices_request, ("scan.pdf", as_pdf([pages[0], blank])))
+
+    copy = SignedCopy.objects.get()
+    assert copy.kind == SignedCopy.Kind.SCAN_QR_INCOMPLETE
+    assert [r["message"] for r in copy.page_results][1] == "page 2 of 2: no code found"
+    assert "1 of 2 pages carry this agreement's code" in copy.summary
+    body = alice_client.get(alices_request.get_absolute_url()).content.decode()
+    assert "page 2 of 2: no code found" in body
+
+
+def test_a_new_upload_under_review_keeps_the_previous_one(alice_client, alices_request):
+    pages = scanned_pages(issued_pdf(alices_request))
+    upload(alice_client, alices_request, ("first.pdf", as_pdf(pages)))
+    upload(alice_client, alices_request, ("second.pdf", digitally_signed(issued_pdf(alices_request))))
+
+    assert list(SignedCopyFile.objects.order_by("pk").values_list("original_name", flat=True)) == ["first.pdf", "second.pdf"]
+    assert [(e.from_status, e.to_status) for e in alices_request.events.all()][-2:] == [
+        ("awaiting_signature", "under_review"), ("under_review", "under_review"),
+    ]
+    assert alices_request.events.last().note.startswith("Signed copy replaced")
+
+
+# --- Refused, and nothing stored ------------------------------------------------------------------
+
+
+def refused(client, request, media, *files) -> str:
+    """Upload, assert the refusal left no trace, and return the page the applicant sees."""
+    status_before = request.status
+    events_before = RequestEvent.objects.count()
+    response = upload(client, request, *files)
+    request.refresh_from_db()
+    assert response.status_code == 400
+    assert request.status == status_before
+    assert RequestEvent.objects.count() == events_before
+    assert not SignedCopy.objects.exists()
+    assert stored_files(media) == []
+    return response.content.decode()
+
+
+def test_a_scan_of_another_requests_agreement_is_refused(alice_client, alice, lagper, alices_request, private_media):
+    other = LicenseRequestFactory(dataset=lagper, applicant=alice)
+    services.agreement_issue(request=other)
+    pages = scanned_pages(issued_pdf(other))
+
+    body = refused(alice_client, alices_request, private_media, ("scan.pdf", as_pdf(pages)))
+
+    assert "Page 1 of" in body and "belongs to another request&#x27;s agreement" in body
+
+
+def test_a_scan_of_an_earlier_issue_is_refused(alice_client, alices_request, private_media):
+    earlier = scanned_pages(issued_pdf(alices_request))
+    services.agreement_issue(request=alices_request)
+
+    body = refused(alice_client, alices_request, private_media, ("scan.pdf", as_pdf(earlier)))
+
+    assert "from another issue of this agreement (issue 1); the current one is issue 2" in body
+
+
+@pytest.mark.parametrize(
+    "where, message",
+    [("issued", "not the agreement issued"), ("signature", "does not match its content")],
+    ids=["inside-the-issued-bytes", "inside-the-signed-revision"],
+)
+def test_a_tampered_signed_copy_is_refused(alice_client, alices_request, private_media, where, message):
+    issued = issued_pdf(alices_request)
+    signed = bytearray(digitally_signed(issued))
+    # A digit of the issued document's creation date, or of the date in the signed revision.
+    if where == "issued":
+        position = signed.index(b"/CreationDate (D:") + 20
+    else:
+        position = signed.index(b"/ModDate (D\\072", len(issued)) + 20
+    signed[position] = ord("9") if signed[position] != ord("9") else ord("8")
+
+    body = refused(alice_client, alices_request, private_media, ("signed.pdf", bytes(signed)))
+
+    assert message in body
+
+
+def test_a_signed_copy_changed_after_signing_is_refused(alice_client, alices_request, private_media):
+    signed = digitally_signed(issued_pdf(alices_request))
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    writer.root["/Lang"] = generic.TextStringObject("en")  # any later revision
+    writer.update_root()
+    output = io.BytesIO()
+    writer.write(output)
+
+    body = refused(alice_client, alices_request, private_media, ("signed.pdf", output.getvalue()))
+
+    assert "the signature does not cover the whole file" in body
+
+
+def test_another_requests_signed_pdf_is_refused(alice_client, alice, lagper, alices_request, private_media):
+    other = LicenseRequestFactory(dataset=lagper, applicant=alice)
+    services.agreement_issue(request=other)
+
+    body = refused(alice_client, alices_request, private_media, ("signed.pdf", digitally_signed(issued_pdf(other))))
+
+    assert f"not the agreement issued for {alices_request.reference}" in body
+
+
+def encrypted_pdf(source: bytes) -> bytes:
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(source)))
+    writer.encrypt("secret")
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def zip_of(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def flate_bomb_pdf() -> bytes:
+    """A one-page PDF carrying a stream of 20 MB of zeros, compressed to about 20 kB."""
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    bomb = pypdf.generic.DecodedStreamObject()
+    bomb.set_data(b"\0" * 20_000_000)
+    writer._add_object(bomb.flate_encode())
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def truncated_png_with_its_end() -> bytes:
+    """Half a PNG, with the closing chunk pasted back: only a full decode can tell."""
+    png = as_file(Image.effect_noise((300, 300), 64), "PNG")
+    return png[: len(png) // 2] + png[-12:]
+
+
+SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+@pytest.mark.parametrize(
+    "make_files, message",
+    [
+        (lambda pdf, jpg: [("a.pdf", encrypted_pdf(pdf))], "is encrypted or password-protected"),
+        (lambda pdf, jpg: [("a.svg", SVG)], "is an SVG image; SVG is not accepted"),
+        (lambda pdf, jpg: [("a.pdf", b"Just some text, named like a PDF.")], "is not a PDF, JPEG or PNG file"),
+        (lambda pdf, jpg: [("a.pdf", b"GIF89a;" + pdf)], "is not a PDF, JPEG or PNG file"),
+        (lambda pdf, jpg: [("a.pdf", pdf + zip_of("x.html", b"<script>"))], "has other data appended after its end"),
+        (lambda pdf, jpg: [("a.jpg", jpg + zip_of("x.html", b"<script>"))], "has other data appended after its end"),
+        (lambda pdf, jpg: [("a.pdf", pdf[: len(pdf) // 2])], "is incomplete"),
+        (lambda pdf, jpg: [("a.jpg", jpg[: len(jpg) // 2])], "is incomplete"),
+        (lambda pdf, jpg: [("a.png", truncated_png_with_its_end())], "could not be read as an image"),
+        (lambda pdf, jpg: [("a.pdf", pdf.replace(b"/Root", b"/Rxxx").replace(b"xref", b"xxxx"))], "could not be read as a PDF"),
+        (lambda pdf, jpg: [("a.pdf", pdf), ("b.jpg", jpg)], "Upload a PDF on its own"),
+        (lambda pdf, jpg: [("a.pdf", flate_bomb_pdf())], "expands to more than 10 MB"),
+        (lambda pdf, jpg: [("big.png", as_file(Image.new("1", (4000, 4000), 1), "PNG"))], "has too many pixels"),
+        (lambda pdf, jpg: [("big.pdf", as_pdf([Image.new("1", (4000, 4000), 1)]))], "contains an image with too many pixels"),
+        (lambda pdf, jpg: [(f"p{n}.jpg", jpg) for n in range(4)], "Upload at most 3 pages"),
+        (lambda pdf, jpg: [("big.pdf", pdf + b" " * 2_000_000)], "The upload is larger than 2 MB"),
+    ],
+    ids=[
+        "encrypted-pdf", "svg", "text-named-pdf", "data-before-the-pdf-header", "pdf-zip-polyglot", "jpeg-zip-polyglot", "truncated-pdf",
+        "truncated-jpeg", "truncated-png-with-its-end", "damaged-pdf", "pdf-and-image", "flate-bomb", "pixel-bomb", "pixel-bomb-in-a-pdf", "too-many-pages", "oversized",
+    ],
+)
+def test_bad_uploads_are_refused_with_a_clear_message(
+    alice_client, alices_request, private_media, settings, make_files, message
+):
+    settings.SIGNED_COPY_MAX_BYTES = 2_000_000
+    settings.SIGNED_COPY_MAX_PAGES = 3
+    settings.SIGNED_COPY_MAX_PIXELS = 10_000_000
+    settings.SIGNED_COPY_MAX_INFLATED_BYTES = 10_000_000
+    pdf = issued_pdf(alices_request)
+    jpg = as_file(scanned_pages(pdf)[0])
+
+    body = refused(alice_client, alices_request, private_media, *make_files(pdf, jpg))
+
+    assert message in body.replace("&#x27;", "'")
+
+
+def test_a_check_that_runs_out_of_time_is_refused(alice_client, alices_request, private_media, settings):
+    settings.SIGNED_COPY_CHECK_SECONDS = -1  # already past: no race with the clock
+
+    body = refused(alice_client, alices_request, private_media, ("scan.pdf", as_pdf(scanned_pages(issued_pdf(alices_request)))))
+
+    assert "Checking this file took too long" in body
+
+
+# --- Who may see what -------------------------------------------------------------------------------
+
+
+def test_signed_copies_are_served_as_attachments_to_alice_and_bob_only(client, alice, bob, charlie, alices_request):
+    client.force_login(alice)
+    signed = digitally_signed(issued_pdf(alices_request))
+    upload(client, alices_request, ("签名 signed.pdf", signed))
+    stored = SignedCopyFile.objects.get()
+    url = reverse("requests_app:signed_copy_file", args=[alices_request.reference, stored.pk])
+
+    for reader in (alice, bob):
+        client.force_login(reader)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == signed
+        assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E7%AD%BE%E5%90%8D_signed.pdf"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Type"] == "application/pdf"
+    client.force_login(charlie)
+    assert client.get(url).status_code == 404
+
+
+def test_charlie_gets_404_on_alices_pdf_upload_and_signed_copies(
+    client, alice, charlie, lagper, alices_request, private_media
+):
+    client.force_login(alice)
+    upload(client, alices_request, ("signed.pdf", digitally_signed(issued_pdf(alices_request))))
+    stored = SignedCopyFile.objects.get()
+    reference = alices_request.reference
+
+    client.force_login(charlie)
+    assert client.get(reverse("requests_app:agreement_pdf", args=[reference])).status_code == 404
+    assert client.get(reverse("requests_app:signed_copy_upload", args=[reference])).status_code == 404
+    assert upload(client, alices_request, ("scan.pdf", issued_pdf(alices_request))).status_code == 404
+    assert client.get(reverse("requests_app:signed_copy_file", args=[reference, stored.pk])).status_code == 404
+    # Through his own request's URL neither: a file is served only under the request it belongs to.
+    his_own = LicenseRequestFactory(dataset=lagper, applicant=charlie)
+    assert client.get(reverse("requests_app:signed_copy_file", args=[his_own.reference, stored.pk])).status_code == 404
+    assert SignedCopyFile.objects.count() == 1
+    assert len(stored_files(private_media)) == 1
+
+
+def test_no_upload_once_the_request_is_withdrawn(alice_client, alice, alices_request, private_media):
+    services.request_withdraw(request=alices_request, user=alice)
+    response = upload(alice_client, alices_request, ("signed.pdf", digitally_signed(issued_pdf(alices_request))))
+    assert response.status_code == 302
+    assert not SignedCopy.objects.exists()
+    assert stored_files(private_media) == []
