@@ -73,7 +73,7 @@ def populate(rows: int) -> None:
     for start in range(existing, rows, 5000):
         LicenseRequest.objects.bulk_create(
             LicenseRequest(
-                reference=f"BENCH-{i:07d}", applicant=applicants[i % len(applicants)], dataset=dataset,
+                reference=f"BENCH-2026-{i:07d}", applicant=applicants[i % len(applicants)], dataset=dataset,
                 agreement_version=version, status=statuses[i % len(statuses)],
                 submitted_at=now - datetime.timedelta(minutes=(i * 7) % (2 * 365 * 24 * 60)),
                 representative_name=f"REPRESENTATIVE {i}", organisation=f"UNIVERSITY {i % 5000}",
@@ -125,7 +125,8 @@ def bench_one(url: str) -> None:
         ("queue: all statuses, page 1", {"status": ""}),
         ("queue: waiting longer than promised", {"overdue": "on"}),
         ("queue: all statuses, page 200", {"status": "", "page": "200"}),
-        ("queue: search 'university 123'", {"status": "", "q": "university 123"}),
+        ("queue: search 'university 123' (scans)", {"status": "", "q": "university 123"}),
+        ("queue: search a whole reference", {"status": "", "q": "bench-2026-0054321"}),
     ]
     for label, params in scenarios:
         p50, p95 = p50_ms(client, "/review/", params)

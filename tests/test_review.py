@@ -358,6 +358,8 @@ def test_the_queue_is_oldest_first_with_waiting_days_and_counts(bob_client, alic
     assert overdue.reference in overdue_only and recent.reference not in overdue_only
     found = bob_client.get(reverse("review:queue"), {"q": "old univ", "status": ""}).content.decode()
     assert overdue.reference in found and recent.reference not in found
+    by_reference = bob_client.get(reverse("review:queue"), {"q": recent.reference.lower()}).content.decode()
+    assert recent.reference in by_reference and overdue.reference not in by_reference
     approved = bob_client.get(reverse("review:queue"), {"status": "approved"}).content.decode()
     assert recent.reference not in approved and "decided" in approved
 
