@@ -137,15 +137,11 @@ def returned_field_labels(request: LicenseRequest) -> list[str]:
 
 
 def reviewable_datasets(user) -> list[Dataset]:
-    """The datasets `user` reviews: all of them for a superuser, none for anyone else."""
+    """The datasets `user` reviews (all of them for a superuser); empty for everyone else."""
     if not user.is_authenticated:
         return []
     datasets = Dataset.objects.all() if user.is_superuser else user.reviewed_datasets.all()
     return list(datasets.order_by("name"))
-
-
-def is_reviewer(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.reviewed_datasets.exists())
 
 
 @dataclass(frozen=True)

@@ -238,10 +238,11 @@ def _after_commit(send, request: LicenseRequest) -> None:
     transaction.on_commit(lambda: send(request))
 
 
-def default_expiry(dataset: Dataset, *, start: datetime.datetime | None = None) -> datetime.datetime | None:
+def default_expiry(dataset: Dataset) -> datetime.datetime | None:
+    """A licence granted now runs for the dataset's duration; None when its licences do not expire."""
     if dataset.licence_duration_days is None:
         return None
-    return (start or timezone.now()) + datetime.timedelta(days=dataset.licence_duration_days)
+    return timezone.now() + datetime.timedelta(days=dataset.licence_duration_days)
 
 
 @transaction.atomic
