@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import AgreementVersion, ClauseAcceptance, Dataset, LicenseRequest, RequestEvent
+from .models import (
+    AgreementVersion,
+    ClauseAcceptance,
+    Dataset,
+    LicenseRequest,
+    Notification,
+    Publication,
+    RequestEvent,
+    ReviewerPreference,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -90,3 +99,61 @@ class RequestEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Reminders, notifications and publications ----------------------------------------------------
+
+
+class DeliveryFilter(admin.SimpleListFilter):
+    title = "delivery"
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("failed", "Failed (retries gave up)"),
+            ("sending", "Being sent (or the worker died while sending)"),
+            ("pending", "Waiting to be sent"),
+            ("sent", "Sent"),
+        ]
+
+    def queryset(self, request, queryset):
+        return {
+            "failed": queryset.filter(failed_at__isnull=False),
+            "sending": queryset.filter(claimed_at__isnull=False, sent_at__isnull=True, failed_at__isnull=True),
+            "pending": queryset.filter(claimed_at__isnull=True, sent_at__isnull=True, failed_at__isnull=True),
+            "sent": queryset.filter(sent_at__isnull=False),
+        }.get(self.value(), queryset)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What the reminders sent, and what they could not send. Read-only: the rows are the claims."""
+
+    list_display = ["created_at", "kind", "period", "request", "recipient", "sent_at", "attempts", "failed_at", "last_error"]
+    list_filter = [DeliveryFilter, "kind"]
+    list_select_related = ["request", "recipient"]
+    search_fields = ["request__reference", "recipient__email", "period"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewerPreference)
+class ReviewerPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "daily_digest"]
+    list_editable = ["daily_digest"]
+    search_fields = ["user__email"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ["title", "request", "venue", "year", "link", "reported_at"]
+    list_filter = ["request__dataset", "year"]
+    list_select_related = ["request"]
+    search_fields = ["title", "venue", "request__reference"]

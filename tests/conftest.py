@@ -37,3 +37,22 @@ def charlie(db):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run in-process, at .delay(), so tests see their effects; a real-worker test turns this off."""
+    from accessportal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def bob(db, lagper):
+    """A LAGPeR reviewer."""
+    reviewer = UserFactory(username="bob", email="bob@nwpu.example")
+    lagper.reviewers.add(reviewer)
+    return reviewer
