@@ -149,6 +149,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# --- SQLite shared by the web process and the Celery worker ----------------------------------------
+# `make run` has two processes writing one SQLite file: WAL lets readers and a writer work at once,
+# IMMEDIATE transactions queue writers instead of failing with "database is locked", and
+# synchronous=NORMAL (safe with WAL) stops every autocommit write from waiting for an fsync.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+    )
+
 # --- Celery: reminders and notifications -------------------------------------------------------
 # The default broker is kombu's filesystem transport under var/celery/: it needs no server, so
 # `make run` works on a laptop. CELERY_BROKER_URL=redis://... or amqp://... switches to a real one.
@@ -186,6 +197,10 @@ EXPIRY_NOTICE_DAYS = tuple(env.list("EXPIRY_NOTICE_DAYS", cast=int, default=[30,
 REVIEWER_DIGEST_HOUR = env.int("REVIEWER_DIGEST_HOUR", default=7)
 REMINDER_SWEEP_EVERY_MINUTES = env.int("REMINDER_SWEEP_EVERY_MINUTES", default=15)
 NOTIFICATION_MAX_RETRIES = env.int("NOTIFICATION_MAX_RETRIES", default=5)
+# Retry n waits up to NOTIFICATION_RETRY_BACKOFF * 2**(n-1) seconds (random jitter), at most ..._MAX.
+NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)
+# A sweep's emails are sent in batches of this many per task: a few commits per batch, not per email.
+NOTIFICATION_SEND_BATCH = env.int("NOTIFICATION_SEND_BATCH", default=100)
 NOTIFICATION_RETRY_BACKOFF_MAX = env.int("NOTIFICATION_RETRY_BACKOFF_MAX", default=3600)
 
 # The one beat schedule.

@@ -6,7 +6,8 @@ A sweep
 2. claims them: bulk-inserts one Notification per (request, kind, period) with
    ignore_conflicts and a fresh claim_token, then re-selects the rows carrying its own token. A
    rival sweep's insert of the same key was ignored, so each reminder is won by exactly one sweep;
-3. enqueues one send task per won Notification, on commit (tasks.send_notification → deliver).
+3. enqueues send tasks for the Notifications it won, in batches, on commit
+   (tasks.send_notifications → deliver_batch; each failure retried alone by tasks.send_notification).
 
 Status changes (stale requests withdrawn, licences expired) go through services.transition,
 whose conditional UPDATE lets exactly one sweep win; the notice is claimed in the same
@@ -64,10 +65,11 @@ def _claim(kind: str, notifications: list[Notification], *, now: datetime.dateti
 
 
 def _enqueue(notification_ids: list[int]) -> None:
-    from .tasks import send_notification  # tasks import this module
+    from .tasks import send_notifications  # tasks import this module
 
-    for notification_id in notification_ids:
-        send_notification.delay(notification_id)
+    size = settings.NOTIFICATION_SEND_BATCH
+    for start in range(0, len(notification_ids), size):
+        send_notifications.delay(notification_ids[start:start + size])
 
 
 def _not_yet_sent(kind: str, period: str) -> Exists:
@@ -228,28 +230,42 @@ SENDERS = {
 }
 
 
-def deliver(*, notification_id: int) -> bool:
-    """Send one claimed notification, unless it was sent, gave up, or another run is sending it.
+def deliver_batch(*, notification_ids: list[int]) -> tuple[list[int], list[tuple[int, Exception]]]:
+    """Send the claimed notifications among `notification_ids` that nobody sent or is sending.
 
-    The conditional UPDATE on claimed_at is the lock: a task delivered twice, or by two workers,
-    sends once. On a send error the claim is released (with the error) and the error re-raised, so
-    the task retries. Runs outside any transaction: the claim must be visible before the send.
+    One conditional UPDATE claims them (claimed_at, a fresh claim_token): whatever another run
+    already sent, gave up on or is sending is left alone, so a task delivered twice, or by two
+    workers, sends once. Sent rows are marked in one UPDATE; a failed one is released with its
+    error. Returns (sent ids, [(id, error)]). Runs outside any transaction: a claim must be
+    visible before its email goes.
     """
-    claimed = Notification.objects.filter(
-        pk=notification_id, sent_at__isnull=True, failed_at__isnull=True, claimed_at__isnull=True
-    ).update(claimed_at=timezone.now(), attempts=F("attempts") + 1)
-    if not claimed:
-        return False
-    notification = Notification.objects.select_related(
+    token = secrets.token_hex(16)
+    Notification.objects.filter(
+        pk__in=notification_ids, sent_at__isnull=True, failed_at__isnull=True, claimed_at__isnull=True
+    ).update(claimed_at=timezone.now(), claim_token=token, attempts=F("attempts") + 1)
+    claimed = Notification.objects.filter(claim_token=token).select_related(
         "request__dataset", "request__applicant", "recipient"
-    ).get(pk=notification_id)
-    try:
-        SENDERS[notification.kind](notification)
-    except Exception as error:
-        Notification.objects.filter(pk=notification_id).update(claimed_at=None, last_error=_describe(error))
-        raise
-    Notification.objects.filter(pk=notification_id).update(claimed_at=None, sent_at=timezone.now(), last_error="")
-    return True
+    )
+    sent, failures = [], []
+    for notification in claimed:
+        try:
+            SENDERS[notification.kind](notification)
+        except Exception as error:  # any error: recorded on the row, never lost
+            failures.append((notification.pk, error))
+        else:
+            sent.append(notification.pk)
+    Notification.objects.filter(pk__in=sent).update(claimed_at=None, sent_at=timezone.now(), last_error="")
+    for pk, error in failures:
+        Notification.objects.filter(pk=pk).update(claimed_at=None, last_error=_describe(error))
+    return sent, failures
+
+
+def deliver(*, notification_id: int) -> bool:
+    """Send one notification (see deliver_batch); re-raise its send error so the task retries."""
+    sent, failures = deliver_batch(notification_ids=[notification_id])
+    if failures:
+        raise failures[0][1]
+    return bool(sent)
 
 
 def give_up(*, notification_id: int, error: BaseException) -> None:

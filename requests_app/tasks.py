@@ -17,13 +17,25 @@ class NotificationTask(Task):
 @shared_task(
     base=NotificationTask,
     autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
+    retry_backoff=settings.NOTIFICATION_RETRY_BACKOFF,
     retry_backoff_max=settings.NOTIFICATION_RETRY_BACKOFF_MAX,
     retry_jitter=True,
     max_retries=settings.NOTIFICATION_MAX_RETRIES,
 )
 def send_notification(notification_id: int) -> bool:
     return reminders.deliver(notification_id=notification_id)
+
+
+@shared_task
+def send_notifications(notification_ids: list[int]) -> int:
+    """Send a sweep's batch in one go; whatever failed is retried one by one, with backoff.
+
+    The batch was each notification's first attempt, so its own task starts as the first retry.
+    """
+    sent, failures = reminders.deliver_batch(notification_ids=notification_ids)
+    for notification_id, _error in failures:
+        send_notification.apply_async((notification_id,), countdown=settings.NOTIFICATION_RETRY_BACKOFF, retries=1)
+    return len(sent)
 
 
 @shared_task
