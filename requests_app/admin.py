@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import reminders
 from .models import (
     AgreementVersion,
     ClauseAcceptance,
@@ -82,14 +83,8 @@ class LicenseRequestAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
-    """The audit trail, for reading only."""
-
-    list_display = ["at", "request", "actor", "from_status", "to_status", "note"]
-    list_filter = ["to_status"]
-    list_select_related = ["request", "actor"]
-    search_fields = ["request__reference", "note"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that nobody adds, edits or deletes by hand."""
 
     def has_add_permission(self, request):
         return False
@@ -99,6 +94,16 @@ class RequestEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RequestEvent)
+class RequestEventAdmin(ReadOnlyAdmin):
+    """The audit trail, for reading only."""
+
+    list_display = ["at", "request", "actor", "from_status", "to_status", "note"]
+    list_filter = ["to_status"]
+    list_select_related = ["request", "actor"]
+    search_fields = ["request__reference", "note"]
 
 
 # --- Reminders, notifications and publications ----------------------------------------------------
@@ -126,22 +131,19 @@ class DeliveryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """What the reminders sent, and what they could not send. Read-only: the rows are the claims."""
 
     list_display = ["created_at", "kind", "period", "request", "recipient", "sent_at", "attempts", "failed_at", "last_error"]
     list_filter = [DeliveryFilter, "kind"]
     list_select_related = ["request", "recipient"]
     search_fields = ["request__reference", "recipient__email", "period"]
+    actions = ["send_failed_again"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.action(description="Send the failed ones again")
+    def send_failed_again(self, request, queryset):
+        count = reminders.send_failed_again(notification_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} failed notification(s) queued to be sent again.")
 
 
 @admin.register(ReviewerPreference)

@@ -276,5 +276,17 @@ def give_up(*, notification_id: int, error: BaseException) -> None:
     )
 
 
+@transaction.atomic
+def send_failed_again(*, notification_ids: list[int]) -> int:
+    """An admin retries notifications that gave up (say, once the mail server is fixed)."""
+    ids = list(
+        Notification.objects.filter(pk__in=notification_ids, failed_at__isnull=False, sent_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=ids).update(failed_at=None, attempts=0)
+    transaction.on_commit(lambda: _enqueue(ids))
+    return len(ids)
+
+
 def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]

@@ -275,6 +275,25 @@ def test_send_that_keeps_failing_is_marked_failed_and_shown_to_admins(licence, s
     assert licence.reference not in sent.content.decode()
 
 
+def test_admin_sends_a_failed_notification_again_once_mail_works(
+    licence, sweep, flaky_mail, admin_client, django_capture_on_commit_callbacks
+):
+    flaky_mail.failures = 100
+    at(T0 + days(183), sweep)
+    flaky_mail.failures = 0
+    notification = Notification.objects.get()
+    changelist = reverse("admin:requests_app_notification_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            changelist, {"action": "send_failed_again", "_selected_action": [notification.pk]}, follow=True
+        )
+        admin_client.post(changelist, {"action": "send_failed_again", "_selected_action": [notification.pk]})
+    assert "1 failed notification(s) queued to be sent again." in response.content.decode()
+    notification.refresh_from_db()
+    assert (notification.failed_at, notification.attempts) == (None, 1)
+    assert subjects() == [f"{licence.reference}: a reminder of your LAGPeR licence terms"]
+
+
 # --- Reviewers' digest ------------------------------------------------------------------------------
 
 
