@@ -72,7 +72,7 @@ def _enqueue(notification_ids: list[int]) -> None:
         send_notifications.delay(notification_ids[start:start + size])
 
 
-def _not_yet_sent(kind: str, period: str) -> Exists:
+def _already_claimed(kind: str, period: str) -> Exists:
     return Exists(Notification.objects.filter(request=OuterRef("pk"), kind=kind, period=period))
 
 
@@ -94,7 +94,7 @@ def claim_terms_reminders(*, now: datetime.datetime) -> int:
         candidates = active.filter(
             approved_at__gt=catch_up_from - relativedelta(months=months) - MONTH_CLAMP,
             approved_at__lte=now - relativedelta(months=months) + MONTH_CLAMP,
-        ).exclude(_not_yet_sent(Kind.TERMS_REMINDER, period))
+        ).exclude(_already_claimed(Kind.TERMS_REMINDER, period))
         for pk, approved_at in candidates.values_list("pk", "approved_at"):
             if catch_up_from < approved_at + relativedelta(months=months) <= now:
                 due.append(Notification(request_id=pk, period=period))
@@ -114,7 +114,7 @@ def claim_expiry_notices(*, now: datetime.datetime) -> int:
                 expires_at__gt=now + datetime.timedelta(days=nearer),
                 expires_at__lte=now + datetime.timedelta(days=days),
             )
-            .exclude(_not_yet_sent(Kind.EXPIRY_NOTICE, period))
+            .exclude(_already_claimed(Kind.EXPIRY_NOTICE, period))
             .values_list("pk", flat=True)
         )
         claimed += _claim(Kind.EXPIRY_NOTICE, [Notification(request_id=pk, period=period) for pk in due], now=now)

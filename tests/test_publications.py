@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from requests_app.models import Publication
+from requests_app.models import Dataset, Publication
 
 from .factories import LicenseRequestFactory, UserFactory
 
@@ -153,9 +153,7 @@ def test_csv_export_is_streamed_and_safe_from_formulas(client, bob, licence):
     ]
 
 
-def test_bob_reviewing_another_dataset_sees_nothing_of_lagper(client, licence):
-    from requests_app.models import Dataset
-
+def test_eve_reviewing_another_dataset_sees_nothing_of_lagper(client, licence):
     other = Dataset.objects.create(
         slug="other", name="Other", full_name="Other", description="-", owner="-", contact_name="-",
         contact_email="o@example.org", citation_text="-", citation_bibtex="-", delivery_instructions="-",

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.urls import reverse
 
-from requests_app import reminders, tasks
+from requests_app import reminders, services, tasks
 from requests_app.models import LicenseRequest, Notification, ReviewerPreference
 
 from .factories import LicenseRequestFactory, UserFactory
@@ -126,8 +126,6 @@ def test_returned_request_nudged_from_its_return_then_withdrawn(alice, lagper, s
 def test_a_new_wait_after_a_return_gets_its_own_nudges(awaiting, sweep):
     at(T0 + days(3), sweep)
     with time_machine.travel(T0 + days(5), tick=False):
-        from requests_app import services
-
         services.transition(request=awaiting, allowed_from={"awaiting_signature"}, to="returned")
         services.transition(request=awaiting, allowed_from={"returned"}, to="awaiting_signature")
     at(T0 + days(8), sweep)
