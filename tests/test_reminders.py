@@ -340,3 +340,12 @@ def test_bob_turns_his_digest_off(client, bob):
 def test_charlie_has_no_digest_to_configure(client, charlie):
     client.force_login(charlie)
     assert client.get(reverse("reminders:digest_preference")).status_code == 404
+
+
+def test_the_beat_schedule_names_real_tasks_and_reads_its_periods_from_settings(settings):
+    from accessportal.celery import app
+
+    schedule = app.conf.beat_schedule
+    assert {entry["task"] for entry in schedule.values()} <= set(app.tasks)
+    assert schedule["reminders-sweep"]["schedule"] == settings.REMINDER_SWEEP_EVERY_MINUTES * 60
+    assert schedule["reviewer-digest"]["schedule"].hour == {settings.REVIEWER_DIGEST_HOUR}
