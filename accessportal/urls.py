@@ -4,5 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # Before requests_app.urls, so that review/publications/... is never read as a reference.
+    path("", include("requests_app.reminder_urls")),
     path("", include("requests_app.urls")),
 ]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import reminders
 from .models import (
     AgreementVersion,
     ClauseAcceptance,
@@ -9,6 +10,9 @@ from .models import (
     RequestEvent,
     SignedCopy,
     SignedCopyFile,
+    Notification,
+    Publication,
+    ReviewerPreference,
 )
 
 
@@ -128,3 +132,58 @@ class SignedCopyAdmin(ReadOnlyAdmin):
     list_select_related = ["request", "uploaded_by"]
     search_fields = ["request__reference"]
     inlines = [SignedCopyFileInline]
+
+
+# --- Reminders, notifications and publications ----------------------------------------------------
+
+
+class DeliveryFilter(admin.SimpleListFilter):
+    title = "delivery"
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("failed", "Failed (retries gave up)"),
+            ("sending", "Being sent (or the worker died while sending)"),
+            ("pending", "Waiting to be sent"),
+            ("sent", "Sent"),
+        ]
+
+    def queryset(self, request, queryset):
+        return {
+            "failed": queryset.filter(failed_at__isnull=False),
+            "sending": queryset.filter(claimed_at__isnull=False, sent_at__isnull=True, failed_at__isnull=True),
+            "pending": queryset.filter(claimed_at__isnull=True, sent_at__isnull=True, failed_at__isnull=True),
+            "sent": queryset.filter(sent_at__isnull=False),
+        }.get(self.value(), queryset)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """What the reminders sent, and what they could not send. Read-only: the rows are the claims."""
+
+    list_display = ["created_at", "kind", "period", "request", "recipient", "sent_at", "attempts", "failed_at", "last_error"]
+    list_filter = [DeliveryFilter, "kind"]
+    list_select_related = ["request", "recipient"]
+    search_fields = ["request__reference", "recipient__email", "period"]
+    actions = ["send_failed_again"]
+
+    @admin.action(description="Send the failed ones again")
+    def send_failed_again(self, request, queryset):
+        count = reminders.send_failed_again(notification_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} failed notification(s) queued to be sent again.")
+
+
+@admin.register(ReviewerPreference)
+class ReviewerPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "daily_digest"]
+    list_editable = ["daily_digest"]
+    search_fields = ["user__email"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ["title", "request", "venue", "year", "link", "reported_at"]
+    list_filter = ["request__dataset", "year"]
+    list_select_related = ["request"]
+    search_fields = ["title", "venue", "request__reference"]

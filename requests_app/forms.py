@@ -1,13 +1,15 @@
 """Forms validate input only; services decide what it does."""
 
 import datetime
+import re
 import unicodedata
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.validators import URLValidator
 from django.utils import timezone
 
-from .models import AgreementVersion, LicenseRequest
+from .models import AgreementVersion, LicenseRequest, Publication
 from .signed_copies import UploadRefused, check_upload
 
 # Single-line fields may hold no control characters at all; they reach PDFs and email headers.
@@ -156,3 +158,46 @@ class SignedCopyForm(forms.Form):
         except UploadRefused as refusal:
             raise forms.ValidationError(str(refusal)) from None
         return self.cleaned_data["files"]
+# --- Publications ---------------------------------------------------------------------------------
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
+
+
+class PublicationForm(forms.ModelForm):
+    """A paper that uses the dataset. The link is a DOI (10.xxxx/...) or an http(s) URL."""
+
+    class Meta:
+        model = Publication
+        fields = ["title", "venue", "year", "link"]
+        help_texts = {"link": "A DOI such as 10.1109/CVPR.2025.01234, or the paper's web address."}
+
+    def clean_title(self):
+        return _reject_control_characters(self.cleaned_data["title"].strip(), multiline=False)
+
+    def clean_venue(self):
+        return _reject_control_characters(self.cleaned_data["venue"].strip(), multiline=False)
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        latest = timezone.localdate().year + 1  # accepted papers appear next year
+        if not 1950 <= year <= latest:
+            raise forms.ValidationError(f"Enter a year between 1950 and {latest}.")
+        return year
+
+    def clean_link(self):
+        link = self.cleaned_data["link"].strip()
+        lowered = link.lower()
+        for prefix in _DOI_PREFIXES:
+            if lowered.startswith(prefix):
+                link = link[len(prefix):].strip()
+                break
+        if _DOI.match(link):
+            return link
+        try:
+            URLValidator(schemes=["http", "https"])(link)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "Enter a DOI (like 10.1109/CVPR.2025.01234) or a web address starting with https://."
+            ) from None
+        return link

@@ -1,9 +1,19 @@
 """Reads, with the joins each page needs decided in one place."""
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from .models import Dataset, IssuedAgreement, LicenseRequest, RequestEvent, SignedCopy, SignedCopyFile
+from .models import (
+    Dataset,
+    IssuedAgreement,
+    LicenseRequest,
+    Publication,
+    RequestEvent,
+    SignedCopy,
+    SignedCopyFile,
+)
 
 
 def datasets_for_listing() -> QuerySet[Dataset]:
@@ -93,3 +103,55 @@ def request_for_verification(token: str) -> LicenseRequest:
         return LicenseRequest.objects.select_related("dataset").exclude(status=LicenseRequest.Status.DRAFT).get(token=token)
     except LicenseRequest.DoesNotExist:
         raise Http404("No such agreement.") from None
+# --- Reminders and publications ------------------------------------------------------------------
+
+
+def active_licences(*, now) -> QuerySet[LicenseRequest]:
+    """The one definition of an active licence: approved, and not past its expiry (if it has one)."""
+    return LicenseRequest.objects.filter(status=LicenseRequest.Status.APPROVED).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def with_status_since(queryset: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
+    """Annotate `status_since`: when each request entered the status it is in now (its last event)."""
+    entered = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=OuterRef("status"))
+    return queryset.annotate(status_since=Subquery(entered.order_by("-at", "-pk").values("at")[:1]))
+
+
+def working_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:
+    """The moment `days` working days (Monday to Friday) before `moment`."""
+    while days > 0:
+        moment -= datetime.timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment
+
+
+def overdue_for_review(*, now, datasets) -> QuerySet[LicenseRequest]:
+    """Requests under review for longer than their dataset's promised turnaround, oldest first."""
+    late = Q(pk__in=[])
+    for dataset in datasets:
+        late |= Q(dataset=dataset, status_since__lte=working_days_before(now, dataset.turnaround_days))
+    return (
+        with_status_since(LicenseRequest.objects.filter(status=LicenseRequest.Status.UNDER_REVIEW))
+        .filter(late)
+        .select_related("dataset")
+        .order_by("status_since", "pk")
+    )
+
+
+def publications_of_dataset(dataset: Dataset, *, licence: str | None = None) -> QuerySet["Publication"]:
+    publications = Publication.objects.filter(request__dataset=dataset).select_related("request")
+    if licence:
+        publications = publications.filter(request__reference=licence)
+    return publications.order_by("request__reference", "-year", "-reported_at")
+
+
+def reviewed_dataset(user, slug: str) -> Dataset:
+    """A dataset `user` reviews (any, for a superuser), or 404: others learn nothing."""
+    datasets = Dataset.objects.all() if user.is_superuser else user.reviewed_datasets.all()
+    try:
+        return datasets.get(slug=slug)
+    except Dataset.DoesNotExist:
+        raise Http404("No such dataset.") from None

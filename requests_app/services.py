@@ -24,7 +24,9 @@ from .models import (
     Dataset,
     IssuedAgreement,
     LicenseRequest,
+    Publication,
     RequestEvent,
+    ReviewerPreference,
     SignedCopy,
     SignedCopyFile,
 )
@@ -211,3 +213,20 @@ def signed_copy_record(*, request: LicenseRequest, user, checked: CheckedUpload,
             stored_file.storage.delete(stored_file.name)
         raise
     return copy
+# --- Publications and reviewer preferences --------------------------------------------------------
+
+
+@transaction.atomic
+def publication_report(*, request: LicenseRequest, user, fields: dict) -> Publication:
+    """The licensee reports a paper that uses the dataset; only while their licence is active."""
+    from .selectors import active_licences
+
+    if not active_licences(now=timezone.now()).filter(pk=request.pk, applicant=user).exists():
+        raise TransitionNotAllowed(f"Papers can be reported only under an active licence; {request.reference} is not one.")
+    return Publication.objects.create(request=request, reported_by=user, reported_at=timezone.now(), **fields)
+
+
+@transaction.atomic
+def reviewer_set_daily_digest(*, user, daily_digest: bool) -> ReviewerPreference:
+    preference, _ = ReviewerPreference.objects.update_or_create(user=user, defaults={"daily_digest": daily_digest})
+    return preference
