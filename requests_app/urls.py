@@ -4,12 +4,15 @@ from . import views
 
 app_name = "requests_app"
 
+# References are matched as slugs, so junk such as a NUL byte is a 404 before it reaches the database
+# (PostgreSQL refuses NUL in a query and would turn it into a 500).
+
 urlpatterns = [
     path("", views.dataset_list, name="dataset_list"),
     path("datasets/<slug:slug>/", views.dataset_detail, name="dataset_detail"),
     path("datasets/<slug:slug>/apply/", views.apply, name="apply"),
     path("requests/", views.my_requests, name="my_requests"),
-    path("requests/<str:reference>/", views.request_detail, name="request_detail"),
-    path("requests/<str:reference>/edit/", views.request_edit, name="request_edit"),
-    path("requests/<str:reference>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path("requests/<slug:reference>/", views.request_detail, name="request_detail"),
+    path("requests/<slug:reference>/edit/", views.request_edit, name="request_edit"),
+    path("requests/<slug:reference>/withdraw/", views.request_withdraw, name="request_withdraw"),
 ]
