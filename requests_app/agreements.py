@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -163,8 +164,12 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
                 "capitals": r.get(field, "capitals", bool, required=False, default=False, prefix=where),
             }
         )
+    version = r.get(a, "version", str, prefix="agreement.")
+    if len(version) > 40:
+        # A changed text under an unchanged version gets "-<8 hex digits>" appended; that must still fit.
+        r.fail("agreement.version", "must be at most 40 characters")
     agreement = {
-        "version": r.get(a, "version", str, prefix="agreement."),
+        "version": version,
         "title": r.get(a, "title", str, prefix="agreement."),
         "preamble": r.get(a, "preamble", str, required=False, default="", prefix="agreement."),
         "clauses": clauses,
@@ -172,13 +177,36 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
         "signatory": r.get(a, "signatory", str, prefix="agreement."),
         "closing": r.get(a, "closing", str, required=False, default="", prefix="agreement."),
     }
+    _check_model_fields(r, Dataset, dataset, {"citation_text": "citation.text", "citation_bibtex": "citation.bibtex"})
+    version_fields = {("label" if k == "version" else k): v for k, v in agreement.items()}
+    _check_model_fields(
+        r, AgreementVersion, version_fields,
+        {name: f"agreement.{'version' if name == 'label' else name}" for name in version_fields},
+    )
     return dataset, agreement
+
+
+def _check_model_fields(reader: _Reader, model, values: dict, keys: dict) -> None:
+    """Apply the model's own field checks (lengths, email, URL), naming the file's key on failure.
+
+    Without this a too-long name would pass here and fail in the database, as a traceback on
+    PostgreSQL and silently on SQLite.
+    """
+    excluded = [f.name for f in model._meta.fields if f.name not in values]
+    try:
+        model(**values).clean_fields(exclude=excluded)
+    except ValidationError as error:
+        name, messages = next(iter(error.message_dict.items()))
+        reader.fail(keys.get(name, name), messages[0])
 
 
 @transaction.atomic
 def load_dataset_file(path: Path) -> LoadResult:
     """Create or update a dataset from its file. Idempotent; never edits a published agreement."""
     fields, agreement = parse_dataset_file(path)
+    prefix_owner = Dataset.objects.filter(reference_prefix=fields["reference_prefix"]).exclude(slug=fields["slug"]).first()
+    if prefix_owner is not None:
+        raise DatasetFileError(path, "reference_prefix", f"is already used by dataset {prefix_owner.slug!r}")
     dataset = Dataset.objects.select_for_update().filter(slug=fields["slug"]).first()
     dataset_changed = dataset is None or any(getattr(dataset, k) != v for k, v in fields.items())
     if dataset is None:
