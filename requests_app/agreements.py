@@ -51,10 +51,13 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# Everything a signer reads; an agreement version's sha256 is computed over these.
+CANONICAL_KEYS = ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")
+
+
 def canonical_agreement_text(agreement: dict) -> str:
-    """The text an agreement version's sha256 is computed over: everything a signer reads."""
-    keys = ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")
-    return json.dumps({k: agreement[k] for k in keys}, sort_keys=True, ensure_ascii=False)
+    """The text an agreement version's sha256 is computed over."""
+    return json.dumps({k: agreement[k] for k in CANONICAL_KEYS}, sort_keys=True, ensure_ascii=False)
 
 
 class _Reader:
@@ -229,6 +232,6 @@ def load_dataset_file(path: Path) -> LoadResult:
             label=label,
             sha256=digest,
             published_at=timezone.now(),
-            **{k: agreement[k] for k in ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")},
+            **{k: agreement[k] for k in CANONICAL_KEYS},
         )
     return LoadResult(dataset, version, dataset_changed, version_created)
