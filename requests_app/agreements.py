@@ -114,6 +114,8 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
     for fact, value in facts.items():
         if not isinstance(value, str):
             r.fail(f"facts.{fact}", f"must be {_STR}")
+    # Kept as [label, value] pairs: PostgreSQL's jsonb would reorder a table's keys.
+    facts = [[fact, value] for fact, value in facts.items()]
     duration = r.get(data, "licence_duration_days", int, required=False)
     dataset = {
         "slug": slug,
@@ -221,6 +223,16 @@ def load_dataset_file(path: Path) -> LoadResult:
 
     digest = sha256_text(canonical_agreement_text(agreement))
     version = dataset.agreement_versions.filter(sha256=digest).first()
+    current = dataset.current_agreement
+    if version is not None and version != current:
+        # The newest version is the one applicants get; an older one silently "matching" would
+        # leave the file saying one thing and the portal showing another. The transaction undoes
+        # any dataset change made above.
+        raise DatasetFileError(
+            path, "agreement",
+            f"is the wording of version {version.label}, which version {current.label} replaced; "
+            "an earlier wording cannot become current again, so change the text to publish it anew",
+        )
     version_created = version is None
     if version_created:
         label = agreement["version"]

@@ -97,6 +97,17 @@ def test_a_changed_clause_makes_a_new_version_and_leaves_the_signed_one_alone(db
     assert request.agreement_version_id == old.pk
 
 
+def test_going_back_to_an_earlier_wording_is_refused_and_changes_nothing(db, tmp_path):
+    load(LAGPER_TOML)
+    load(write_variant(tmp_path, CLAUSE_3, CLAUSE_3 + " (amended)"))
+    before = Dataset.objects.values().get(), list(AgreementVersion.objects.values()), Dataset.objects.get().current_agreement
+    reverted = write_variant(tmp_path, "turnaround_days = 10", "turnaround_days = 20", name="reverted.toml")
+
+    with pytest.raises(CommandError, match=r"reverted\.toml: agreement: is the wording of version 1, which version 1-"):
+        load(reverted)
+    assert (Dataset.objects.values().get(), list(AgreementVersion.objects.values()), Dataset.objects.get().current_agreement) == before
+
+
 def test_a_changed_description_updates_the_dataset_but_not_the_agreement(db, tmp_path):
     load(LAGPER_TOML)
     sha = AgreementVersion.objects.get().sha256
@@ -163,3 +174,11 @@ def test_a_missing_file_is_named(db, tmp_path):
     with pytest.raises(CommandError, match=r"nowhere\.toml: \(file\): does not exist"):
         load(tmp_path / "nowhere.toml")
     assert not LicenseRequest.objects.exists()
+
+
+def test_the_dataset_page_lists_the_facts_in_the_files_order(client, db):
+    load(LAGPER_TOML)
+    body = client.get("/datasets/lagper/").content.decode()
+    labels = ["Images", "Identities", "Cameras", "Drone altitude", "Training / evaluation IDs"]
+    positions = [body.index(f"<th scope=\"row\">{label}</th>") for label in labels]
+    assert positions == sorted(positions)
