@@ -4,16 +4,18 @@ keeps what she typed, and writes nothing; good values in any script are stored a
 
 import pytest
 import time_machine
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from requests_app.models import AgreementVersion, ClauseAcceptance, LicenseRequest, RequestEvent
 
-from .factories import LicenseRequestFactory
+from .factories import LicenseRequestFactory, UserFactory
 from .pages import form_page
 from .test_application import FROZEN, application_data
 
 TEXT_FIELDS = ["representative_name", "representative_title", "organisation", "address", "unit", "research_purpose"]
+FORM_FIELDS = [*TEXT_FIELDS, "email", "signing_date"]
 
 BAD_VALUES = {
     "script markup": "<script>alert('x')</script>",
@@ -56,7 +58,7 @@ def bad_input_cases():
 
 
 def _bad_input_cases():
-    for field in [*TEXT_FIELDS, "email", "signing_date"]:
+    for field in FORM_FIELDS:
         for kind in BAD_VALUES:
             for action in ("submit", "save"):
                 # A draft needs nothing filled in, so an empty field is not an error there.
@@ -92,8 +94,8 @@ def test_bad_input_is_refused_beside_its_field_and_kept(alice_client, lagper, fi
     page = form_page(response)
     assert expected_message(field, kind) in page.errors[field]
     assert set(page.errors) == {field}, "only the bad field is marked"
-    assert page.values[field] == typed
-    assert page.values["organisation"] == "Example University" or field == "organisation"
+    sent = application_data(lagper.current_agreement, **{field: typed})
+    assert page.values == {name: sent[name] for name in FORM_FIELDS}, "every field shows what was typed"
     assert "nothing you typed was lost" in response.content.decode()
     assert_nothing_written()
 
@@ -210,6 +212,22 @@ def test_alice_saves_a_draft_then_continues_and_submits(alice_client, lagper):
     ]
     # Submitted means frozen: the edit page now sends her to the status page.
     assert alice_client.get(edit_url).url == draft.get_absolute_url()
+
+
+def test_an_unverified_user_is_sent_a_link_instead_of_the_form(client, lagper):
+    dora = UserFactory(username="dora", email="dora@uni.example", verified=False)
+    client.force_login(dora)
+
+    page = client.get(apply_url())
+    assert page.status_code == 200
+    assert 'name="representative_name"' not in page.content.decode()
+    assert "verify" in page.content.decode().lower()
+    [verification] = mail.outbox
+    assert verification.to == ["dora@uni.example"]
+
+    response = post_application(client, lagper.current_agreement)
+    assert 'name="representative_name"' not in response.content.decode()
+    assert_nothing_written()
 
 
 def csrf_client(user):

@@ -5,8 +5,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from requests_app.agreements import load_dataset_file
 from requests_app.models import RequestEvent
 
+from .conftest import LAGPER_TOML
 from .factories import LicenseRequestFactory
 
 
@@ -15,10 +17,7 @@ def test_flush_empties_the_history_and_leaves_it_append_only(transactional_db, l
     call_command("flush", interactive=False, verbosity=0)
     assert not RequestEvent.objects.exists()
 
-    from requests_app.agreements import load_dataset_file
-
-    from .conftest import LAGPER_TOML
-
+    # The flush emptied the datasets too: load LAGPeR again.
     event = LicenseRequestFactory(dataset=load_dataset_file(LAGPER_TOML).dataset).events.get()
     for sql in ("UPDATE requests_app_requestevent SET note = 'rewritten'", "DELETE FROM requests_app_requestevent"):
         with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
