@@ -1,18 +1,19 @@
 from django.contrib import admin
 
 from . import reminders
+from .agreements import CANONICAL_KEYS, canonical_agreement_text, sha256_text
 from .models import (
     AgreementVersion,
     ClauseAcceptance,
     Dataset,
     IssuedAgreement,
     LicenseRequest,
-    RequestEvent,
-    SignedCopy,
-    SignedCopyFile,
     Notification,
     Publication,
+    RequestEvent,
     ReviewerPreference,
+    SignedCopy,
+    SignedCopyFile,
 )
 
 
@@ -59,16 +60,22 @@ class AgreementVersionAdmin(admin.ModelAdmin):
     list_filter = ["dataset"]
     list_select_related = ["dataset"]
 
+    readonly_fields = ["sha256"]
+
     def _is_referenced(self, obj):
         return obj is not None and obj.requests.exists()
 
-    def get_readonly_fields(self, request, obj=None):
-        if self._is_referenced(obj):
-            return [f.name for f in self.model._meta.fields]
-        return ["sha256"]
+    def has_change_permission(self, request, obj=None):
+        # Without change permission the admin shows the version read-only and refuses a POST.
+        return not self._is_referenced(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return not self._is_referenced(obj) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # The fingerprint must always describe the words stored, whoever edited them.
+        obj.sha256 = sha256_text(canonical_agreement_text({k: getattr(obj, k) for k in CANONICAL_KEYS}))
+        super().save_model(request, obj, form, change)
 
 
 class RequestEventInline(ReadOnlyInline):
@@ -94,6 +101,10 @@ class LicenseRequestAdmin(admin.ModelAdmin):
         "updated_at", "submitted_at", "decided_at", "approved_at",
     ]
     inlines = [ClauseAcceptanceInline, RequestEventInline]
+
+    def has_add_permission(self, request):
+        # Requests are made by applicants through the services, which give them a reference and a history.
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -43,6 +43,11 @@ class Dataset(models.Model):
         return reverse("requests_app:dataset_detail", args=[self.slug])
 
     @property
+    def fact_rows(self):
+        """(label, value) in the file's order; a dict typed in the admin is shown as it comes."""
+        return self.facts.items() if isinstance(self.facts, dict) else self.facts
+
+    @property
     def current_agreement(self):
         return self.agreement_versions.order_by("-published_at", "-pk").first()
 

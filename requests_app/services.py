@@ -120,6 +120,11 @@ def request_save_draft(*, request: LicenseRequest, fields: dict) -> LicenseReque
     return request
 
 
+def _printable(text: str) -> str:
+    # Headers are client-controlled: a NUL byte would make PostgreSQL refuse the whole submission.
+    return "".join(c for c in text if c.isprintable())
+
+
 @transaction.atomic
 def request_submit(
     *, request: LicenseRequest, user, fields: dict, ip: str | None, user_agent: str
@@ -138,7 +143,7 @@ def request_submit(
         ClauseAcceptance(
             request=request, agreement_version=version, clause_number=clause["number"],
             text_sha256=sha256_text(clause["text"]), accepted_at=now, ip=ip,
-            user_agent=user_agent[:400],
+            user_agent=_printable(user_agent)[:400],
         )
         for clause in version.clauses
     )

@@ -1,10 +1,8 @@
 """Personas and the LAGPeR dataset, loaded from the real datasets/lagper.toml."""
 
-import importlib
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from requests_app.agreements import load_dataset_file
 
@@ -78,23 +76,3 @@ def alices_request(alice, lagper):
     request = LicenseRequestFactory(dataset=lagper, applicant=alice)
     services.agreement_issue(request=request)
     return request
-
-
-@pytest.fixture
-def flushable_audit_trail(transactional_db):
-    """Lets a transaction=True test end on SQLite.
-
-    Such a test ends with a flush, which on SQLite is a DELETE that the append-only trigger on
-    RequestEvent refuses (PostgreSQL flushes with TRUNCATE, which row triggers do not see). Set up
-    after the database, this empties the trail first, with the triggers dropped for that moment.
-    """
-    yield
-    if connection.vendor != "sqlite":
-        return
-    append_only = importlib.import_module("requests_app.migrations.0002_requestevent_append_only")
-    with connection.cursor() as cursor:
-        for sql in append_only.SQLITE_REVERSE:
-            cursor.execute(sql)
-        cursor.execute("DELETE FROM requests_app_requestevent")
-        for sql in append_only.SQLITE:
-            cursor.execute(sql)

@@ -41,7 +41,7 @@ def wait_for(condition, seconds=20.0):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_runs_the_sweep_and_the_reminder_arrives(alice, lagper, flushable_audit_trail):
+def test_a_real_worker_runs_the_sweep_and_the_reminder_arrives(alice, lagper):
     now = timezone.now()
     licence = LicenseRequestFactory(
         applicant=alice, dataset=lagper, status="approved", approved_at=now - relativedelta(months=6, hours=1),

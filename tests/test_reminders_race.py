@@ -41,7 +41,7 @@ def days(n):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_racing_send_each_email_once(lagper, flushable_audit_trail):
+def test_two_sweeps_racing_send_each_email_once(lagper):
     now = timezone.now()
     _due_everything(lagper, now)
     barrier = threading.Barrier(2)
