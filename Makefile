@@ -43,13 +43,10 @@ run: load-datasets
 test: system-packages $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
-# Each bench/*.py prints its figures; bench/sweep.py times the reminder sweep over 100,000 licences.
+# Performance figures, each against a baseline measured in the same run (never part of `make test`):
+# bench/pdf.py issues agreements, bench/sweep.py sweeps reminders over 100,000 licences.
 bench: $(VENV)/.dev-installed
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) var
-
-# Performance figures against a baseline measured in the same run (never part of `make test`).
-bench: $(VENV)/.runtime-installed
-	$(BIN)/python bench/pdf.py
