@@ -33,16 +33,20 @@ migrate: $(VENV)/.runtime-installed
 load-datasets: migrate
 	$(BIN)/python manage.py load_dataset datasets/*.toml
 
+# The Celery worker runs the beat (-B) too, on the broker in CELERY_BROKER_URL (default: files under
+# var/celery/, no server needed). It lives as long as runserver: the trap stops it on any exit.
 run: load-datasets
+	$(BIN)/celery -A accessportal worker -B --concurrency=2 --loglevel=INFO --without-gossip --without-mingle & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: system-packages $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
+# Performance figures, each against a baseline measured in the same run (never part of `make test`):
+# bench/pdf.py issues agreements, bench/sweep.py sweeps reminders over 100,000 licences.
+bench: $(VENV)/.dev-installed
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
 clean:
 	rm -rf $(VENV) var
-
-# Performance figures against a baseline measured in the same run (never part of `make test`).
-bench: $(VENV)/.runtime-installed
-	$(BIN)/python bench/pdf.py
-	$(BIN)/python bench/queue.py

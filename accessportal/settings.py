@@ -155,3 +155,70 @@ SIGNED_COPY_MAX_PAGES = env.int("SIGNED_COPY_MAX_PAGES", default=30)
 SIGNED_COPY_MAX_PIXELS = env.int("SIGNED_COPY_MAX_PIXELS", default=60_000_000)  # A4 at 600 dpi is 35 MP
 SIGNED_COPY_MAX_INFLATED_BYTES = env.int("SIGNED_COPY_MAX_INFLATED_BYTES", default=300_000_000)
 SIGNED_COPY_CHECK_SECONDS = env.float("SIGNED_COPY_CHECK_SECONDS", default=30.0)
+# --- SQLite shared by the web process and the Celery worker ----------------------------------------
+# `make run` has two processes writing one SQLite file: WAL lets readers and a writer work at once,
+# IMMEDIATE transactions queue writers instead of failing with "database is locked", and
+# synchronous=NORMAL (safe with WAL) stops every autocommit write from waiting for an fsync.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+    )
+
+# --- Celery: reminders and notifications -------------------------------------------------------
+# The default broker is kombu's filesystem transport under var/celery/: it needs no server, so
+# `make run` works on a laptop. CELERY_BROKER_URL=redis://... or amqp://... switches to a real one.
+CELERY_DIR = VAR_DIR / "celery"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for folder in ("queue", "processed", "control"):
+        (CELERY_DIR / folder).mkdir(parents=True, exist_ok=True)
+    # One folder in and out: the web process, beat and the worker share one queue directory.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_DIR / "queue"),
+        "data_folder_out": str(CELERY_DIR / "queue"),
+        "processed_folder": str(CELERY_DIR / "processed"),
+        "control_folder": str(CELERY_DIR / "control"),
+        "store_processed": False,
+    }
+# Tasks record their outcome on the Notification row, so no result backend is needed.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran: a worker that dies mid-task leaves it for another worker
+# (the Notification claim makes the second run a no-op if the email already went out).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "beat-schedule")
+CELERY_TIMEZONE = TIME_ZONE
+
+# Every period the reminders use. Days are calendar days unless the name says otherwise.
+REMINDER_TERMS_EVERY_MONTHS = env.int("REMINDER_TERMS_EVERY_MONTHS", default=6)
+# A reminder whose moment passed longer ago than this is skipped (the beat was down): the next
+# one comes in its turn. It also bounds what a sweep has to look at.
+REMINDER_CATCH_UP_DAYS = env.int("REMINDER_CATCH_UP_DAYS", default=30)
+NUDGE_AFTER_DAYS = tuple(env.list("NUDGE_AFTER_DAYS", cast=int, default=[3, 10]))
+STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=30)
+EXPIRY_NOTICE_DAYS = tuple(env.list("EXPIRY_NOTICE_DAYS", cast=int, default=[30, 7]))
+REVIEWER_DIGEST_HOUR = env.int("REVIEWER_DIGEST_HOUR", default=7)
+REMINDER_SWEEP_EVERY_MINUTES = env.int("REMINDER_SWEEP_EVERY_MINUTES", default=15)
+NOTIFICATION_MAX_RETRIES = env.int("NOTIFICATION_MAX_RETRIES", default=5)
+# Retry n waits up to NOTIFICATION_RETRY_BACKOFF * 2**(n-1) seconds (random jitter), at most ..._MAX.
+NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)
+# A sweep's emails are sent in batches of this many per task: a few commits per batch, not per email.
+NOTIFICATION_SEND_BATCH = env.int("NOTIFICATION_SEND_BATCH", default=100)
+NOTIFICATION_RETRY_BACKOFF_MAX = env.int("NOTIFICATION_RETRY_BACKOFF_MAX", default=3600)
+
+# The one beat schedule.
+from celery.schedules import crontab  # noqa: E402  (only the schedule needs it)
+
+CELERY_BEAT_SCHEDULE = {
+    "reminders-sweep": {
+        "task": "requests_app.tasks.reminders_sweep",
+        "schedule": REMINDER_SWEEP_EVERY_MINUTES * 60,
+    },
+    "reviewer-digest": {
+        "task": "requests_app.tasks.reviewer_digest_sweep",
+        "schedule": crontab(hour=REVIEWER_DIGEST_HOUR, minute=0),
+    },
+}

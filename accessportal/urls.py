@@ -4,6 +4,9 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # Before requests_app.urls, so that review/publications/... is never read as a reference.
+    path("", include("requests_app.reminder_urls")),
+    # After reminder_urls for the same reason: review/<reference>/ would swallow review/publications/.
     path("review/", include("requests_app.review.urls")),
     path("", include("requests_app.urls")),
 ]

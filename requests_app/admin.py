@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
-from . import services
+from . import reminders, services
+from .agreements import CANONICAL_KEYS, canonical_agreement_text, sha256_text
 from .models import (
     AgreementVersion,
     ClauseAcceptance,
@@ -8,7 +9,10 @@ from .models import (
     DeliveryView,
     IssuedAgreement,
     LicenseRequest,
+    Notification,
+    Publication,
     RequestEvent,
+    ReviewerPreference,
     ReviewerRemark,
     SignedCopy,
     SignedCopyFile,
@@ -58,16 +62,22 @@ class AgreementVersionAdmin(admin.ModelAdmin):
     list_filter = ["dataset"]
     list_select_related = ["dataset"]
 
+    readonly_fields = ["sha256"]
+
     def _is_referenced(self, obj):
         return obj is not None and obj.requests.exists()
 
-    def get_readonly_fields(self, request, obj=None):
-        if self._is_referenced(obj):
-            return [f.name for f in self.model._meta.fields]
-        return ["sha256"]
+    def has_change_permission(self, request, obj=None):
+        # Without change permission the admin shows the version read-only and refuses a POST.
+        return not self._is_referenced(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return not self._is_referenced(obj) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # The fingerprint must always describe the words stored, whoever edited them.
+        obj.sha256 = sha256_text(canonical_agreement_text({k: getattr(obj, k) for k in CANONICAL_KEYS}))
+        super().save_model(request, obj, form, change)
 
 
 class RequestEventInline(ReadOnlyInline):
@@ -94,6 +104,10 @@ class LicenseRequestAdmin(admin.ModelAdmin):
     ]
     inlines = [ClauseAcceptanceInline, RequestEventInline]
     actions = ["approve_selected"]
+
+    def has_add_permission(self, request):
+        # Requests are made by applicants through the services, which give them a reference and a history.
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -147,6 +161,61 @@ class SignedCopyAdmin(ReadOnlyAdmin):
     list_select_related = ["request", "uploaded_by"]
     search_fields = ["request__reference"]
     inlines = [SignedCopyFileInline]
+
+
+# --- Reminders, notifications and publications ----------------------------------------------------
+
+
+class DeliveryFilter(admin.SimpleListFilter):
+    title = "delivery"
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("failed", "Failed (retries gave up)"),
+            ("sending", "Being sent (or the worker died while sending)"),
+            ("pending", "Waiting to be sent"),
+            ("sent", "Sent"),
+        ]
+
+    def queryset(self, request, queryset):
+        return {
+            "failed": queryset.filter(failed_at__isnull=False),
+            "sending": queryset.filter(claimed_at__isnull=False, sent_at__isnull=True, failed_at__isnull=True),
+            "pending": queryset.filter(claimed_at__isnull=True, sent_at__isnull=True, failed_at__isnull=True),
+            "sent": queryset.filter(sent_at__isnull=False),
+        }.get(self.value(), queryset)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """What the reminders sent, and what they could not send. Read-only: the rows are the claims."""
+
+    list_display = ["created_at", "kind", "period", "request", "recipient", "sent_at", "attempts", "failed_at", "last_error"]
+    list_filter = [DeliveryFilter, "kind"]
+    list_select_related = ["request", "recipient"]
+    search_fields = ["request__reference", "recipient__email", "period"]
+    actions = ["send_failed_again"]
+
+    @admin.action(description="Send the failed ones again")
+    def send_failed_again(self, request, queryset):
+        count = reminders.send_failed_again(notification_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} failed notification(s) queued to be sent again.")
+
+
+@admin.register(ReviewerPreference)
+class ReviewerPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "daily_digest"]
+    list_editable = ["daily_digest"]
+    search_fields = ["user__email"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ["title", "request", "venue", "year", "link", "reported_at"]
+    list_filter = ["request__dataset", "year"]
+    list_select_related = ["request"]
+    search_fields = ["title", "venue", "request__reference"]
 
 
 # --- Review: remarks, and who was shown the delivery instructions --------------------------------

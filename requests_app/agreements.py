@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -50,10 +51,13 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# Everything a signer reads; an agreement version's sha256 is computed over these.
+CANONICAL_KEYS = ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")
+
+
 def canonical_agreement_text(agreement: dict) -> str:
-    """The text an agreement version's sha256 is computed over: everything a signer reads."""
-    keys = ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")
-    return json.dumps({k: agreement[k] for k in keys}, sort_keys=True, ensure_ascii=False)
+    """The text an agreement version's sha256 is computed over."""
+    return json.dumps({k: agreement[k] for k in CANONICAL_KEYS}, sort_keys=True, ensure_ascii=False)
 
 
 class _Reader:
@@ -110,6 +114,8 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
     for fact, value in facts.items():
         if not isinstance(value, str):
             r.fail(f"facts.{fact}", f"must be {_STR}")
+    # Kept as [label, value] pairs: PostgreSQL's jsonb would reorder a table's keys.
+    facts = [[fact, value] for fact, value in facts.items()]
     duration = r.get(data, "licence_duration_days", int, required=False)
     dataset = {
         "slug": slug,
@@ -163,8 +169,12 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
                 "capitals": r.get(field, "capitals", bool, required=False, default=False, prefix=where),
             }
         )
+    version = r.get(a, "version", str, prefix="agreement.")
+    if len(version) > 40:
+        # A changed text under an unchanged version gets "-<8 hex digits>" appended; that must still fit.
+        r.fail("agreement.version", "must be at most 40 characters")
     agreement = {
-        "version": r.get(a, "version", str, prefix="agreement."),
+        "version": version,
         "title": r.get(a, "title", str, prefix="agreement."),
         "preamble": r.get(a, "preamble", str, required=False, default="", prefix="agreement."),
         "clauses": clauses,
@@ -172,13 +182,36 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
         "signatory": r.get(a, "signatory", str, prefix="agreement."),
         "closing": r.get(a, "closing", str, required=False, default="", prefix="agreement."),
     }
+    _check_model_fields(r, Dataset, dataset, {"citation_text": "citation.text", "citation_bibtex": "citation.bibtex"})
+    version_fields = {("label" if k == "version" else k): v for k, v in agreement.items()}
+    _check_model_fields(
+        r, AgreementVersion, version_fields,
+        {name: f"agreement.{'version' if name == 'label' else name}" for name in version_fields},
+    )
     return dataset, agreement
+
+
+def _check_model_fields(reader: _Reader, model, values: dict, keys: dict) -> None:
+    """Apply the model's own field checks (lengths, email, URL), naming the file's key on failure.
+
+    Without this a too-long name would pass here and fail in the database, as a traceback on
+    PostgreSQL and silently on SQLite.
+    """
+    excluded = [f.name for f in model._meta.fields if f.name not in values]
+    try:
+        model(**values).clean_fields(exclude=excluded)
+    except ValidationError as error:
+        name, messages = next(iter(error.message_dict.items()))
+        reader.fail(keys.get(name, name), messages[0])
 
 
 @transaction.atomic
 def load_dataset_file(path: Path) -> LoadResult:
     """Create or update a dataset from its file. Idempotent; never edits a published agreement."""
     fields, agreement = parse_dataset_file(path)
+    prefix_owner = Dataset.objects.filter(reference_prefix=fields["reference_prefix"]).exclude(slug=fields["slug"]).first()
+    if prefix_owner is not None:
+        raise DatasetFileError(path, "reference_prefix", f"is already used by dataset {prefix_owner.slug!r}")
     dataset = Dataset.objects.select_for_update().filter(slug=fields["slug"]).first()
     dataset_changed = dataset is None or any(getattr(dataset, k) != v for k, v in fields.items())
     if dataset is None:
@@ -190,6 +223,16 @@ def load_dataset_file(path: Path) -> LoadResult:
 
     digest = sha256_text(canonical_agreement_text(agreement))
     version = dataset.agreement_versions.filter(sha256=digest).first()
+    current = dataset.current_agreement
+    if version is not None and version != current:
+        # The newest version is the one applicants get; an older one silently "matching" would
+        # leave the file saying one thing and the portal showing another. The transaction undoes
+        # any dataset change made above.
+        raise DatasetFileError(
+            path, "agreement",
+            f"is the wording of version {version.label}, which version {current.label} replaced; "
+            "an earlier wording cannot become current again, so change the text to publish it anew",
+        )
     version_created = version is None
     if version_created:
         label = agreement["version"]
@@ -201,6 +244,6 @@ def load_dataset_file(path: Path) -> LoadResult:
             label=label,
             sha256=digest,
             published_at=timezone.now(),
-            **{k: agreement[k] for k in ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")},
+            **{k: agreement[k] for k in CANONICAL_KEYS},
         )
     return LoadResult(dataset, version, dataset_changed, version_created)

@@ -20,35 +20,80 @@ def _send(name: str, *, to: list[str], context: dict) -> None:
     message.send()
 
 
-# --- Review: the applicant hears about every decision ------------------------------------------------
+# --- Reminders ------------------------------------------------------------------------------------
 
 
-def _decision(name: str, request, **context) -> None:
+def _licence_context(request) -> dict:
+    """What every licensee reminder shows: their licence, its terms and citation, and where to act."""
+    from django.urls import reverse
+
+    return {
+        "request": request,
+        "dataset": request.dataset,
+        "request_url": settings.SITE_URL + request.get_absolute_url(),
+        "report_url": settings.SITE_URL + reverse("reminders:report_publication", args=[request.reference]),
+    }
+
+
+def _to_applicant(name: str, request, **context) -> None:
+    _send(name, to=[request.applicant.email], context={**_licence_context(request), **context})
+
+
+def send_terms_reminder(*, request, months: int) -> None:
+    _to_applicant("terms_reminder", request, months=months)
+
+
+def send_signature_nudge(*, request, days: int) -> None:
+    _to_applicant("signature_nudge", request, days=days, stale_after=settings.STALE_AFTER_DAYS)
+
+
+def send_returned_nudge(*, request, days: int) -> None:
+    _to_applicant("returned_nudge", request, days=days, stale_after=settings.STALE_AFTER_DAYS)
+
+
+def send_stale_withdrawn(*, request, days: int) -> None:
+    _to_applicant("stale_withdrawn", request, days=days)
+
+
+def send_expiry_notice(*, request, days: int) -> None:
+    _to_applicant("expiry_notice", request, days=days)
+
+
+def send_licence_expired(*, request) -> None:
+    _to_applicant("licence_expired", request)
+
+
+def send_reviewer_digest(*, reviewer, requests: list) -> None:
+    from django.urls import reverse
+
     _send(
-        name,
-        to=[request.applicant.email],
+        "reviewer_digest",
+        to=[reviewer.email],
         context={
-            "request": request,
-            "dataset": request.dataset,
-            "request_url": settings.SITE_URL + request.get_absolute_url(),
-            **context,
+            "reviewer": reviewer,
+            "requests": requests,
+            "references": ", ".join(r.reference for r in requests[:3]) + (", …" if len(requests) > 3 else ""),
+            "preference_url": settings.SITE_URL + reverse("reminders:digest_preference"),
         },
     )
 
 
+# --- Review: the applicant hears about every decision ------------------------------------------------
+
+
 def request_approved(request) -> None:
     """The licence: its reference and expiry, the citation, the terms that bind, where delivery is explained."""
-    _decision("request_approved", request)
+    _to_applicant("request_approved", request)
 
 
 def request_rejected(request) -> None:
-    _decision("request_rejected", request)
+    _to_applicant("request_rejected", request)
 
 
 def request_returned(request) -> None:
     """Which fields to correct and why; the applicant then signs a new agreement."""
-    _decision("request_returned", request, fields=returned_field_labels(request))
+    _to_applicant("request_returned", request, fields=returned_field_labels(request))
 
 
 def request_revoked(request) -> None:
-    _decision("request_revoked", request)
+    _to_applicant("request_revoked", request)

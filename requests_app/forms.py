@@ -1,23 +1,45 @@
 """Forms validate input only; services decide what it does."""
 
 import datetime
+import re
 import unicodedata
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.validators import URLValidator
 from django.utils import timezone
 
-from .models import AgreementVersion, LicenseRequest
+from .models import AgreementVersion, LicenseRequest, Publication
 from .signed_copies import UploadRefused, check_upload
 
 # Single-line fields may hold no control characters at all; they reach PDFs and email headers.
 _MULTILINE_FIELDS = {"address", "research_purpose"}
 
+# Bidirectional overrides and isolates can make a printed name read differently from what was stored.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Something that starts like a tag: reportlab's paragraph markup (<para>, <b>) and HTML alike.
+_MARKUP = re.compile(r"<\s*[/!?]?\s*[A-Za-z]")
+# Emoji blocks; the agreement's fonts (Latin and CJK) cannot print them.
+_EMOJI_RANGES = ((0x2600, 0x27BF), (0x1F000, 0x1FAFF), (0xFE0E, 0xFE0F), (0xE0020, 0xE007F))
 
-def _reject_control_characters(value: str, multiline: bool) -> str:
-    allowed = {"\n", "\t"} if multiline else set()
-    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value.replace("\r\n", "\n")):
+
+def _is_control(c: str, multiline: bool) -> bool:
+    if multiline and c in "\n\t":
+        return False
+    return unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS
+
+
+def _check_plain_text(value: str, multiline: bool) -> str:
+    """Refuse what cannot be printed faithfully on the agreement or sent safely in an email."""
+    value = value.replace("\r\n", "\n")
+    if any(_is_control(c, multiline) for c in value):
         raise forms.ValidationError("Remove the invisible control characters from this field.")
+    if _MARKUP.search(value):
+        raise forms.ValidationError("Remove the markup (text such as <b> or </para>): enter plain text only.")
+    if any(low <= ord(c) <= high for c in value for low, high in _EMOJI_RANGES):
+        raise forms.ValidationError("Remove the emoji: the agreement cannot print them.")
+    if value and all(unicodedata.category(c)[0] in "ZC" for c in value):
+        raise forms.ValidationError("Enter visible text, not only invisible characters.")
     return value
 
 
@@ -86,12 +108,17 @@ class ApplicationForm(forms.ModelForm):
             if not isinstance(value, str) or name.startswith("clause_"):
                 continue
             try:
-                value = _reject_control_characters(value, name in _MULTILINE_FIELDS)
+                value = _check_plain_text(value, name in _MULTILINE_FIELDS)
             except forms.ValidationError as error:
                 self.add_error(name, error)
                 continue
             if asked.get(name, {}).get("capitals"):
                 value = value.upper()
+                # Upper-casing can lengthen text ("ß" becomes "SS"); the column cannot.
+                limit = self.fields[name].max_length
+                if limit and len(value) > limit:
+                    self.add_error(name, f"In capitals this is {len(value)} characters; the limit is {limit}.")
+                    continue
             cleaned[name] = value
         return cleaned
 
@@ -161,3 +188,46 @@ class SignedCopyForm(forms.Form):
         except UploadRefused as refusal:
             raise forms.ValidationError(str(refusal)) from None
         return self.cleaned_data["files"]
+# --- Publications ---------------------------------------------------------------------------------
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
+
+
+class PublicationForm(forms.ModelForm):
+    """A paper that uses the dataset. The link is a DOI (10.xxxx/...) or an http(s) URL."""
+
+    class Meta:
+        model = Publication
+        fields = ["title", "venue", "year", "link"]
+        help_texts = {"link": "A DOI such as 10.1109/CVPR.2025.01234, or the paper's web address."}
+
+    def clean_title(self):
+        return _check_plain_text(self.cleaned_data["title"].strip(), multiline=False)
+
+    def clean_venue(self):
+        return _check_plain_text(self.cleaned_data["venue"].strip(), multiline=False)
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        latest = timezone.localdate().year + 1  # accepted papers appear next year
+        if not 1950 <= year <= latest:
+            raise forms.ValidationError(f"Enter a year between 1950 and {latest}.")
+        return year
+
+    def clean_link(self):
+        link = self.cleaned_data["link"].strip()
+        lowered = link.lower()
+        for prefix in _DOI_PREFIXES:
+            if lowered.startswith(prefix):
+                link = link[len(prefix):].strip()
+                break
+        if _DOI.match(link):
+            return link
+        try:
+            URLValidator(schemes=["http", "https"])(link)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "Enter a DOI (like 10.1109/CVPR.2025.01234) or a web address starting with https://."
+            ) from None
+        return link

@@ -43,6 +43,11 @@ class Dataset(models.Model):
         return reverse("requests_app:dataset_detail", args=[self.slug])
 
     @property
+    def fact_rows(self):
+        """(label, value) in the file's order; a dict typed in the admin is shown as it comes."""
+        return self.facts.items() if isinstance(self.facts, dict) else self.facts
+
+    @property
     def current_agreement(self):
         return self.agreement_versions.order_by("-published_at", "-pk").first()
 
@@ -132,6 +137,9 @@ class LicenseRequest(models.Model):
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="request_queue_idx"),
             models.Index(fields=["applicant", "-created_at"], name="request_applicant_idx"),
+            # The reminder sweeps select due licences by date ranges.
+            models.Index(fields=["status", "approved_at"], name="request_approved_idx"),
+            models.Index(fields=["status", "expires_at"], name="request_expiry_idx"),
             # The reviewers' queue, oldest first, by status or across statuses (ties broken by id).
             models.Index(fields=["dataset", "status", "submitted_at", "id"], name="request_dataset_queue_idx"),
             models.Index(fields=["dataset", "submitted_at", "id"], name="request_waiting_idx"),
@@ -312,6 +320,99 @@ class SignedCopyFile(models.Model):
 
     def __str__(self):
         return self.original_name
+# --- Reminders, notifications and publications -------------------------------------------------
+
+
+class Notification(models.Model):
+    """The record that one reminder is (being) sent. Written before sending, in the claim itself.
+
+    Unique on (request, kind, period) — or (recipient, kind, period) for a reviewer's digest — so
+    a second claim of the same reminder fails in the database, whoever tries: a task run twice,
+    two beats, two workers. `claimed_at` is set while one worker is sending; `failed_at` when the
+    retries gave up (the admin lists those under "failed").
+    """
+
+    class Kind(models.TextChoices):
+        TERMS_REMINDER = "terms_reminder", "Terms and citation reminder"
+        SIGNATURE_NUDGE = "signature_nudge", "Signed agreement still awaited"
+        RETURNED_NUDGE = "returned_nudge", "Correction still awaited"
+        STALE_WITHDRAWN = "stale_withdrawn", "Withdrawn as stale"
+        EXPIRY_NOTICE = "expiry_notice", "Licence expires soon"
+        EXPIRED = "expired", "Licence expired"
+        REVIEWER_DIGEST = "reviewer_digest", "Reviewer's daily digest"
+
+    request = models.ForeignKey(
+        LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        help_text="Set for notifications that are about a person, not one request (the digest).",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    period = models.CharField(max_length=40, help_text='Which occurrence, e.g. "month-6".')
+    created_at = models.DateTimeField()
+    # Lets the sweep that inserted a batch (with ignore_conflicts) find exactly the rows it won.
+    claim_token = models.CharField(max_length=32, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind", "period"], name="unique_request_notification"),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "period"], condition=models.Q(request__isnull=True),
+                name="unique_recipient_notification",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(request__isnull=False) | models.Q(recipient__isnull=False),
+                name="notification_has_addressee",
+            ),
+        ]
+        indexes = [models.Index(fields=["claim_token"], name="notification_claim_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.period} ({self.request or self.recipient})"
+
+
+class ReviewerPreference(models.Model):
+    """A reviewer's choices about email. No row means the defaults."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_preference")
+    daily_digest = models.BooleanField(
+        default=True, help_text="Email a daily list of requests waiting longer than the promised turnaround."
+    )
+
+    def __str__(self):
+        return f"Preferences of {self.user}"
+
+
+class Publication(models.Model):
+    """A paper that uses the dataset, as reported by the licensee."""
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="publications")
+    title = models.CharField(max_length=500)
+    venue = models.CharField(max_length=300)
+    year = models.PositiveSmallIntegerField()
+    link = models.CharField("DOI or URL", max_length=500)
+    reported_at = models.DateTimeField()
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-year", "-reported_at"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def href(self):
+        """Where the link points: a DOI resolves through doi.org."""
+        return self.link if self.link.startswith(("http://", "https://")) else f"https://doi.org/{self.link}"
+
+
 
 
 # --- Review: what reviewers write and what they can see about a licence -----------------------------

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Func, IntegerField, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from .models import (
     DeliveryView,
     IssuedAgreement,
     LicenseRequest,
+    Publication,
     RequestEvent,
     ReviewerRemark,
     SignedCopy,
@@ -109,6 +110,60 @@ def request_for_verification(token: str) -> LicenseRequest:
         return LicenseRequest.objects.select_related("dataset").exclude(status=LicenseRequest.Status.DRAFT).get(token=token)
     except LicenseRequest.DoesNotExist:
         raise Http404("No such agreement.") from None
+# --- Reminders and publications ------------------------------------------------------------------
+
+
+def active_licences(*, now) -> QuerySet[LicenseRequest]:
+    """The one definition of an active licence: approved, and not past its expiry (if it has one)."""
+    return LicenseRequest.objects.filter(status=LicenseRequest.Status.APPROVED).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def with_status_since(queryset: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
+    """Annotate `status_since`: when each request entered the status it is in now (its last event)."""
+    entered = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=OuterRef("status"))
+    return queryset.annotate(status_since=Subquery(entered.order_by("-at", "-pk").values("at")[:1]))
+
+
+def working_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:
+    """The moment `days` working days (Monday to Friday) before `moment`."""
+    while days > 0:
+        moment -= datetime.timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment
+
+
+def overdue_for_review(*, now, datasets) -> QuerySet[LicenseRequest]:
+    """Requests under review for longer than their dataset's promised turnaround, oldest first."""
+    late = Q(pk__in=[])
+    for dataset in datasets:
+        late |= Q(dataset=dataset, status_since__lte=working_days_before(now, dataset.turnaround_days))
+    return (
+        with_status_since(LicenseRequest.objects.filter(status=LicenseRequest.Status.UNDER_REVIEW))
+        .filter(late)
+        .select_related("dataset")
+        .order_by("status_since", "pk")
+    )
+
+
+def publications_of_dataset(dataset: Dataset, *, licence: str | None = None) -> QuerySet["Publication"]:
+    publications = Publication.objects.filter(request__dataset=dataset).select_related("request")
+    if licence:
+        publications = publications.filter(request__reference=licence)
+    return publications.order_by("request__reference", "-year", "-reported_at")
+
+
+def reviewed_dataset(user, slug: str) -> Dataset:
+    """A dataset `user` reviews (any, for a superuser), or 404: others learn nothing."""
+    datasets = Dataset.objects.all() if user.is_superuser else user.reviewed_datasets.all()
+    try:
+        return datasets.get(slug=slug)
+    except Dataset.DoesNotExist:
+        raise Http404("No such dataset.") from None
+
+
 
 
 # --- Review: the reviewers' queue and decision page -------------------------------------------------
@@ -116,14 +171,9 @@ def request_for_verification(token: str) -> LicenseRequest:
 Status = LicenseRequest.Status
 
 
-def licence_is_active(request: LicenseRequest, *, at: datetime.datetime | None = None) -> bool:
-    """The one place that decides whether a licence is in force: approved, and not past its expiry.
-
-    Expiry is checked here as well as by the status, so a licence stops showing its delivery
-    instructions the moment it expires, before the periodic task has moved it to `expired`.
-    """
-    at = at or timezone.now()
-    return request.status == Status.APPROVED and (request.expires_at is None or request.expires_at > at)
+def licence_is_active(request: LicenseRequest) -> bool:
+    """Whether this one licence is in force, by the one definition (active_licences)."""
+    return active_licences(now=timezone.now()).filter(pk=request.pk).exists()
 
 
 def returnable_fields(request: LicenseRequest) -> list[tuple[str, str]]:
@@ -155,15 +205,14 @@ class QueueFilters:
 
 
 def _overdue(datasets: list[Dataset], now: datetime.datetime) -> Q:
-    """Under review for longer than the dataset's promised turnaround (counted in calendar days).
+    """Under review, and submitted longer ago than the dataset's promised turnaround (working days).
 
-    One term per dataset keeps the comparison a plain indexed range on submitted_at.
+    Counted from submission, not from the last event as overdue_for_review() does for the digest:
+    one term per dataset keeps it a plain range on the indexed submitted_at, at any size.
     """
     waiting_too_long = Q(pk__in=[])
     for dataset in datasets:
-        waiting_too_long |= Q(
-            dataset=dataset, submitted_at__lt=now - datetime.timedelta(days=dataset.turnaround_days)
-        )
+        waiting_too_long |= Q(dataset=dataset, submitted_at__lt=working_days_before(now, dataset.turnaround_days))
     return Q(status=Status.UNDER_REVIEW) & waiting_too_long
 
 
@@ -282,6 +331,6 @@ def mark_waiting(requests, *, now: datetime.datetime) -> list[LicenseRequest]:
         request.waiting_days = waiting.days if pending else None
         request.overdue = (
             request.status == Status.UNDER_REVIEW and pending
-            and waiting > datetime.timedelta(days=request.dataset.turnaround_days)
+            and request.submitted_at < working_days_before(now, request.dataset.turnaround_days)
         )
     return requests

@@ -27,7 +27,9 @@ from .models import (
     DeliveryView,
     IssuedAgreement,
     LicenseRequest,
+    Publication,
     RequestEvent,
+    ReviewerPreference,
     ReviewerRemark,
     SignedCopy,
     SignedCopyFile,
@@ -124,6 +126,11 @@ def request_save_draft(*, request: LicenseRequest, fields: dict) -> LicenseReque
     return request
 
 
+def _printable(text: str) -> str:
+    # Headers are client-controlled: a NUL byte would make PostgreSQL refuse the whole submission.
+    return "".join(c for c in text if c.isprintable())
+
+
 @transaction.atomic
 def request_submit(
     *, request: LicenseRequest, user, fields: dict, ip: str | None, user_agent: str
@@ -142,7 +149,7 @@ def request_submit(
         ClauseAcceptance(
             request=request, agreement_version=version, clause_number=clause["number"],
             text_sha256=sha256_text(clause["text"]), accepted_at=now, ip=ip,
-            user_agent=user_agent[:400],
+            user_agent=_printable(user_agent)[:400],
         )
         for clause in version.clauses
     )
@@ -217,6 +224,25 @@ def signed_copy_record(*, request: LicenseRequest, user, checked: CheckedUpload,
             stored_file.storage.delete(stored_file.name)
         raise
     return copy
+# --- Publications and reviewer preferences --------------------------------------------------------
+
+
+@transaction.atomic
+def publication_report(*, request: LicenseRequest, user, fields: dict) -> Publication:
+    """The licensee reports a paper that uses the dataset; only while their licence is active."""
+    from .selectors import active_licences
+
+    if not active_licences(now=timezone.now()).filter(pk=request.pk, applicant=user).exists():
+        raise TransitionNotAllowed(f"Papers can be reported only under an active licence; {request.reference} is not one.")
+    return Publication.objects.create(request=request, reported_by=user, reported_at=timezone.now(), **fields)
+
+
+@transaction.atomic
+def reviewer_set_daily_digest(*, user, daily_digest: bool) -> ReviewerPreference:
+    preference, _ = ReviewerPreference.objects.update_or_create(user=user, defaults={"daily_digest": daily_digest})
+    return preference
+
+
 
 
 # --- Review: decisions, remarks, corrections and delivery -------------------------------------------

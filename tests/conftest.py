@@ -47,6 +47,15 @@ def private_media(settings, tmp_path):
     """Uploads go to a fresh directory, so a test can assert that nothing was stored."""
     settings.MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run in-process, at .delay(), so tests see their effects; a real-worker test turns this off."""
+    from accessportal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -341,14 +341,18 @@ def test_no_delivery_instructions_once_the_licence_is_not_active(bob, alice, lag
 
 @time_machine.travel(FROZEN, tick=False)
 def test_the_queue_is_oldest_first_with_waiting_days_and_counts(bob_client, alice, lagper):
-    recent = under_review(lagper, alice, submitted_at=days_ago(3))
-    overdue = under_review(lagper, alice, submitted_at=days_ago(12), organisation="OLD UNIVERSITY")
+    # Wednesday 25 Nov 09:00 less 10 working days is Wednesday 11 Nov 09:00: overdue is strictly before.
+    limit = datetime.datetime(2026, 11, 11, 9, tzinfo=datetime.timezone.utc)
+    recent = under_review(lagper, alice, submitted_at=limit)
+    overdue = under_review(
+        lagper, alice, submitted_at=limit - datetime.timedelta(minutes=1), organisation="OLD UNIVERSITY"
+    )
     LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.APPROVED, submitted_at=days_ago(40))
     LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.DRAFT, submitted_at=None)
     page = bob_client.get(reverse("review:queue")).content.decode()
     assert page.index(overdue.reference) < page.index(recent.reference)
-    assert "12 d / 10 d promised <strong>overdue</strong>" in page
-    assert "3 d / 10 d promised</td>" in page
+    assert "14 d / 10 working d promised <strong>overdue</strong>" in page
+    assert "14 d / 10 working d promised</td>" in page
     assert 'Under review <span class="badge text-bg-light">2</span>' in page
     assert 'Approved <span class="badge text-bg-light">1</span>' in page
     assert 'All <span class="badge text-bg-light">3</span>' in page  # the draft is not the reviewers' business

@@ -74,7 +74,6 @@ def _detail(request, license_request, *, bound: dict | None = None):
         "revoke_form": ReasonForm(prefix="revoke"),
         "remark_form": RemarkForm(prefix="remark"),
         "returned_labels": selectors.returned_field_labels(license_request),
-        "licence_active": selectors.licence_is_active(license_request),
         **(bound or {}),
     }
     return render(request, "review/request.html", context)

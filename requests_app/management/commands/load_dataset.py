@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from requests_app.agreements import DatasetFileError, load_dataset_file
 
@@ -11,7 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path)
 
+    @transaction.atomic
     def handle(self, *paths, **options):
+        # All files or none: a malformed second file must not leave the first one half-loaded.
         for path in options["paths"]:
             try:
                 result = load_dataset_file(path)

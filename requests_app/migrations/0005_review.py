@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0003_issued_agreement_signed_copy'),
+        ('requests_app', '0004_reminders_notifications_publications'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

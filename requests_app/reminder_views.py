@@ -1,0 +1,99 @@
+"""Pages that go with the reminders: reporting papers, reviewers' publication lists, the digest toggle."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from . import selectors, services
+from .forms import PublicationForm
+
+CSV_COLUMNS = ["licence", "organisation", "title", "venue", "year", "doi_or_url", "reported_at"]
+
+
+@login_required
+def report_publication(request, reference):
+    license_request = selectors.request_for_applicant(request.user, reference)
+    is_active = selectors.active_licences(now=timezone.now()).filter(pk=license_request.pk).exists()
+    form = PublicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.publication_report(request=license_request, user=request.user, fields=form.cleaned_data)
+        except services.TransitionNotAllowed as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Thank you: the paper is recorded with your licence.")
+            return redirect("reminders:report_publication", reference=reference)
+    elif request.method == "POST":
+        messages.error(request, "Please correct the fields marked below; nothing you typed was lost.")
+    return render(
+        request,
+        "reminders/report_publication.html",
+        {
+            "license_request": license_request,
+            "publications": license_request.publications.all(),
+            "form": form,
+            "is_active": is_active,
+        },
+    )
+
+
+@login_required
+def dataset_publications(request, slug):
+    dataset = selectors.reviewed_dataset(request.user, slug)
+    licence = request.GET.get("licence", "").strip()
+    return render(
+        request,
+        "reminders/dataset_publications.html",
+        {"dataset": dataset, "licence": licence, "publications": selectors.publications_of_dataset(dataset, licence=licence)},
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_safe(value) -> str:
+    """Spreadsheets run a cell starting with = + - @ (or a tab/CR) as a formula: make it text."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+def dataset_publications_csv(request, slug):
+    dataset = selectors.reviewed_dataset(request.user, slug)
+    writer = csv.writer(_Echo())
+    publications = selectors.publications_of_dataset(dataset, licence=request.GET.get("licence", "").strip())
+
+    def rows():
+        yield writer.writerow(CSV_COLUMNS)
+        for p in publications.iterator(chunk_size=500):
+            yield writer.writerow(
+                _csv_safe(v)
+                for v in (p.request.reference, p.request.organisation, p.title, p.venue, p.year, p.link,
+                          p.reported_at.isoformat())
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{dataset.slug}-publications.csv"'
+    return response
+
+
+@login_required
+def digest_preference(request):
+    if not (request.user.is_superuser or request.user.reviewed_datasets.exists()):
+        raise Http404("Only reviewers receive the digest.")
+    if request.method == "POST":
+        daily_digest = request.POST.get("daily_digest") == "on"
+        services.reviewer_set_daily_digest(user=request.user, daily_digest=daily_digest)
+        messages.success(request, "Daily digest " + ("on." if daily_digest else "off."))
+        return redirect("reminders:digest_preference")
+    preference = getattr(request.user, "reviewer_preference", None)
+    return render(
+        request, "reminders/digest_preference.html",
+        {"daily_digest": preference.daily_digest if preference else True},
+    )

@@ -1,0 +1,125 @@
+"""The administrator manages datasets in the Django admin but cannot rewrite what applicants signed:
+a referenced agreement version, a request's status and the history are read-only there.
+"""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from requests_app.agreements import CANONICAL_KEYS, canonical_agreement_text, sha256_text
+from requests_app.models import AgreementVersion, Dataset, LicenseRequest, RequestEvent
+
+from .factories import LicenseRequestFactory, UserFactory
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:requests_app_{model._meta.model_name}_{view}", args=args)
+
+
+def version_form(version, **changes):
+    data = {
+        "dataset": version.dataset_id, "label": version.label, "title": version.title,
+        "preamble": version.preamble, "signatory": version.signatory, "closing": version.closing,
+        "clauses": json.dumps(version.clauses), "signer_fields": json.dumps(version.signer_fields),
+        "published_at_0": "2026-11-25", "published_at_1": "09:00:00",
+    }
+    return {**data, **changes}
+
+
+def test_a_referenced_agreement_version_is_read_only(admin_client, alice, lagper):
+    version = lagper.current_agreement
+    LicenseRequestFactory(dataset=lagper, applicant=alice)
+    before = AgreementVersion.objects.values().get(pk=version.pk)
+
+    page = admin_client.get(admin_url(AgreementVersion, "change", version.pk))
+    assert page.status_code == 200
+    assert 'name="title"' not in page.content.decode()
+    assert admin_client.post(admin_url(AgreementVersion, "change", version.pk), version_form(version, title="Edited")).status_code == 403
+    assert admin_client.post(admin_url(AgreementVersion, "delete", version.pk), {"post": "yes"}).status_code == 403
+    assert AgreementVersion.objects.values().get(pk=version.pk) == before
+
+
+def test_an_unreferenced_version_can_be_corrected_and_its_sha256_follows(admin_client, lagper):
+    version = lagper.current_agreement
+    response = admin_client.post(admin_url(AgreementVersion, "change", version.pk), version_form(version, title="Corrected"))
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert version.title == "Corrected"
+    assert version.sha256 == sha256_text(canonical_agreement_text({k: getattr(version, k) for k in CANONICAL_KEYS}))
+
+
+def test_a_requests_status_cannot_be_changed_in_the_admin(admin_client, alice, lagper):
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice)
+    page = admin_client.get(admin_url(LicenseRequest, "change", request.pk)).content.decode()
+    assert 'name="status"' not in page
+    assert 'name="organisation"' in page, "the form itself is editable, so the status really is excluded"
+
+    response = admin_client.post(admin_url(LicenseRequest, "change", request.pk), {
+        "status": "approved", "organisation": "CORRECTED UNIVERSITY",
+        "clause_acceptances-TOTAL_FORMS": 0, "clause_acceptances-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 1, "events-INITIAL_FORMS": 1,
+    })
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.organisation == "CORRECTED UNIVERSITY", "the save went through..."
+    assert request.status == LicenseRequest.Status.AWAITING_SIGNATURE, "...without the status"
+    assert request.events.count() == 1
+
+
+def test_requests_are_not_added_or_deleted_in_the_admin(admin_client, alice, lagper):
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice)
+    assert admin_client.get(admin_url(LicenseRequest, "add")).status_code == 403
+    assert admin_client.post(admin_url(LicenseRequest, "delete", request.pk), {"post": "yes"}).status_code == 403
+    assert LicenseRequest.objects.count() == 1
+
+
+def test_the_history_cannot_be_added_changed_or_deleted_in_the_admin(admin_client, alice, lagper):
+    event = LicenseRequestFactory(dataset=lagper, applicant=alice).events.get()
+    assert admin_client.get(admin_url(RequestEvent, "change", event.pk)).status_code == 200  # readable
+    assert admin_client.get(admin_url(RequestEvent, "add")).status_code == 403
+    assert admin_client.post(admin_url(RequestEvent, "change", event.pk), {"note": "rewritten"}).status_code == 403
+    assert admin_client.post(admin_url(RequestEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
+    response = admin_client.post(
+        admin_url(RequestEvent, "changelist"), {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"}
+    )
+    assert response.status_code in (200, 302)
+    assert RequestEvent.objects.get().note == ""
+
+
+def add_rows(lagper, applicant, rows):
+    requests = LicenseRequestFactory.create_batch(rows, dataset=lagper, applicant=applicant)
+    version = lagper.current_agreement
+    AgreementVersion.objects.bulk_create(
+        AgreementVersion(
+            dataset=lagper, label=f"draft-{i}", title=version.title, clauses=version.clauses,
+            signer_fields=version.signer_fields, signatory=version.signatory, sha256=f"{i:064x}",
+            published_at=version.published_at,
+        )
+        for i in range(rows - 1)
+    )
+    fields = {f.attname: getattr(lagper, f.attname) for f in Dataset._meta.concrete_fields if f.attname != "id"}
+    Dataset.objects.bulk_create(
+        Dataset(**{**fields, "slug": f"set-{i}", "reference_prefix": f"S{i}"}) for i in range(rows - 1)
+    )
+    return requests
+
+
+# Queries per changelist: session, user, then the page's own (count, rows, filters, date hierarchy).
+CHANGELIST_QUERIES = {Dataset: 5, AgreementVersion: 6, LicenseRequest: 8, RequestEvent: 5}
+
+
+@pytest.mark.parametrize("rows", [5, 200])
+@pytest.mark.parametrize("model", CHANGELIST_QUERIES, ids=lambda m: m.__name__)
+def test_admin_changelists_query_count_does_not_grow(admin_client, alice, lagper, model, rows, django_assert_num_queries):
+    add_rows(lagper, alice, rows)
+    with django_assert_num_queries(CHANGELIST_QUERIES[model]):
+        response = admin_client.get(admin_url(model, "changelist"))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == model.objects.count() >= rows

@@ -1,0 +1,166 @@
+"""Alice reports the papers she wrote with LAGPeR; Bob sees and exports them; Charlie sees nothing."""
+
+import csv
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from requests_app.models import Dataset, Publication
+
+from .factories import LicenseRequestFactory, UserFactory
+
+NOW = datetime.datetime(2026, 11, 25, 9, 0, tzinfo=datetime.UTC)
+
+PAPER = {
+    "title": "Aerial-ground re-identification at scale",
+    "venue": "CVPR",
+    "year": "2026",
+    "link": "https://doi.org/10.1109/CVPR.2026.01234",
+}
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def licence(alice, lagper):
+    return LicenseRequestFactory(
+        applicant=alice, dataset=lagper, status="approved", approved_at=NOW - datetime.timedelta(days=10),
+        expires_at=NOW + datetime.timedelta(days=1000), organisation="EXAMPLE UNIVERSITY",
+    )
+
+
+def report_url(licence):
+    return reverse("reminders:report_publication", args=[licence.reference])
+
+
+def test_alice_reports_a_paper_from_her_licence_page(alice_client, licence):
+    page = alice_client.get(licence.get_absolute_url()).content.decode()
+    assert f'href="{report_url(licence)}"' in page
+
+    response = alice_client.post(report_url(licence), PAPER)
+    assert response.status_code == 302
+    paper = Publication.objects.get()
+    assert (paper.request, paper.title, paper.venue, paper.year, paper.link, paper.reported_at) == (
+        licence, PAPER["title"], "CVPR", 2026, "10.1109/CVPR.2026.01234", NOW
+    )
+    assert paper.href == "https://doi.org/10.1109/CVPR.2026.01234"
+    assert PAPER["title"] in alice_client.get(report_url(licence)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("year", "1949", "Enter a year between 1950 and 2027."),
+        ("year", "2028", "Enter a year between 1950 and 2027."),
+        ("link", "javascript:alert(1)", "Enter a DOI"),
+        ("link", "10.12/too-short-prefix", "Enter a DOI"),
+        ("title", "x" * 501, "at most 500 characters"),
+        ("venue", "CVPR\x00", "Null characters are not allowed."),
+        ("title", "Header\rinjection", "control characters"),
+    ],
+)
+def test_bad_paper_is_refused_and_nothing_typed_is_lost(alice_client, licence, field, value, message):
+    response = alice_client.post(report_url(licence), {**PAPER, field: value})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert message in page
+    assert "nothing you typed was lost" in page
+    assert 'value="CVPR"' in page or field == "venue"
+    assert Publication.objects.count() == 0
+
+
+def test_plain_url_and_bare_doi_are_accepted(alice_client, licence):
+    alice_client.post(report_url(licence), {**PAPER, "link": "https://arxiv.org/abs/2501.00001"})
+    alice_client.post(report_url(licence), {**PAPER, "link": "doi:10.48550/arXiv.2501.00001"})
+    assert sorted(Publication.objects.values_list("link", flat=True)) == [
+        "10.48550/arXiv.2501.00001", "https://arxiv.org/abs/2501.00001"
+    ]
+
+
+def test_no_report_once_the_licence_expired(alice_client, licence):
+    licence.status = "expired"
+    licence.save()
+    page = alice_client.get(report_url(licence)).content.decode()
+    assert "Papers can be reported while the licence is active." in page
+    response = alice_client.post(report_url(licence), PAPER, follow=True)
+    assert "is not one" in response.content.decode()
+    assert Publication.objects.count() == 0
+
+
+def test_charlie_cannot_see_or_report_on_alices_licence(client, charlie, licence):
+    client.force_login(charlie)
+    assert client.get(report_url(licence)).status_code == 404
+    assert client.post(report_url(licence), PAPER).status_code == 404
+    assert Publication.objects.count() == 0
+
+
+def add_papers(licence, n):
+    Publication.objects.bulk_create(
+        Publication(request=licence, title=f"Paper {i}", venue="CVPR", year=2026, link=f"10.1234/p{i}",
+                    reported_at=NOW, reported_by=licence.applicant)
+        for i in range(n)
+    )
+
+
+def test_bob_sees_papers_per_dataset_and_per_licence(client, bob, licence, lagper, django_assert_num_queries):
+    other = LicenseRequestFactory(dataset=lagper, status="approved", approved_at=NOW)
+    add_papers(licence, 2)
+    add_papers(other, 1)
+    client.force_login(bob)
+    url = reverse("reminders:dataset_publications", args=["lagper"])
+    with django_assert_num_queries(5) as few:  # session, user, dataset, papers, the nav's reviewer check
+        client.get(url)
+    add_papers(other, 20)
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert licence.reference in page and other.reference in page
+
+    only_alice = client.get(url, {"licence": licence.reference}).content.decode()
+    assert "Paper 0" in only_alice and other.reference not in only_alice
+
+
+def test_charlie_cannot_see_the_datasets_papers(client, charlie, licence):
+    client.force_login(charlie)
+    assert client.get(reverse("reminders:dataset_publications", args=["lagper"])).status_code == 404
+    assert client.get(reverse("reminders:dataset_publications_csv", args=["lagper"])).status_code == 404
+
+
+def test_a_superuser_sees_every_datasets_papers(admin_client, licence):
+    assert admin_client.get(reverse("reminders:dataset_publications", args=["lagper"])).status_code == 200
+
+
+def test_csv_export_is_streamed_and_safe_from_formulas(client, bob, licence):
+    Publication.objects.create(
+        request=licence, title='=HYPERLINK("http://evil.example","click")', venue="+CVPR", year=2026,
+        link="https://example.org/paper", reported_at=NOW, reported_by=licence.applicant,
+    )
+    client.force_login(bob)
+    response = client.get(reverse("reminders:dataset_publications_csv", args=["lagper"]))
+    assert response.streaming
+    assert response["Content-Disposition"] == 'attachment; filename="lagper-publications.csv"'
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows == [
+        ["licence", "organisation", "title", "venue", "year", "doi_or_url", "reported_at"],
+        [licence.reference, "EXAMPLE UNIVERSITY", '\'=HYPERLINK("http://evil.example","click")', "'+CVPR", "2026",
+         "https://example.org/paper", NOW.isoformat()],
+    ]
+
+
+def test_eve_reviewing_another_dataset_sees_nothing_of_lagper(client, licence):
+    other = Dataset.objects.create(
+        slug="other", name="Other", full_name="Other", description="-", owner="-", contact_name="-",
+        contact_email="o@example.org", citation_text="-", citation_bibtex="-", delivery_instructions="-",
+        reference_prefix="OTHER",
+    )
+    eve = UserFactory(username="eve")
+    other.reviewers.add(eve)
+    client.force_login(eve)
+    assert client.get(reverse("reminders:dataset_publications", args=["lagper"])).status_code == 404
+    assert client.get(reverse("reminders:dataset_publications", args=["other"])).status_code == 200

@@ -1,0 +1,53 @@
+"""Alice follows her request in every state it can be in; she withdraws it only before a decision.
+Charlie, a stranger, gets 404 wherever her request is concerned.
+"""
+
+import pytest
+from django.urls import reverse
+
+from requests_app.models import LicenseRequest
+
+from .factories import LicenseRequestFactory
+
+Status = LicenseRequest.Status
+DECIDED = [Status.APPROVED, Status.REJECTED, Status.REVOKED, Status.EXPIRED, Status.WITHDRAWN]
+
+
+@pytest.mark.parametrize("status", Status.values)
+def test_the_status_page_says_what_happens_next_in_every_state(alice_client, alice, lagper, status):
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice, status=status, decision_reason="Unit missing.")
+    body = alice_client.get(request.get_absolute_url()).content.decode()
+    assert request.get_status_display() in body
+    next_step = body.split("What happens next.</strong>")[1].split("</div>")[0]
+    assert len(next_step.split()) >= 5, f"no next step written for {status}"
+    assert ("Withdraw this request" in body) == request.is_withdrawable
+
+
+@pytest.mark.parametrize("status", DECIDED)
+def test_alice_cannot_withdraw_after_a_decision(alice_client, alice, lagper, status):
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice, status=status)
+    response = alice_client.post(reverse("requests_app:request_withdraw", args=[request.reference]), follow=True)
+    request.refresh_from_db()
+    assert request.status == status
+    assert request.events.count() == 1
+    assert f"{request.reference} is already" in response.content.decode()
+
+
+def test_charlie_cannot_see_or_continue_alices_draft(client, charlie, alice, lagper):
+    draft = LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.DRAFT)
+    client.force_login(charlie)
+    edit_url = reverse("requests_app:request_edit", args=[draft.reference])
+    assert client.get(edit_url).status_code == 404
+    assert client.post(edit_url, {"unit": "Charlie's lab", "save": "Save"}).status_code == 404
+    draft.refresh_from_db()
+    assert draft.unit == "Vision Lab, School of Computing"
+    assert draft.reference not in client.get(reverse("requests_app:my_requests")).content.decode()
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, alice, lagper):
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice)
+    for url in (request.get_absolute_url(), reverse("requests_app:my_requests"),
+                reverse("requests_app:apply", args=["lagper"])):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
