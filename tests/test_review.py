@@ -91,8 +91,8 @@ def test_bob_approves_and_alice_gets_her_licence_by_email(bob_client, alice, lag
         assert f"Licence ID" in body and request.reference in body
         assert "SeCap: Self-Calibrating" in body
         assert "@inproceedings{wang2025secap" in body
-        assert "Research only" in body and "commercial activity" in body and "promote any product" in body
-        assert "including other facilities or units" in body
+        assert "Research only: no commercial use" in body and "promote a product" in body
+        assert "including other units, departments or laboratories of EXAMPLE UNIVERSITY" in body
         assert "http://127.0.0.1:8000" + request.get_absolute_url() in body
         assert "24 November 2029" in body
 
