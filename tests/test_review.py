@@ -357,6 +357,7 @@ def test_the_queue_is_oldest_first_with_waiting_days_and_counts(bob_client, alic
     assert 'Approved <span class="badge text-bg-light">1</span>' in page
     assert 'All <span class="badge text-bg-light">3</span>' in page  # the draft is not the reviewers' business
     assert 'Waiting longer than promised <span class="badge text-bg-light">1</span>' in page
+    assert 'href="/review/publications/lagper/"' in page
 
     overdue_only = bob_client.get(reverse("review:queue"), {"overdue": "on"}).content.decode()
     assert overdue.reference in overdue_only and recent.reference not in overdue_only

@@ -57,7 +57,7 @@ def queue(request, datasets):
     return render(request, "review/queue.html", {
         "form": form, "filters": filters, "page": page, "counts": counts, "status_tabs": status_tabs,
         "rows": selectors.mark_waiting(page.object_list, now=now),
-        "show_dataset": len(datasets) > 1,
+        "datasets": datasets, "show_dataset": len(datasets) > 1,
     })
 
 
