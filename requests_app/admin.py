@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from . import reminders, services
+from . import notifications, services
 from .agreements import CANONICAL_KEYS, canonical_agreement_text, sha256_text
 from .models import (
     AgreementVersion,
@@ -199,7 +199,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Send the failed ones again")
     def send_failed_again(self, request, queryset):
-        count = reminders.send_failed_again(notification_ids=list(queryset.values_list("pk", flat=True)))
+        count = notifications.send_failed_again(notification_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} failed notification(s) queued to be sent again.")
 
 

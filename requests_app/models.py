@@ -340,6 +340,10 @@ class Notification(models.Model):
         EXPIRY_NOTICE = "expiry_notice", "Licence expires soon"
         EXPIRED = "expired", "Licence expired"
         REVIEWER_DIGEST = "reviewer_digest", "Reviewer's daily digest"
+        REQUEST_APPROVED = "request_approved", "Licence approved"
+        REQUEST_REJECTED = "request_rejected", "Request rejected"
+        REQUEST_RETURNED = "request_returned", "Returned for correction"
+        REQUEST_REVOKED = "request_revoked", "Licence revoked"
 
     request = models.ForeignKey(
         LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"

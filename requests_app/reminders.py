@@ -6,8 +6,7 @@ A sweep
 2. claims them: bulk-inserts one Notification per (request, kind, period) with
    ignore_conflicts and a fresh claim_token, then re-selects the rows carrying its own token. A
    rival sweep's insert of the same key was ignored, so each reminder is won by exactly one sweep;
-3. enqueues send tasks for the Notifications it won, in batches, on commit
-   (tasks.send_notifications → deliver_batch; each failure retried alone by tasks.send_notification).
+3. enqueues send tasks for the Notifications it won, in batches, on commit (notifications.py).
 
 Status changes (stale requests withdrawn, licences expired) go through services.transition,
 whose conditional UPDATE lets exactly one sweep win; the notice is claimed in the same
@@ -15,21 +14,17 @@ transaction, so a status change never happens without its notice.
 """
 
 import datetime
-import logging
-import re
-import secrets
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, F, Min, OuterRef
+from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
-from . import emails, selectors, services
+from . import selectors, services
 from .models import Dataset, LicenseRequest, Notification
-
-logger = logging.getLogger(__name__)
+from .notifications import claim
 
 Status = LicenseRequest.Status
 Kind = Notification.Kind
@@ -48,28 +43,6 @@ def run_sweeps(*, now: datetime.datetime | None = None) -> int:
         + withdraw_stale_requests(now=now)
         + claim_pending_nudges(now=now)
     )
-
-
-def _claim(kind: str, notifications: list[Notification], *, now: datetime.datetime) -> int:
-    """Insert the notifications nobody has claimed yet; enqueue a send for each one this call won."""
-    if not notifications:
-        return 0
-    token = secrets.token_hex(16)
-    for notification in notifications:
-        notification.kind, notification.created_at, notification.claim_token = kind, now, token
-    with transaction.atomic():
-        Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=500)
-        won = list(Notification.objects.filter(claim_token=token).values_list("pk", flat=True))
-        transaction.on_commit(lambda: _enqueue(won))
-    return len(won)
-
-
-def _enqueue(notification_ids: list[int]) -> None:
-    from .tasks import send_notifications  # tasks import this module
-
-    size = settings.NOTIFICATION_SEND_BATCH
-    for start in range(0, len(notification_ids), size):
-        send_notifications.delay(notification_ids[start:start + size])
 
 
 def _already_claimed(kind: str, period: str) -> Exists:
@@ -99,7 +72,7 @@ def claim_terms_reminders(*, now: datetime.datetime) -> int:
             if catch_up_from < approved_at + relativedelta(months=months) <= now:
                 due.append(Notification(request_id=pk, period=period))
         months += every
-    return _claim(Kind.TERMS_REMINDER, due, now=now)
+    return claim(Kind.TERMS_REMINDER, due, now=now)
 
 
 def claim_expiry_notices(*, now: datetime.datetime) -> int:
@@ -117,7 +90,7 @@ def claim_expiry_notices(*, now: datetime.datetime) -> int:
             .exclude(_already_claimed(Kind.EXPIRY_NOTICE, period))
             .values_list("pk", flat=True)
         )
-        claimed += _claim(Kind.EXPIRY_NOTICE, [Notification(request_id=pk, period=period) for pk in due], now=now)
+        claimed += claim(Kind.EXPIRY_NOTICE, [Notification(request_id=pk, period=period) for pk in due], now=now)
         nearer = days
     return claimed
 
@@ -136,7 +109,7 @@ def expire_licences(*, now: datetime.datetime) -> int:
         except services.TransitionNotAllowed:
             continue  # revoked, or another sweep expired it first
         expired.append(Notification(request_id=licence.pk, period="expired"))
-    return _claim(Kind.EXPIRED, expired, now=now)
+    return claim(Kind.EXPIRED, expired, now=now)
 
 
 def _pending(status: str):
@@ -161,7 +134,7 @@ def claim_pending_nudges(*, now: datetime.datetime) -> int:
                 status_since__lte=now - datetime.timedelta(days=days),
                 status_since__gt=now - datetime.timedelta(days=next_days),
             )
-            claimed += _claim(
+            claimed += claim(
                 kind,
                 [Notification(request_id=pk, period=_since_period(days, since))
                  for pk, since in due.values_list("pk", "status_since")],
@@ -186,7 +159,7 @@ def withdraw_stale_requests(*, now: datetime.datetime) -> int:
             except services.TransitionNotAllowed:
                 continue  # the applicant acted, or another sweep withdrew it first
             withdrawn.append(Notification(request_id=request.pk, period=_since_period(days, request.status_since)))
-    return _claim(Kind.STALE_WITHDRAWN, withdrawn, now=now)
+    return claim(Kind.STALE_WITHDRAWN, withdrawn, now=now)
 
 
 def claim_reviewer_digests(*, now: datetime.datetime | None = None) -> int:
@@ -200,93 +173,6 @@ def claim_reviewer_digests(*, now: datetime.datetime | None = None) -> int:
         .values_list("pk", flat=True)
     )
     period = timezone.localdate(now).isoformat()
-    return _claim(
+    return claim(
         Kind.REVIEWER_DIGEST, [Notification(recipient_id=pk, period=period) for pk in reviewers], now=now
     )
-
-
-# --- Sending ---------------------------------------------------------------------------------------
-
-
-def _period_number(notification: Notification) -> int:
-    return int(re.search(r"\d+", notification.period).group())
-
-
-def _send_digest(notification: Notification) -> None:
-    reviewer = notification.recipient
-    waiting = list(selectors.overdue_for_review(now=timezone.now(), datasets=reviewer.reviewed_datasets.all()))
-    if waiting:  # decided since the claim: nothing left to say
-        emails.send_reviewer_digest(reviewer=reviewer, requests=waiting)
-
-
-SENDERS = {
-    Kind.TERMS_REMINDER: lambda n: emails.send_terms_reminder(request=n.request, months=_period_number(n)),
-    Kind.SIGNATURE_NUDGE: lambda n: emails.send_signature_nudge(request=n.request, days=_period_number(n)),
-    Kind.RETURNED_NUDGE: lambda n: emails.send_returned_nudge(request=n.request, days=_period_number(n)),
-    Kind.STALE_WITHDRAWN: lambda n: emails.send_stale_withdrawn(request=n.request, days=_period_number(n)),
-    Kind.EXPIRY_NOTICE: lambda n: emails.send_expiry_notice(request=n.request, days=_period_number(n)),
-    Kind.EXPIRED: lambda n: emails.send_licence_expired(request=n.request),
-    Kind.REVIEWER_DIGEST: _send_digest,
-}
-
-
-def deliver_batch(*, notification_ids: list[int]) -> tuple[list[int], list[tuple[int, Exception]]]:
-    """Send the claimed notifications among `notification_ids` that nobody sent or is sending.
-
-    One conditional UPDATE claims them (claimed_at, a fresh claim_token): whatever another run
-    already sent, gave up on or is sending is left alone, so a task delivered twice, or by two
-    workers, sends once. Sent rows are marked in one UPDATE; a failed one is released with its
-    error. Returns (sent ids, [(id, error)]). Runs outside any transaction: a claim must be
-    visible before its email goes.
-    """
-    token = secrets.token_hex(16)
-    Notification.objects.filter(
-        pk__in=notification_ids, sent_at__isnull=True, failed_at__isnull=True, claimed_at__isnull=True
-    ).update(claimed_at=timezone.now(), claim_token=token, attempts=F("attempts") + 1)
-    claimed = Notification.objects.filter(claim_token=token).select_related(
-        "request__dataset", "request__applicant", "recipient"
-    )
-    sent, failures = [], []
-    for notification in claimed:
-        try:
-            SENDERS[notification.kind](notification)
-        except Exception as error:  # any error: recorded on the row, never lost
-            failures.append((notification.pk, error))
-        else:
-            sent.append(notification.pk)
-    Notification.objects.filter(pk__in=sent).update(claimed_at=None, sent_at=timezone.now(), last_error="")
-    for pk, error in failures:
-        Notification.objects.filter(pk=pk).update(claimed_at=None, last_error=_describe(error))
-    return sent, failures
-
-
-def deliver(*, notification_id: int) -> bool:
-    """Send one notification (see deliver_batch); re-raise its send error so the task retries."""
-    sent, failures = deliver_batch(notification_ids=[notification_id])
-    if failures:
-        raise failures[0][1]
-    return bool(sent)
-
-
-def give_up(*, notification_id: int, error: BaseException) -> None:
-    """The retries are exhausted (or the error is not one worth retrying): show it to the admins."""
-    logger.error("Notification %s failed for good: %s", notification_id, _describe(error))
-    Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
-        claimed_at=None, failed_at=timezone.now(), last_error=_describe(error)
-    )
-
-
-@transaction.atomic
-def send_failed_again(*, notification_ids: list[int]) -> int:
-    """An admin retries notifications that gave up (say, once the mail server is fixed)."""
-    ids = list(
-        Notification.objects.filter(pk__in=notification_ids, failed_at__isnull=False, sent_at__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    Notification.objects.filter(pk__in=ids).update(failed_at=None, attempts=0)
-    transaction.on_commit(lambda: _enqueue(ids))
-    return len(ids)
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:2000]

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from . import emails, selectors
+from . import selectors
 from .agreements import sha256_text
 from .models import (
+    Notification,
     SIGNED_COPY_STATUSES,
     WITHDRAWABLE_STATUSES,
     AgreementVersion,
@@ -34,6 +35,7 @@ from .models import (
     SignedCopy,
     SignedCopyFile,
 )
+from .notifications import notify_decision
 from .pdf import render_agreement
 from .signed_copies import CheckedUpload
 
@@ -259,11 +261,6 @@ def _required(text: str, what: str) -> str:
     return text
 
 
-def _after_commit(send, request: LicenseRequest) -> None:
-    """Email only once the decision is committed: a rolled-back decision sends nothing."""
-    transaction.on_commit(lambda: send(request))
-
-
 def default_expiry(dataset: Dataset) -> datetime.datetime | None:
     """A licence granted now runs for the dataset's duration; None when its licences do not expire."""
     if dataset.licence_duration_days is None:
@@ -285,20 +282,21 @@ def request_approve(
         note=note.strip() or "Approved.", ip=ip, decided_at=now, approved_at=now, expires_at=expires_at,
         decision_reason="", returned_fields=[],
     )
-    _after_commit(emails.request_approved, request)
+    notify_decision(Notification.Kind.REQUEST_APPROVED, request=request, now=now)
     return request
 
 
 def _decide_with_reason(
     *, request: LicenseRequest, reviewer, reason: str, ip: str | None, allowed_from: set, to: str,
-    what: str, email,
+    what: str, notification: str,
 ) -> LicenseRequest:
     reason = _required(reason, what)
+    now = timezone.now()
     transition(
         request=request, allowed_from=allowed_from, to=to, actor=reviewer, note=reason, ip=ip,
-        decided_at=timezone.now(), decision_reason=reason,
+        decided_at=now, decision_reason=reason,
     )
-    _after_commit(email, request)
+    notify_decision(notification, request=request, now=now)
     return request
 
 
@@ -307,7 +305,7 @@ def request_reject(*, request: LicenseRequest, reviewer, reason: str, ip: str | 
     """Refuse the request; the applicant is emailed the reason and may apply again."""
     return _decide_with_reason(
         request=request, reviewer=reviewer, reason=reason, ip=ip, allowed_from={Status.UNDER_REVIEW},
-        to=Status.REJECTED, what="the reason for the rejection", email=emails.request_rejected,
+        to=Status.REJECTED, what="the reason for the rejection", notification=Notification.Kind.REQUEST_REJECTED,
     )
 
 
@@ -321,12 +319,13 @@ def request_return_for_correction(
     fields = [name for name in labels if name in set(fields)]
     if not fields:
         raise DecisionInvalid("Choose at least one field the applicant must correct.")
+    now = timezone.now()
     transition(
         request=request, allowed_from={Status.UNDER_REVIEW}, to=Status.RETURNED, actor=reviewer,
         note=f"Returned for correction of {', '.join(labels[f] for f in fields)}: {reason}", ip=ip,
-        decided_at=timezone.now(), decision_reason=reason, returned_fields=fields,
+        decided_at=now, decision_reason=reason, returned_fields=fields,
     )
-    _after_commit(emails.request_returned, request)
+    notify_decision(Notification.Kind.REQUEST_RETURNED, request=request, now=now)
     return request
 
 
@@ -335,7 +334,7 @@ def request_revoke(*, request: LicenseRequest, reviewer, reason: str, ip: str | 
     """End an approved licence; the applicant is emailed the reason."""
     return _decide_with_reason(
         request=request, reviewer=reviewer, reason=reason, ip=ip, allowed_from={Status.APPROVED},
-        to=Status.REVOKED, what="the reason for revoking the licence", email=emails.request_revoked,
+        to=Status.REVOKED, what="the reason for revoking the licence", notification=Notification.Kind.REQUEST_REVOKED,
     )
 
 

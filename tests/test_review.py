@@ -533,3 +533,19 @@ def test_a_correction_left_blank_keeps_what_was_typed_and_changes_nothing(bob, a
     assert "within a year of today" not in body  # the old date was not returned: not the applicant's to fix
     request.refresh_from_db()
     assert request.status == Status.RETURNED and request.unit == "Vision Lab, School of Computing"
+
+
+def test_a_decision_email_is_claimed_once_and_a_rerun_sends_nothing(bob, alice, lagper, django_capture_on_commit_callbacks):
+    from requests_app import services, tasks
+    from requests_app.models import Notification
+
+    request = under_review(lagper, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_reject(request=request, reviewer=bob, reason="Wrong signatory.")
+    [notification] = Notification.objects.filter(request=request)
+    assert notification.kind == Notification.Kind.REQUEST_REJECTED
+    assert notification.sent_at is not None
+    assert len(mail.outbox) == 1
+
+    assert tasks.send_notifications([notification.pk]) == 0  # the task delivered again
+    assert len(mail.outbox) == 1
