@@ -1,14 +1,13 @@
 """Pages that go with the reminders: reporting papers, reviewers' publication lists, the digest toggle."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from . import selectors, services
+from .csv_export import stream_csv
 from .forms import PublicationForm
 
 CSV_COLUMNS = ["licence", "organisation", "title", "venue", "year", "doi_or_url", "reported_at"]
@@ -52,35 +51,15 @@ def dataset_publications(request, slug):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_safe(value) -> str:
-    """Spreadsheets run a cell starting with = + - @ (or a tab/CR) as a formula: make it text."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 def dataset_publications_csv(request, slug):
     dataset = selectors.reviewed_dataset(request.user, slug)
-    writer = csv.writer(_Echo())
     publications = selectors.publications_of_dataset(dataset, licence=request.GET.get("licence", "").strip())
-
-    def rows():
-        yield writer.writerow(CSV_COLUMNS)
-        for p in publications.iterator(chunk_size=500):
-            yield writer.writerow(
-                _csv_safe(v)
-                for v in (p.request.reference, p.request.organisation, p.title, p.venue, p.year, p.link,
-                          p.reported_at.isoformat())
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{dataset.slug}-publications.csv"'
-    return response
+    rows = (
+        [p.request.reference, p.request.organisation, p.title, p.venue, p.year, p.link, p.reported_at.isoformat()]
+        for p in publications.iterator(chunk_size=500)
+    )
+    return stream_csv(f"{dataset.slug}-publications.csv", CSV_COLUMNS, rows)
 
 
 @login_required

@@ -4,21 +4,20 @@ Every view here first finds the datasets the user reviews; someone who reviews n
 whatever the URL or method, so the reviewers' side does not even admit it exists.
 """
 
-import csv
 import functools
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
+from ..csv_export import stream_csv
 from ..models import LicenseRequest
 from ..views import client_ip
 from .forms import ApproveForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
@@ -153,30 +152,6 @@ def request_act(request, datasets, reference, action):
 
 # --- CSV exports: the queue's filters, streamed so 100,000 rows never sit in memory -------------------
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run: text starting like a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-class _Echo:
-    """csv.writer needs a file; this one hands each line straight back to the response."""
-
-    def write(self, value):
-        return value
-
-
-def _stream_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    lines = (writer.writerow([csv_cell(value) for value in row]) for row in itertools.chain([header], rows))
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 REQUEST_COLUMNS = [
     "reference", "dataset", "status", "applicant_email", "representative_name", "representative_title",
     "organisation", "unit", "address", "email", "phone", "signing_date", "research_purpose",
@@ -201,7 +176,7 @@ def export_requests(request, datasets):
         ]
         for r in _filtered(request, datasets).iterator(chunk_size=2000)
     )
-    return _stream_csv("requests.csv", REQUEST_COLUMNS, rows)
+    return stream_csv("requests.csv", REQUEST_COLUMNS, rows)
 
 
 @reviewer_required
@@ -210,4 +185,4 @@ def export_events(request, datasets):
         [e.request.reference, e.at, e.actor.email if e.actor else "", e.from_status, e.to_status, e.note, e.ip]
         for e in selectors.audit_events(_filtered(request, datasets)).iterator(chunk_size=2000)
     )
-    return _stream_csv("audit-trail.csv", EVENT_COLUMNS, rows)
+    return stream_csv("audit-trail.csv", EVENT_COLUMNS, rows)
