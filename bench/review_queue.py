@@ -4,8 +4,8 @@ Target: the queue page's median (p50) at or under 50 ms. Each figure is printed 
 measured in the same run (the dataset list, a page with almost no database work), so a slow machine
 shows as a slow baseline, not as a slow queue.
 
-    python bench/queue.py                        # both databases
-    python bench/queue.py sqlite:///var/x.db     # one database (the data is kept for the next run)
+    python bench/review_queue.py                        # both databases
+    python bench/review_queue.py sqlite:///var/x.db     # one database (the data is kept for the next run)
 
 PostgreSQL: postgres://postgres@127.0.0.1:5432/i5review_bench (created when missing); skipped,
 with a message, when the server is not reachable.
