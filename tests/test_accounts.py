@@ -139,3 +139,16 @@ def test_erin_cannot_sign_in_before_verifying_and_gets_a_new_link(client, lagper
     [verification] = mail.outbox
     assert "confirm-email" in link_in(verification)
     assert client.get(reverse("requests_app:my_requests")).status_code == 302
+
+
+def test_two_people_sign_up_one_after_the_other_and_are_named_by_their_email(client, lagper):
+    # Every account once got the same blank username, so the second signup was a 500 on its unique index.
+    assert sign_up(client, "frank@lab.example").status_code == 302
+    client.logout()
+    assert sign_up(client, ERIN).status_code == 302
+    users = get_user_model().objects.filter(email__in=[ERIN, "frank@lab.example"])
+    assert len({user.username for user in users}) == 2
+
+    verification = mail.outbox[-1]
+    assert ERIN in verification.body
+    assert "user user" not in verification.body
