@@ -533,3 +533,16 @@ def test_a_correction_left_blank_keeps_what_was_typed_and_changes_nothing(bob, a
     assert "within a year of today" not in body  # the old date was not returned: not the applicant's to fix
     request.refresh_from_db()
     assert request.status == Status.RETURNED and request.unit == "Vision Lab, School of Computing"
+
+
+def test_rejecting_and_revoking_ask_bob_to_confirm_approving_does_not(bob_client, alice, lagper):
+    # Both cannot be undone and email the applicant at once; a stray click must not do it.
+    request = under_review(lagper, alice)
+    page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
+    assert page.count('onsubmit="return confirm(') == 1
+    assert "Reject this request? The applicant is emailed the reason" in page
+
+    services.request_approve(request=request, reviewer=UserFactory(), expires_at=None, note="")
+    page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
+    assert page.count('onsubmit="return confirm(') == 1
+    assert "Revoke this licence? The applicant loses access" in page
