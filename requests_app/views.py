@@ -207,7 +207,12 @@ def verify(request, token):
         license_request.issued_agreements.defer("pdf").filter(issue=int(issue)).first()
         if re.fullmatch(r"[0-9]{1,4}", issue) else None
     )
-    return render(request, "requests_app/verify.html", {"license_request": license_request, "issued": issued})
+    # A paper of an earlier issue must not pass for the one that was signed and decided on.
+    latest = selectors.latest_issued_agreement(license_request)
+    return render(
+        request, "requests_app/verify.html",
+        {"license_request": license_request, "issued": issued, "latest": latest, "asked_issue": issue},
+    )
 
 
 def _correction_form(request, license_request):
