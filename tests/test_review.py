@@ -85,7 +85,7 @@ def test_bob_approves_and_alice_gets_her_licence_by_email(bob_client, alice, lag
     assert decision_events(request) == [("under_review", "approved", "bob")]
     [message] = mail.outbox
     assert message.to == ["alice@uni.example"]
-    assert request.reference in message.subject and "approved" in message.subject
+    assert message.subject == f"[Licence portal] {request.reference}: your LAGPeR licence is approved"
     html = message.alternatives[0][0]
     for body in (message.body, html):
         assert f"Licence ID" in body and request.reference in body
