@@ -20,9 +20,10 @@ from django.core import mail
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
+from requests_app import services
 from requests_app.models import DeliveryView, LicenseRequest
 
-from .factories import PASSWORD
+from .factories import PASSWORD, LicenseRequestFactory
 from .test_browser import fill_application, page, shot  # noqa: F401 (page is a fixture)
 
 pytestmark = pytest.mark.browser
@@ -193,3 +194,21 @@ def test_alice_applies_signs_and_bob_returns_then_approves_then_revokes(
     expect(page.locator("table")).to_contain_text("Superseded by issue 2")
     expect(page.locator("body")).not_to_contain_text("Vision")
     shot(page, "journey-07-verify")
+
+
+def test_on_a_phone_no_page_of_alice_or_bob_scrolls_sideways(page, live_server, alice, bob, lagper):
+    # The navbar ran off the screen (email and "Sign out" white on white) and wide tables pushed every
+    # page sideways; links wrap and tables scroll inside their own box now.
+    alices_request = LicenseRequestFactory(dataset=lagper, applicant=alice, status=LicenseRequest.Status.UNDER_REVIEW)
+    services.request_approve(request=alices_request, reviewer=bob, expires_at=None, note="")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for user, paths in [
+        (alice, ["/requests/", alices_request.get_absolute_url(), f"{alices_request.get_absolute_url()}publications/"]),
+        (bob, ["/review/", f"/review/{alices_request.reference}/", "/review/publications/lagper/"]),
+    ]:
+        sign_in_as(page, live_server, user.email)
+        for path in paths:
+            page.goto(f"{live_server.url}{path}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        shot(page, f"journey-phone-{user.username}")
+        sign_out(page)
