@@ -24,7 +24,7 @@ from requests_app import services
 from requests_app.models import DeliveryView, LicenseRequest
 
 from .factories import PASSWORD, LicenseRequestFactory
-from .test_browser import fill_application, page, shot  # noqa: F401 (page is a fixture)
+from .test_browser import fill_application, page, shot, sign_in  # noqa: F401 (page is a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -48,14 +48,6 @@ def signed_scan(pdf_path) -> list[Image.Image]:
 def sign_out(page):
     page.click("nav >> button:has-text('Sign out')")
     expect(page.locator("nav")).to_contain_text("Sign in")
-
-
-def sign_in_as(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]:has-text('Sign In')")
-    expect(page.locator("nav")).to_contain_text(email)
 
 
 def download_agreement(page, tmp_path, issue):
@@ -98,6 +90,7 @@ def test_alice_applies_signs_and_bob_returns_then_approves_then_revokes(
     page.fill("#id_representative_name", "Prof. Li Wei 李伟")
     page.click("button[name=save]")
     request = LicenseRequest.objects.get(applicant__email=ALICE)
+    alice = request.applicant
     expect(page.locator(".alert-success")).to_have_text(f"Draft {request.reference} saved.")
     page.click("nav >> text=My requests")
     page.click(f"text={request.reference}")
@@ -121,7 +114,7 @@ def test_alice_applies_signs_and_bob_returns_then_approves_then_revokes(
 
     # --- Bob sees the scan in the page and returns the unit --------------------------------------
     sign_out(page)
-    sign_in_as(page, live_server, bob.email)
+    sign_in(page, live_server, bob)
     page.click("nav >> text=Review")
     page.click(f".review-queue >> text={request.reference}")
     preview = page.locator(".signed-copy-preview img")
@@ -138,7 +131,7 @@ def test_alice_applies_signs_and_bob_returns_then_approves_then_revokes(
 
     # --- Alice corrects the unit, signs the new issue, uploads a scanned PDF ---------------------
     sign_out(page)
-    sign_in_as(page, live_server, ALICE)
+    sign_in(page, live_server, alice)
     page.goto(f"{live_server.url}{request.get_absolute_url()}")
     expect(page.locator(".returned-fields")).to_contain_text("Department or unit")
     page.click("text=Correct the application")
@@ -153,7 +146,7 @@ def test_alice_applies_signs_and_bob_returns_then_approves_then_revokes(
 
     # --- Bob approves; alice sees how to get the data --------------------------------------------
     sign_out(page)
-    sign_in_as(page, live_server, bob.email)
+    sign_in(page, live_server, bob)
     page.goto(f"{live_server.url}/review/{request.reference}/")
     expect(page.locator(".signed-copy-preview iframe")).to_have_count(1)
     page.click("button:has-text('Approve')")
@@ -161,7 +154,7 @@ def test_alice_applies_signs_and_bob_returns_then_approves_then_revokes(
     shot(page, "journey-05-bob-approved")
 
     sign_out(page)
-    sign_in_as(page, live_server, ALICE)
+    sign_in(page, live_server, alice)
     page.goto(f"{live_server.url}{request.get_absolute_url()}")
     expect(page.locator(".delivery-instructions")).to_contain_text("How to get the data")
     assert DeliveryView.objects.filter(request=request).count() == 1
@@ -169,7 +162,7 @@ def test_alice_applies_signs_and_bob_returns_then_approves_then_revokes(
 
     # --- Bob revokes (after confirming); alice no longer sees the instructions -------------------
     sign_out(page)
-    sign_in_as(page, live_server, bob.email)
+    sign_in(page, live_server, bob)
     page.goto(f"{live_server.url}/review/{request.reference}/")
     expect(page.locator(".delivery-views")).to_contain_text(ALICE)
     page.fill("#id_revoke-reason", "Shared with another lab, contrary to clause 2.")
@@ -180,7 +173,7 @@ def test_alice_applies_signs_and_bob_returns_then_approves_then_revokes(
     assert dialogs and dialogs[0].startswith("Revoke this licence?")
 
     sign_out(page)
-    sign_in_as(page, live_server, ALICE)
+    sign_in(page, live_server, alice)
     page.goto(f"{live_server.url}{request.get_absolute_url()}")
     expect(page.locator("body")).to_contain_text("Your licence was revoked")
     expect(page.locator(".delivery-instructions")).to_have_count(0)
@@ -206,7 +199,7 @@ def test_on_a_phone_no_page_of_alice_or_bob_scrolls_sideways(page, live_server, 
         (alice, ["/requests/", alices_request.get_absolute_url(), f"{alices_request.get_absolute_url()}publications/"]),
         (bob, ["/review/", f"/review/{alices_request.reference}/", "/review/publications/lagper/"]),
     ]:
-        sign_in_as(page, live_server, user.email)
+        sign_in(page, live_server, user)
         for path in paths:
             page.goto(f"{live_server.url}{path}")
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
