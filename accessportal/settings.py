@@ -98,6 +98,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 # second person can sign up. Setting the field to None left every username blank and the second signup
 # a 500 on the unique index. People are shown by their email, never by that generated name.
 ACCOUNT_USER_DISPLAY = "requests_app.accounts.user_display"
+ACCOUNT_ADAPTER = "requests_app.accounts.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True

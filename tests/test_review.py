@@ -289,7 +289,9 @@ def test_the_service_refuses_a_correction_of_a_field_not_returned(bob, alice, la
 def test_a_return_needs_fields_and_a_reason(bob, bob_client, alice, lagper):
     request = under_review(lagper, alice)
     response = act(bob_client, request, "return", {"return-reason": "Wrong."})
-    assert "This field is required." in response.content.decode()
+    body = response.content.decode()
+    assert "Tick at least one field: the applicant may change only the ones ticked." in body
+    assert "Wrong.</textarea>" in body  # what bob typed is kept
     with pytest.raises(services.DecisionInvalid):
         services.request_return_for_correction(request=request, reviewer=bob, fields=["password"], reason="x")
     request.refresh_from_db()
