@@ -559,3 +559,9 @@ def test_the_review_page_of_a_licence_links_to_its_reported_papers(bob_client, a
     page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
     assert f'<a href="{papers}">Papers reported under this licence</a>' in page
     assert request.reference in bob_client.get(papers).content.decode()
+
+
+def test_bob_finds_the_digest_setting_from_his_queue(bob_client):
+    # Once switched off, the digest email (its only link) stops coming: the queue must lead back to it.
+    queue = bob_client.get(reverse("review:queue")).content.decode()
+    assert f'<a href="{reverse("reminders:digest_preference")}">Daily digest of overdue requests: on or off</a>' in queue
