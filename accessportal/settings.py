@@ -94,7 +94,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Accounts: email is the login, and nobody applies before proving they own it.
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+# The user model keeps its unique username: allauth fills it from the email (alice, alice2, ...), so a
+# second person can sign up. Setting the field to None left every username blank and the second signup
+# a 500 on the unique index. People are shown by their email, never by that generated name.
+ACCOUNT_USER_DISPLAY = "requests_app.accounts.user_display"
+ACCOUNT_ADAPTER = "requests_app.accounts.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True

@@ -10,7 +10,10 @@ from .selectors import returned_field_labels
 def _send(name: str, *, to: list[str], context: dict) -> None:
     context = {"site_url": settings.SITE_URL, **context}
     # Subjects are one line whatever the context holds: a newline would inject a header.
-    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
+    # Every portal email carries the prefix allauth puts on its own, so one mail filter catches them all.
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(
+        render_to_string(f"emails/{name}_subject.txt", context).split()
+    )
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"emails/{name}_body.txt", context),

@@ -342,5 +342,6 @@ def _scan_result(issued, parts, pages: Iterator[Image.Image], total: int, deadli
         summary = f"scan: {matched} of {total} pages carry this agreement's code; " + "; ".join(problems)
     else:
         kind = SignedCopy.Kind.SCAN_QR_CHECKED
-        summary = f"scan checked: all {total} pages carry the code of this agreement (issue {issued.issue})"
+        pages = "the page carries" if total == 1 else f"all {total} pages carry"
+        summary = f"scan checked: {pages} the code of this agreement (issue {issued.issue})"
     return CheckedUpload(issued=issued, parts=parts, kind=kind, page_results=results, summary=summary)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -141,8 +142,8 @@ def request_withdraw(request, reference):
 # --- The issued agreement, the signed copy, and the public verification page (issue 4) ----------
 
 
-def _attachment(response, filename: str):
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+def _attachment(response, filename: str, *, inline: bool = False):
+    response["Content-Disposition"] = content_disposition_header(as_attachment=not inline, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -186,10 +187,16 @@ def signed_copy_upload(request, reference):
 
 
 @login_required
+@xframe_options_sameorigin
 def signed_copy_file(request, reference, file_id):
+    """The stored file; with ?inline=1 shown in the page (the reviewer's preview) instead of downloaded.
+
+    Inline is safe because the type was decided from the content at upload (PDF, JPEG or PNG only) and
+    nosniff stops the browser from guessing another one; same-origin framing lets the review page embed it.
+    """
     copy_file = selectors.signed_copy_file_for_participant(request.user, reference, file_id)
     response = FileResponse(copy_file.file.open("rb"), content_type=copy_file.content_type)
-    return _attachment(response, copy_file.original_name)
+    return _attachment(response, copy_file.original_name, inline=request.GET.get("inline") == "1")
 
 
 def verify(request, token):
@@ -200,7 +207,12 @@ def verify(request, token):
         license_request.issued_agreements.defer("pdf").filter(issue=int(issue)).first()
         if re.fullmatch(r"[0-9]{1,4}", issue) else None
     )
-    return render(request, "requests_app/verify.html", {"license_request": license_request, "issued": issued})
+    # A paper of an earlier issue must not pass for the one that was signed and decided on.
+    latest = selectors.latest_issued_agreement(license_request)
+    return render(
+        request, "requests_app/verify.html",
+        {"license_request": license_request, "issued": issued, "latest": latest, "asked_issue": issue},
+    )
 
 
 def _correction_form(request, license_request):

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from requests_app.models import LicenseRequest
 
-from .factories import PASSWORD
+from .factories import PASSWORD, UserFactory
 from .test_application import FROZEN, application_data
 
 ERIN = "erin@lab.example"
@@ -139,3 +139,32 @@ def test_erin_cannot_sign_in_before_verifying_and_gets_a_new_link(client, lagper
     [verification] = mail.outbox
     assert "confirm-email" in link_in(verification)
     assert client.get(reverse("requests_app:my_requests")).status_code == 302
+
+
+def test_two_people_sign_up_one_after_the_other_and_are_named_by_their_email(client, lagper):
+    # Every account once got the same blank username, so the second signup was a 500 on its unique index.
+    assert sign_up(client, "frank@lab.example").status_code == 302
+    client.logout()
+    assert sign_up(client, ERIN).status_code == 302
+    users = get_user_model().objects.filter(email__in=[ERIN, "frank@lab.example"])
+    assert len({user.username for user in users}) == 2
+
+    verification = mail.outbox[-1]
+    assert ERIN in verification.body
+    assert "user user" not in verification.body
+
+
+def test_bob_lands_on_his_review_queue_and_alice_on_her_requests(client, alice, lagper):
+    bob = UserFactory(email="bob@nwpu.example")
+    lagper.reviewers.add(bob)
+
+    def sign_in(user, **query):
+        url = reverse("account_login") + (f"?next={query['next']}" if query else "")
+        response = client.post(url, {"login": user.email, "password": PASSWORD})
+        client.logout()
+        return response.url
+
+    assert sign_in(bob) == reverse("review:queue")
+    assert sign_in(alice) == reverse("requests_app:my_requests")
+    # Where someone was going still wins.
+    assert sign_in(bob, next="/requests/") == "/requests/"

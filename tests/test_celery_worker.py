@@ -60,5 +60,5 @@ def test_a_real_worker_runs_the_sweep_and_the_reminder_arrives(alice, lagper):
     finally:
         task_postrun.disconnect(_after_task)
 
-    assert [m.subject for m in mail.outbox] == [f"{licence.reference}: a reminder of your LAGPeR licence terms"]
+    assert [m.subject for m in mail.outbox] == [f"[Licence portal] {licence.reference}: a reminder of your LAGPeR licence terms"]
     assert Notification.objects.get().attempts == 1

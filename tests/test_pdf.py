@@ -185,3 +185,16 @@ def test_the_verification_page_is_public_and_says_nothing_personal(client, alice
     assert client.get(reverse("requests_app:verify", args=["not-a-token"])).status_code == 404
     odd = client.get(reverse("requests_app:verify", args=[alices_request.token]) + "?issue=²")
     assert odd.status_code == 200 and "Issue 1" not in odd.content.decode()
+
+
+def test_the_verification_page_says_when_a_paper_is_of_a_superseded_issue(client, alices_request):
+    # Alice corrected her request: issue 1 carries the old details, only issue 2 was signed and decided on.
+    services.agreement_issue(request=alices_request)
+    url = reverse("requests_app:verify", args=[alices_request.token])
+
+    old = client.get(url + "?issue=1").content.decode()
+    assert "Superseded</strong> by issue 2" in old
+    current = client.get(url + "?issue=2").content.decode()
+    assert "Issue 2, issued" in current and "Superseded" not in current
+    unknown = client.get(url + "?issue=9").content.decode()
+    assert "No such issue of this agreement was issued." in unknown

@@ -40,7 +40,10 @@ def at(moment, action):
 
 
 def subjects():
-    return [m.subject for m in mail.outbox]
+    """The subjects after the portal's prefix, which every one of them must carry."""
+    prefix = "[Licence portal] "
+    assert all(m.subject.startswith(prefix) for m in mail.outbox), [m.subject for m in mail.outbox]
+    return [m.subject.removeprefix(prefix) for m in mail.outbox]
 
 
 @pytest.fixture

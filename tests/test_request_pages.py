@@ -3,7 +3,9 @@ Charlie, a stranger, gets 404 wherever her request is concerned.
 """
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
+from django.views.defaults import server_error
 
 from requests_app.models import LicenseRequest
 
@@ -51,3 +53,25 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, alice, lagper):
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith(reverse("account_login"))
+
+
+def test_charlie_lands_on_a_portal_page_with_a_way_back_when_he_tries_alices_request(client, charlie, alice, lagper):
+    request = LicenseRequestFactory(dataset=lagper, applicant=alice)
+    client.force_login(charlie)
+
+    response = client.get(request.get_absolute_url())
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page
+    assert f'href="{reverse("requests_app:my_requests")}"' in page
+    assert request.reference not in page and alice.email not in page
+
+
+def test_a_server_error_page_keeps_the_portal_layout_and_a_way_back(client, db, settings):
+    response = server_error(RequestFactory().get("/"))
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong" in page and "Licence portal" in page
+    assert f'href="{reverse("requests_app:dataset_list")}"' in page

@@ -85,7 +85,7 @@ def test_bob_approves_and_alice_gets_her_licence_by_email(bob_client, alice, lag
     assert decision_events(request) == [("under_review", "approved", "bob")]
     [message] = mail.outbox
     assert message.to == ["alice@uni.example"]
-    assert request.reference in message.subject and "approved" in message.subject
+    assert message.subject == f"[Licence portal] {request.reference}: your LAGPeR licence is approved"
     html = message.alternatives[0][0]
     for body in (message.body, html):
         assert f"Licence ID" in body and request.reference in body
@@ -289,7 +289,9 @@ def test_the_service_refuses_a_correction_of_a_field_not_returned(bob, alice, la
 def test_a_return_needs_fields_and_a_reason(bob, bob_client, alice, lagper):
     request = under_review(lagper, alice)
     response = act(bob_client, request, "return", {"return-reason": "Wrong."})
-    assert "This field is required." in response.content.decode()
+    body = response.content.decode()
+    assert "Tick at least one field: the applicant may change only the ones ticked." in body
+    assert "Wrong.</textarea>" in body  # what bob typed is kept
     with pytest.raises(services.DecisionInvalid):
         services.request_return_for_correction(request=request, reviewer=bob, fields=["password"], reason="x")
     request.refresh_from_db()
@@ -549,3 +551,33 @@ def test_a_decision_email_is_claimed_once_and_a_rerun_sends_nothing(bob, alice, 
 
     assert tasks.send_notifications([notification.pk]) == 0  # the task delivered again
     assert len(mail.outbox) == 1
+
+
+def test_rejecting_and_revoking_ask_bob_to_confirm_approving_does_not(bob_client, alice, lagper):
+    # Both cannot be undone and email the applicant at once; a stray click must not do it.
+    request = under_review(lagper, alice)
+    page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
+    assert page.count('onsubmit="return confirm(') == 1
+    assert "Reject this request? The applicant is emailed the reason" in page
+
+    services.request_approve(request=request, reviewer=UserFactory(), expires_at=None, note="")
+    page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
+    assert page.count('onsubmit="return confirm(') == 1
+    assert "Revoke this licence? The applicant loses access" in page
+
+
+def test_the_review_page_of_a_licence_links_to_its_reported_papers(bob_client, alice, lagper):
+    request = under_review(lagper, alice)
+    papers = f'{reverse("reminders:dataset_publications", args=["lagper"])}?licence={request.reference}'
+    assert papers not in bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
+
+    services.request_approve(request=request, reviewer=UserFactory(), expires_at=None, note="")
+    page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
+    assert f'<a href="{papers}">Papers reported under this licence</a>' in page
+    assert request.reference in bob_client.get(papers).content.decode()
+
+
+def test_bob_finds_the_digest_setting_from_his_queue(bob_client):
+    # Once switched off, the digest email (its only link) stops coming: the queue must lead back to it.
+    queue = bob_client.get(reverse("review:queue")).content.decode()
+    assert f'<a href="{reverse("reminders:digest_preference")}">Daily digest of overdue requests: on or off</a>' in queue

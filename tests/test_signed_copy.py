@@ -356,6 +356,41 @@ def test_signed_copies_are_served_as_attachments_to_alice_and_bob_only(client, a
     assert client.get(url).status_code == 404
 
 
+def test_bob_sees_the_current_scan_in_the_review_page_and_alice_gets_it_as_a_download(client, alice, bob, alices_request):
+    client.force_login(alice)
+    pdf = issued_pdf(alices_request)
+    upload(client, alices_request, ("old.pdf", as_pdf(scanned_pages(pdf))))
+    upload(client, alices_request, *[(f"page-{n}.png", as_file(page, "PNG")) for n, page in enumerate(scanned_pages(pdf), 1)])
+    old_pdf, *pages = SignedCopyFile.objects.order_by("pk")
+    inline = [reverse("requests_app:signed_copy_file", args=[alices_request.reference, page.pk]) + "?inline=1" for page in pages]
+
+    # Alice's own page offers the files as downloads only; no preview.
+    assert "?inline=1" not in client.get(alices_request.get_absolute_url()).content.decode()
+
+    client.force_login(bob)
+    page = client.get(reverse("review:request", args=[alices_request.reference])).content.decode()
+    # Every page of the current copy is shown, the replaced one is not.
+    assert all(f'<img class="img-fluid border bg-white mb-2" src="{url}"' in page for url in inline)
+    assert f"{old_pdf.pk}/?inline=1" not in page
+    response = client.get(inline[0])
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'inline; filename="page-1.png"'
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_a_signed_pdf_is_framed_in_the_review_page(client, alice, bob, alices_request):
+    client.force_login(alice)
+    upload(client, alices_request, ("signed.pdf", digitally_signed(issued_pdf(alices_request))))
+    url = reverse("requests_app:signed_copy_file", args=[alices_request.reference, SignedCopyFile.objects.get().pk])
+
+    client.force_login(bob)
+    page = client.get(reverse("review:request", args=[alices_request.reference])).content.decode()
+    assert f'<iframe class="w-100 border bg-white" style="height: 42rem" src="{url}?inline=1"' in page
+    assert f'<a href="{url}?inline=1" target="_blank" rel="noopener">Open signed.pdf in a new tab</a>' in page
+
+
 def test_charlie_gets_404_on_alices_pdf_upload_and_signed_copies(
     client, alice, charlie, lagper, alices_request, private_media
 ):
@@ -382,3 +417,11 @@ def test_no_upload_once_the_request_is_withdrawn(alice_client, alice, alices_req
     assert response.status_code == 302
     assert not SignedCopy.objects.exists()
     assert stored_files(private_media) == []
+
+
+def test_a_one_page_scan_is_summed_up_in_the_singular(alice_client, alices_request):
+    [page] = scanned_pages(issued_pdf(alices_request))
+
+    upload(alice_client, alices_request, ("page.jpg", as_file(page)))
+
+    assert SignedCopy.objects.get().summary == "scan checked: the page carries the code of this agreement (issue 1)"

@@ -70,7 +70,8 @@ class ReasonForm(forms.Form):
 
 class ReturnForm(forms.Form):
     returned_fields = forms.MultipleChoiceField(
-        label="Fields the applicant must correct", widget=forms.CheckboxSelectMultiple
+        label="Fields the applicant must correct", widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one field: the applicant may change only the ones ticked."},
     )
     reason = forms.CharField(label="What is wrong, and why (sent to the applicant)", **REASON)
 

@@ -1,0 +1,19 @@
+"""How allauth names people and where it sends them after signing in."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
+
+
+def user_display(user) -> str:
+    """People are named by the email they sign in with, never by the username generated from it."""
+    return user.email
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        # A reviewer signs in to decide, so they land on their queue, not on an empty "My requests".
+        # A ?next= still wins: allauth only asks the adapter when there is none.
+        user = request.user
+        if user.is_superuser or user.reviewed_datasets.exists():
+            return reverse("review:queue")
+        return super().get_login_redirect_url(request)
