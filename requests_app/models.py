@@ -4,7 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Concat
 from django.urls import reverse
 
 
@@ -132,15 +132,15 @@ class LicenseRequest(models.Model):
     returned_fields = models.JSONField(default=list, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
-    # What the reviewers' search matches, in one lower-cased column. The database computes it on
-    # every write (save, update, bulk_create, raw SQL alike), so no write path can leave it stale.
+    # What the reviewers' search matches, in one column the database computes on every write (save,
+    # update, bulk_create, raw SQL alike), so no write path can leave it stale. Searched with
+    # icontains, as the separate fields were; indexed for it per database in migration 0006.
     # A line break between fields, which a search box cannot send, keeps a term within one field.
-    # Indexed per database in migration 0006: trigrams on PostgreSQL, a narrow b-tree on SQLite.
     search_text = models.GeneratedField(
-        expression=Lower(Concat(
+        expression=Concat(
             "reference", models.Value("\n"), "representative_name", models.Value("\n"),
             "organisation", models.Value("\n"), "email", output_field=models.TextField(),
-        )),
+        ),
         output_field=models.TextField(), db_persist=True,
     )
 

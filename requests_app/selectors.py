@@ -5,8 +5,7 @@ import re
 from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -232,8 +231,7 @@ def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[Lic
     elif filters.matched_ids is not None:
         requests = requests.filter(pk__in=filters.matched_ids)
     elif filters.search:
-        # Too many matches to list (see with_search_matches): one pass over the requests, in which
-        # the page stops at its 50th match.
+        # Too many matches to list (see with_search_matches).
         in_request, of_applicant = _search_conditions(filters.search)
         requests = requests.filter(in_request | of_applicant)
     return requests
@@ -246,23 +244,25 @@ def _is_whole_reference(search: str) -> bool:
 def _search_conditions(term: str) -> tuple[Q, Q]:
     """Each way a request matches `term`: its reference, name, organisation or email, or its applicant's email.
 
-    The request's own fields are one lower-cased column (LicenseRequest.search_text), indexed for
-    LIKE '%term%' (migration 0006); the database lower-cases the term the same way. The account's
-    email lives with the user: the matching users are found once, in a subquery.
+    The request's own fields are one column (LicenseRequest.search_text), indexed for icontains in
+    migration 0006. The account's email lives with the user: the matching users are found once, in
+    a subquery.
     """
     applicants = get_user_model().objects.filter(email__icontains=term).values("pk")
-    return Q(search_text__contains=Lower(Value(term))), Q(applicant__in=applicants)
+    return Q(search_text__icontains=term), Q(applicant__in=applicants)
 
 
-SEARCH_LISTED = 1000
+SEARCH_LISTED = 2000
 
 
 def with_search_matches(filters: QueueFilters) -> QueueFilters:
     """`filters` with the search's matches listed by id, when there are at most SEARCH_LISTED.
 
-    Found once, they make the counts and the page primary-key lookups. Left as a subquery, each
-    of those queries would search again (a scan on SQLite), and PostgreSQL, misjudging how few
-    rows a trigram search finds, hash-joins the whole table. A broader search stays a subquery.
+    Found once, they make the counts and the page primary-key lookups. Otherwise each of those
+    queries searches again, reading every request (SQLite has no index for it; PostgreSQL does not
+    use its trigram index under the OR with the applicants' emails). So only a broader search pays
+    that: its page stops at the 50th match, but its counts read every request. Past a few thousand
+    ids, the list costs PostgreSQL more than that pass.
     """
     if not filters.search or _is_whole_reference(filters.search):
         return filters
