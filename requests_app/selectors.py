@@ -5,7 +5,8 @@ import re
 from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -244,12 +245,12 @@ def _is_whole_reference(search: str) -> bool:
 def _search_conditions(term: str) -> tuple[Q, Q]:
     """Each way a request matches `term`: its reference, name, organisation or email, or its applicant's email.
 
-    The request's own fields are one column (LicenseRequest.search_text), indexed for icontains in
-    migration 0006. The account's email lives with the user: the matching users are found once, in
-    a subquery.
+    The request's own fields are one lower-cased column (LicenseRequest.search_text); the database
+    lower-cases the term the same way (on SQLite, like its LIKE, ASCII letters only), once per query.
+    The account's email lives with the user: the matching users are found once, in a subquery.
     """
     applicants = get_user_model().objects.filter(email__icontains=term).values("pk")
-    return Q(search_text__icontains=term), Q(applicant__in=applicants)
+    return Q(search_text__contains=Lower(Value(term))), Q(applicant__in=applicants)
 
 
 SEARCH_LISTED = 2000
