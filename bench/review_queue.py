@@ -125,7 +125,10 @@ def bench_one(url: str) -> None:
         ("queue: all statuses, page 1", {"status": ""}),
         ("queue: waiting longer than promised", {"overdue": "on"}),
         ("queue: all statuses, page 200", {"status": "", "page": "200"}),
-        ("queue: search 'university 123' (scans)", {"status": "", "q": "university 123"}),
+        ("queue: search 'university 123' (220 found)", {"status": "", "q": "university 123"}),
+        ("queue: search 'rep77' (1,111 found)", {"status": "", "q": "rep77"}),
+        ("queue: search 'university' (every request)", {"status": "", "q": "university"}),
+        ("queue: search '12', too short for trigrams", {"status": "", "q": "12"}),
         ("queue: search a whole reference", {"status": "", "q": "bench-2026-0054321"}),
     ]
     for label, params in scenarios:

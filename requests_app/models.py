@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 
 
@@ -131,6 +132,18 @@ class LicenseRequest(models.Model):
     returned_fields = models.JSONField(default=list, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # What the reviewers' search matches, lower-cased, in one column the database computes on every
+    # write (save, update, bulk_create, raw SQL alike), so no write path can leave it stale. Stored
+    # lower-cased so that a search compares it as it is: no UPPER() on every row (on PostgreSQL that
+    # costs more than the comparison). Indexed for LIKE '%term%' on PostgreSQL in migration 0006.
+    # A line break between fields, which a search box cannot send, keeps a term within one field.
+    search_text = models.GeneratedField(
+        expression=Lower(Concat(
+            "reference", models.Value("\n"), "representative_name", models.Value("\n"),
+            "organisation", models.Value("\n"), "email", output_field=models.TextField(),
+        )),
+        output_field=models.TextField(), db_persist=True,
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,10 +2,11 @@
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -202,6 +203,8 @@ class QueueFilters:
     dataset: Dataset | None = None
     overdue: bool = False
     search: str = ""
+    # The ids the search matches, when with_search_matches() found few enough to list.
+    matched_ids: tuple[int, ...] | None = None
 
 
 def _overdue(datasets: list[Dataset], now: datetime.datetime) -> Q:
@@ -223,18 +226,57 @@ def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[Lic
     """Everything the queue could show with these filters, whatever the status. Drafts stay private."""
     chosen = [filters.dataset] if filters.dataset in datasets else datasets
     requests = LicenseRequest.objects.filter(dataset__in=chosen).exclude(status=Status.DRAFT)
-    if filters.search and _WHOLE_REFERENCE.fullmatch(filters.search):
+    if _is_whole_reference(filters.search):
         # A reference pasted from an email: one lookup in the unique index, not a scan.
         requests = requests.filter(reference=filters.search.upper())
+    elif filters.matched_ids is not None:
+        requests = requests.filter(pk__in=filters.matched_ids)
     elif filters.search:
-        term = filters.search
-        # The applicant's email through a subquery, not a join: the users matching are found once.
-        applicants = get_user_model().objects.filter(email__icontains=term).values("pk")
-        requests = requests.filter(
-            Q(reference__icontains=term) | Q(representative_name__icontains=term)
-            | Q(organisation__icontains=term) | Q(email__icontains=term) | Q(applicant__in=applicants)
-        )
+        # Too many matches to list (see with_search_matches).
+        in_request, of_applicant = _search_conditions(filters.search)
+        requests = requests.filter(in_request | of_applicant)
     return requests
+
+
+def _is_whole_reference(search: str) -> bool:
+    return bool(_WHOLE_REFERENCE.fullmatch(search))
+
+
+def _search_conditions(term: str) -> tuple[Q, Q]:
+    """Each way a request matches `term`: its reference, name, organisation or email, or its applicant's email.
+
+    The request's own fields are one lower-cased column (LicenseRequest.search_text); the database
+    lower-cases the term the same way (on SQLite, like its LIKE, ASCII letters only), once per query.
+    The account's email lives with the user: the matching users are found once, in a subquery.
+    """
+    applicants = get_user_model().objects.filter(email__icontains=term).values("pk")
+    return Q(search_text__contains=Lower(Value(term))), Q(applicant__in=applicants)
+
+
+SEARCH_LISTED = 2000
+
+
+def with_search_matches(filters: QueueFilters) -> QueueFilters:
+    """`filters` with the search's matches listed by id, when there are at most SEARCH_LISTED.
+
+    Found once, they make the counts and the page primary-key lookups. Otherwise each of those
+    queries searches again, reading every request (SQLite has no index for it; PostgreSQL does not
+    use its trigram index under the OR with the applicants' emails). So only a broader search pays
+    that: its page stops at the 50th match, but its counts read every request. Past a few thousand
+    ids, the list costs PostgreSQL more than that pass.
+    """
+    if not filters.search or _is_whole_reference(filters.search):
+        return filters
+    # A UNION, not an OR, so each condition uses its own index; ALL, so that the LIMIT stops early
+    # (an id found twice changes nothing).
+    in_request, of_applicant = (
+        LicenseRequest.objects.filter(condition).order_by().values_list("pk", flat=True)
+        for condition in _search_conditions(filters.search)
+    )
+    ids = list(in_request.union(of_applicant, all=True)[: SEARCH_LISTED + 1])
+    if len(ids) > SEARCH_LISTED:
+        return filters
+    return replace(filters, matched_ids=tuple(ids))
 
 
 def queue_requests(

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -581,3 +581,93 @@ def test_bob_finds_the_digest_setting_from_his_queue(bob_client):
     # Once switched off, the digest email (its only link) stops coming: the queue must lead back to it.
     queue = bob_client.get(reverse("review:queue")).content.decode()
     assert f'<a href="{reverse("reminders:digest_preference")}">Daily digest of overdue requests: on or off</a>' in queue
+
+
+# --- Queue search ---------------------------------------------------------------------------------
+
+
+def search(client, term: str) -> str:
+    return client.get(reverse("review:queue"), {"q": term, "status": ""}).content.decode()
+
+
+@pytest.fixture
+def searchable(lagper, alice, charlie):
+    """Three requests with what reviewers search by: Latin names in mixed case, CJK, an accent."""
+    return {
+        "zhang": under_review(
+            lagper, charlie, representative_name="Prof. ZHANG Wei", organisation="Northwestern Polytechnical University",
+            email="Zhang.Wei@NWPU.example",
+        ),
+        "cjk": under_review(
+            lagper, charlie, representative_name="李娜", organisation="西北工业大学 计算机学院", email="lina@nwpu.example",
+        ),
+        "geneva": under_review(
+            lagper, alice, representative_name="Anne Dupont", organisation="Université de Genève", email="a.dupont@unige.example",
+        ),
+    }
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["matches listed", "too many to list"])
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("zhang w", {"zhang"}),  # part of a name, in another case
+        ("POLYTECHNICAL univ", {"zhang"}),  # part of an organisation
+        ("wei@nwpu", {"zhang"}),  # part of the representative's email
+        ("西北工业", {"cjk"}),  # CJK in the organisation
+        ("李", {"cjk"}),  # a one-character CJK name
+        ("de genève", {"geneva"}),
+        ("alice@uni", {"geneva"}),  # the applicant's account email, not typed in the form
+        ("NWPU.EXAMPLE", {"zhang", "cjk"}),
+        ("100%", set()),  # LIKE wildcards are literal
+        ("_", set()),
+        ("wei northwestern", set()),  # a term does not run on from one field into the next
+    ],
+)
+def test_the_queue_search_finds_parts_of_names_organisations_and_emails(
+    bob_client, searchable, term, expected, listed, monkeypatch
+):
+    if not listed:
+        monkeypatch.setattr("requests_app.selectors.SEARCH_LISTED", 0)
+    page = search(bob_client, term)
+    assert {key for key, request in searchable.items() if request.reference in page} == expected
+
+
+def test_the_queue_search_folds_accented_capitals_on_postgresql(bob_client, searchable):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's lower() folds ASCII letters only, as its LIKE did before")
+    assert searchable["geneva"].reference in search(bob_client, "UNIVERSITÉ DE GENÈVE")
+
+
+def test_the_queue_search_sees_every_write_path(bob_client, lagper, alice):
+    """The searched column is computed by the database: updates and bulk inserts are found too."""
+    request = under_review(lagper, alice, organisation="Old Name Institute")
+    LicenseRequest.objects.filter(pk=request.pk).update(organisation="Renamed Institute")
+    bulk_requests(lagper, [alice], 3)
+    assert request.reference in search(bob_client, "renamed inst")
+    assert request.reference not in search(bob_client, "old name")
+    assert search(bob_client, "org 2").count(">BULK-") == 1
+
+
+def test_a_whole_reference_is_found_exactly_and_a_part_of_one_as_text(bob_client, lagper, alice):
+    wanted = under_review(lagper, alice, reference="LAGPER-2026-000012")
+    longer = under_review(lagper, alice, reference="LAGPER-2026-0000123")
+    exact = search(bob_client, "lagper-2026-000012")
+    assert f">{wanted.reference}<" in exact and f">{longer.reference}<" not in exact
+    partial = search(bob_client, "2026-00001")
+    assert f">{wanted.reference}<" in partial and f">{longer.reference}<" in partial
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["matches listed", "too many to list"])
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_a_queue_search_costs_the_same_queries_for_10_or_1000_requests(
+    bob, bob_client, alice, charlie, lagper, rows, listed, monkeypatch, django_assert_num_queries
+):
+    if not listed:
+        monkeypatch.setattr("requests_app.selectors.SEARCH_LISTED", 0)
+    bulk_requests(lagper, [alice, bob, charlie], rows)
+    # As unsearched (6), and one to find the matches (listed, or found too many).
+    with django_assert_num_queries(7):
+        response = bob_client.get(reverse("review:queue"), {"q": "org 1", "status": ""})
+    assert response.status_code == 200
+    assert response.content.decode().count(">BULK-") == min(50, sum(f"ORG {i}".startswith("ORG 1") for i in range(rows)))

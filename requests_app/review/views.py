@@ -43,7 +43,7 @@ def reviewer_required(view):
 @reviewer_required
 def queue(request, datasets):
     form = QueueFilterForm(request.GET, datasets=datasets)
-    filters = form.filters()
+    filters = selectors.with_search_matches(form.filters())
     now = timezone.now()
     counts = selectors.queue_counts(datasets, filters, now=now)
     paginator = Paginator(selectors.queue_requests(datasets, filters, now=now), PAGE_SIZE)
