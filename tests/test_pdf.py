@@ -34,7 +34,7 @@ def pdf_text(data: bytes) -> list[str]:
 
 def qr_codes(data: bytes) -> list[list[str]]:
     document = pypdfium2.PdfDocument(data)
-    return [[code.text for code in zxingcpp.read_barcodes(page.render(scale=2).to_pil())] for page in document]
+    return [[code.text for code in zxingcpp.read_barcodes(page.render(scale=2).to_pil(), formats=zxingcpp.BarcodeFormat.QRCode)] for page in document]
 
 
 @time_machine.travel(FROZEN, tick=False)
