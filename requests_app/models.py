@@ -85,9 +85,6 @@ class AgreementVersion(models.Model):
     def short_sha256(self):
         return self.sha256[:12]
 
-    def signer_field(self, name):
-        return next((f for f in self.signer_fields if f["name"] == name), None)
-
 
 class LicenseRequest(models.Model):
     class Status(models.TextChoices):
