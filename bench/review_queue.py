@@ -7,7 +7,7 @@ shows as a slow baseline, not as a slow queue.
     python bench/review_queue.py                        # both databases
     python bench/review_queue.py sqlite:///var/x.db     # one database (the data is kept for the next run)
 
-PostgreSQL: postgres://postgres@127.0.0.1:5432/i5review_bench (created when missing); skipped,
+PostgreSQL: postgres://postgres@127.0.0.1:5432/portal_queue_bench (created when missing); skipped,
 with a message, when the server is not reachable.
 """
 
@@ -15,9 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, this file's folder comes first on sys.path, and its name would hide the standard
-# library's `queue` (which Django's thread pools import): put the project there instead.
-sys.path[0] = str(ROOT)
+sys.path.insert(0, str(ROOT))  # run as a script: the project must be importable
 
 import os  # noqa: E402
 import statistics  # noqa: E402
@@ -28,7 +26,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 TARGET_MS = 50
 DATABASES = [
     f"sqlite:///{ROOT / 'var' / 'bench-queue.sqlite3'}",
-    "postgres://postgres@127.0.0.1:5432/i5review_bench",
+    "postgres://postgres@127.0.0.1:5432/portal_queue_bench",
 ]
 
 
