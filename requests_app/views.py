@@ -63,7 +63,6 @@ def _application_form(request, dataset, *, license_request):
     form = ApplicationForm(
         request.POST if request.method == "POST" else None,
         instance=license_request,
-        initial={"email": request.user.email} if license_request is None else None,
         agreement=agreement,
         submitting=submitting,
     )

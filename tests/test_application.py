@@ -115,3 +115,10 @@ def test_request_events_cannot_be_rewritten(alice, lagper):
     with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE requests_app_requestevent SET note = 'rewritten'")
     assert RequestEvent.objects.get().note == ""
+
+
+def test_the_representatives_email_is_not_prefilled_with_alices_own(alice_client, alice, lagper):
+    # The representative is usually not the applicant: a prefilled address gets submitted unread.
+    page = alice_client.get(reverse("requests_app:apply", args=["lagper"])).content.decode()
+    assert 'name="email"' in page
+    assert alice.email not in page.split('name="email"')[1].split(">")[0]
