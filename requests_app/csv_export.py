@@ -5,6 +5,7 @@ import itertools
 from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -27,5 +28,5 @@ def stream_csv(filename: str, header: list[str], rows: Iterable[Iterable]) -> St
     writer = csv.writer(_Echo())
     lines = (writer.writerow([csv_cell(value) for value in row]) for row in itertools.chain([header], rows))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response

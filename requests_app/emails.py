@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from .selectors import returned_field_labels
 
@@ -28,8 +29,6 @@ def _send(name: str, *, to: list[str], context: dict) -> None:
 
 def _licence_context(request) -> dict:
     """What every licensee reminder shows: their licence, its terms and citation, and where to act."""
-    from django.urls import reverse
-
     return {
         "request": request,
         "dataset": request.dataset,
@@ -67,8 +66,6 @@ def send_licence_expired(*, request) -> None:
 
 
 def send_reviewer_digest(*, reviewer, requests: list) -> None:
-    from django.urls import reverse
-
     _send(
         "reviewer_digest",
         to=[reviewer.email],

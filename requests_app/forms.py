@@ -69,13 +69,12 @@ class ApplicationForm(forms.ModelForm):
     def __init__(self, *args, agreement: AgreementVersion, submitting: bool, editable_fields=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.agreement = agreement
-        self.submitting = submitting
-        asked = {f["name"]: f for f in agreement.signer_fields}
+        self._asked = {f["name"]: f for f in agreement.signer_fields}
         for name in list(self.fields):
             if name == "research_purpose":
                 self.fields[name].required = submitting
                 continue
-            spec = asked.get(name)
+            spec = self._asked.get(name)
             if spec is None:
                 del self.fields[name]
                 continue
@@ -103,7 +102,6 @@ class ApplicationForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        asked = {f["name"]: f for f in self.agreement.signer_fields}
         for name, value in list(cleaned.items()):
             if not isinstance(value, str) or name.startswith("clause_"):
                 continue
@@ -112,7 +110,7 @@ class ApplicationForm(forms.ModelForm):
             except forms.ValidationError as error:
                 self.add_error(name, error)
                 continue
-            if asked.get(name, {}).get("capitals"):
+            if self._asked.get(name, {}).get("capitals"):
                 value = value.upper()
                 # Upper-casing can lengthen text ("ß" becomes "SS"); the column cannot.
                 limit = self.fields[name].max_length

@@ -121,7 +121,7 @@ def deliver(*, notification_id: int) -> bool:
 
 def give_up(*, notification_id: int, error: BaseException) -> None:
     """The retries are exhausted (or the error is not one worth retrying): show it to the admins."""
-    logger.error("Notification %s failed for good: %s", notification_id, _describe(error))
+    logger.error("Notification %s failed for good: %r", notification_id, _describe(error))
     Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
         claimed_at=None, failed_at=timezone.now(), last_error=_describe(error)
     )

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from . import selectors, services
 from .csv_export import stream_csv
@@ -16,7 +15,7 @@ CSV_COLUMNS = ["licence", "organisation", "title", "venue", "year", "doi_or_url"
 @login_required
 def report_publication(request, reference):
     license_request = selectors.request_for_applicant(request.user, reference)
-    is_active = selectors.active_licences(now=timezone.now()).filter(pk=license_request.pk).exists()
+    is_active = selectors.licence_is_active(license_request)
     form = PublicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

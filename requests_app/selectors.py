@@ -106,6 +106,11 @@ def signed_copy_file_for_participant(user, reference: str, file_id: int) -> Sign
         raise Http404("No such file.") from None
 
 
+def issued_agreement_numbered(request: LicenseRequest, issue: int) -> IssuedAgreement | None:
+    """Issue number `issue` of the request's agreement (without its bytes), if there is one."""
+    return request.issued_agreements.defer("pdf").filter(issue=issue).first()
+
+
 def request_for_verification(token: str) -> LicenseRequest:
     try:
         return LicenseRequest.objects.select_related("dataset").exclude(status=LicenseRequest.Status.DRAFT).get(token=token)
@@ -156,11 +161,15 @@ def publications_of_dataset(dataset: Dataset, *, licence: str | None = None) -> 
     return publications.order_by("request__reference", "-year", "-reported_at")
 
 
+def _datasets_reviewed_by(user) -> QuerySet[Dataset]:
+    """The datasets `user` reviews; a superuser reviews them all."""
+    return Dataset.objects.all() if user.is_superuser else user.reviewed_datasets.all()
+
+
 def reviewed_dataset(user, slug: str) -> Dataset:
     """A dataset `user` reviews (any, for a superuser), or 404: others learn nothing."""
-    datasets = Dataset.objects.all() if user.is_superuser else user.reviewed_datasets.all()
     try:
-        return datasets.get(slug=slug)
+        return _datasets_reviewed_by(user).get(slug=slug)
     except Dataset.DoesNotExist:
         raise Http404("No such dataset.") from None
 
@@ -191,8 +200,7 @@ def reviewable_datasets(user) -> list[Dataset]:
     """The datasets `user` reviews (all of them for a superuser); empty for everyone else."""
     if not user.is_authenticated:
         return []
-    datasets = Dataset.objects.all() if user.is_superuser else user.reviewed_datasets.all()
-    return list(datasets.order_by("name"))
+    return list(_datasets_reviewed_by(user).order_by("name"))
 
 
 @dataclass(frozen=True)

@@ -232,9 +232,7 @@ def signed_copy_record(*, request: LicenseRequest, user, checked: CheckedUpload,
 @transaction.atomic
 def publication_report(*, request: LicenseRequest, user, fields: dict) -> Publication:
     """The licensee reports a paper that uses the dataset; only while their licence is active."""
-    from .selectors import active_licences
-
-    if not active_licences(now=timezone.now()).filter(pk=request.pk, applicant=user).exists():
+    if not selectors.active_licences(now=timezone.now()).filter(pk=request.pk, applicant=user).exists():
         raise TransitionNotAllowed(f"Papers can be reported only under an active licence; {request.reference} is not one.")
     return Publication.objects.create(request=request, reported_by=user, reported_at=timezone.now(), **fields)
 

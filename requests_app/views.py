@@ -203,7 +203,7 @@ def verify(request, token):
     license_request = selectors.request_for_verification(token)
     issue = request.GET.get("issue", "")
     issued = (
-        license_request.issued_agreements.defer("pdf").filter(issue=int(issue)).first()
+        selectors.issued_agreement_numbered(license_request, int(issue))
         if re.fullmatch(r"[0-9]{1,4}", issue) else None
     )
     # A paper of an earlier issue must not pass for the one that was signed and decided on.
