@@ -3,6 +3,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
+from .selectors import is_reviewer
+
 
 def user_display(user) -> str:
     """People are named by the email they sign in with, never by the username generated from it."""
@@ -13,7 +15,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         # A reviewer signs in to decide, so they land on their queue, not on an empty "My requests".
         # A ?next= still wins: allauth only asks the adapter when there is none.
-        user = request.user
-        if user.is_superuser or user.reviewed_datasets.exists():
+        if is_reviewer(request.user):
             return reverse("review:queue")
         return super().get_login_redirect_url(request)

@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 
 import zxingcpp
 from django.conf import settings
+from django.urls import reverse
 from PIL import Image
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -116,7 +117,7 @@ def _display(value) -> str:
 
 def verify_url(token: str, issue: int) -> str:
     """What the QR code on every page says: the public verification page, and which issue it is."""
-    return f"{settings.SITE_URL}/verify/{token}/?issue={issue}"
+    return f"{settings.SITE_URL}{reverse('requests_app:verify', args=[token])}?issue={issue}"
 
 
 def qr_image(text: str) -> ImageReader:

@@ -63,7 +63,7 @@ def dataset_publications_csv(request, slug):
 
 @login_required
 def digest_preference(request):
-    if not (request.user.is_superuser or request.user.reviewed_datasets.exists()):
+    if not selectors.is_reviewer(request.user):
         raise Http404("Only reviewers receive the digest.")
     if request.method == "POST":
         daily_digest = request.POST.get("daily_digest") == "on"

@@ -161,6 +161,11 @@ def publications_of_dataset(dataset: Dataset, *, licence: str | None = None) -> 
     return publications.order_by("request__reference", "-year", "-reported_at")
 
 
+def is_reviewer(user) -> bool:
+    """Whether `user` gets the reviewers' side: a superuser, or a reviewer of some dataset."""
+    return user.is_authenticated and (user.is_superuser or user.reviewed_datasets.exists())
+
+
 def _datasets_reviewed_by(user) -> QuerySet[Dataset]:
     """The datasets `user` reviews; a superuser reviews them all."""
     return Dataset.objects.all() if user.is_superuser else user.reviewed_datasets.all()

@@ -9,7 +9,7 @@ from django.views.defaults import server_error
 
 from requests_app.models import LicenseRequest
 
-from .factories import LicenseRequestFactory
+from .factories import LicenseRequestFactory, UserFactory
 
 Status = LicenseRequest.Status
 DECIDED = [Status.APPROVED, Status.REJECTED, Status.REVOKED, Status.EXPIRED, Status.WITHDRAWN]
@@ -75,3 +75,15 @@ def test_a_server_error_page_keeps_the_portal_layout_and_a_way_back(client, db, 
     page = response.content.decode()
     assert "Something went wrong" in page and "Licence portal" in page
     assert f'href="{reverse("requests_app:dataset_list")}"' in page
+
+
+def test_the_review_link_is_shown_to_reviewers_only(client, alice, bob, lagper):
+    review_link = f'href="{reverse("review:queue")}"'
+    dataset_list = reverse("requests_app:dataset_list")
+    assert review_link not in client.get(dataset_list).content.decode()
+    client.force_login(alice)
+    assert review_link not in client.get(dataset_list).content.decode()
+    client.force_login(bob)
+    assert review_link in client.get(dataset_list).content.decode()
+    client.force_login(UserFactory(username="root", email="root@portal.example", is_superuser=True))
+    assert review_link in client.get(dataset_list).content.decode()
