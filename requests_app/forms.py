@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils import timezone
 
+from .agreements import SIGNER_FIELD_NAMES
 from .models import AgreementVersion, LicenseRequest, Publication
 from .signed_copies import UploadRefused, check_upload
 
@@ -52,10 +53,8 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = LicenseRequest
-        fields = [
-            "representative_name", "representative_title", "signing_date", "organisation",
-            "address", "unit", "email", "phone", "research_purpose",
-        ]
+        # Every field an agreement may ask the signer for; __init__ drops those this one does not.
+        fields = [*SIGNER_FIELD_NAMES, "research_purpose"]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "research_purpose": forms.Textarea(attrs={"rows": 5}),

@@ -164,6 +164,10 @@ class LicenseRequest(models.Model):
     def get_absolute_url(self):
         return reverse("requests_app:request_detail", args=[self.reference])
 
+    def application_fields(self, version: AgreementVersion | None = None) -> list[dict]:
+        """What the application asks for, in order: the agreement's signer fields, then the research purpose."""
+        return [*(version or self.agreement_version).signer_fields, RESEARCH_PURPOSE]
+
     def signer_values(self):
         """(label, value) for each field the agreement asks the signer for, in the agreement's order."""
         return [(spec["label"], getattr(self, spec["name"])) for spec in self.agreement_version.signer_fields]
@@ -172,6 +176,9 @@ class LicenseRequest(models.Model):
     def is_withdrawable(self):
         return self.status in WITHDRAWABLE_STATUSES
 
+
+# Every agreement asks for the research purpose, after its own signer fields.
+RESEARCH_PURPOSE = {"name": "research_purpose", "label": "Research purpose"}
 
 WITHDRAWABLE_STATUSES = frozenset(
     {

@@ -278,6 +278,5 @@ def document_template(buffer, **info) -> SimpleDocTemplate:
 
 def _signer_values(request, version) -> list[tuple[dict, object]]:
     """What the signer filled in, for the fields *this* version asks for, then the purpose."""
-    rows = [(spec, getattr(request, spec["name"])) for spec in version.signer_fields]
-    return rows + [({"label": "Research purpose"}, request.research_purpose)]
+    return [(spec, getattr(request, spec["name"])) for spec in request.application_fields(version)]
 

@@ -193,8 +193,7 @@ def licence_is_active(request: LicenseRequest) -> bool:
 
 def returnable_fields(request: LicenseRequest) -> list[tuple[str, str]]:
     """(name, label) of what a reviewer may return for correction: the signer fields, and the purpose."""
-    fields = [(spec["name"], spec["label"]) for spec in request.agreement_version.signer_fields]
-    return fields + [("research_purpose", "Research purpose")]
+    return [(spec["name"], spec["label"]) for spec in request.application_fields()]
 
 
 def returned_field_labels(request: LicenseRequest) -> list[str]:

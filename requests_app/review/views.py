@@ -18,12 +18,10 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors, services
 from ..csv_export import stream_csv
-from ..models import LicenseRequest
 from ..views import client_ip
 from .forms import ApproveForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
 
 PAGE_SIZE = 50
-Status = LicenseRequest.Status
 
 
 def reviewer_required(view):
@@ -50,8 +48,10 @@ def queue(request, datasets):
     # The aggregate above already knows how many rows match: spare the paginator its own COUNT(*).
     paginator.count = counts.matching(filters)
     page = paginator.get_page(request.GET.get("page"))
-    status_tabs = [("", "All", counts.total)] + [
-        (value, label, counts.by_status.get(value, 0)) for value, label in Status.choices if value != Status.DRAFT
+    # One tab per choice of the status filter ("" is All).
+    status_tabs = [
+        (value, label, counts.by_status.get(value, 0) if value else counts.total)
+        for value, label in form.fields["status"].choices
     ]
     return render(request, "review/queue.html", {
         "form": form, "filters": filters, "page": page, "counts": counts, "status_tabs": status_tabs,
