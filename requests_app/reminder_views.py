@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from . import selectors, services
 from .csv_export import stream_csv
 from .forms import PublicationForm
+from .views import CORRECT_THE_FIELDS
 
 CSV_COLUMNS = ["licence", "organisation", "title", "venue", "year", "doi_or_url", "reported_at"]
 
@@ -26,7 +27,7 @@ def report_publication(request, reference):
             messages.success(request, "Thank you: the paper is recorded with your licence.")
             return redirect("reminders:report_publication", reference=reference)
     elif request.method == "POST":
-        messages.error(request, "Please correct the fields marked below; nothing you typed was lost.")
+        messages.error(request, CORRECT_THE_FIELDS)
     return render(
         request,
         "reminders/report_publication.html",

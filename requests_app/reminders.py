@@ -165,7 +165,9 @@ def withdraw_stale_requests(*, now: datetime.datetime) -> int:
 def claim_reviewer_digests(*, now: datetime.datetime | None = None) -> int:
     """Once a day, each reviewer (who did not opt out) of a dataset with overdue requests."""
     now = now or timezone.now()
-    late_datasets = {r.dataset_id for r in selectors.overdue_for_review(now=now, datasets=Dataset.objects.all())}
+    late_datasets = set(
+        selectors.overdue_for_review(now=now, datasets=Dataset.objects.all()).values_list("dataset_id", flat=True)
+    )
     reviewers = (
         get_user_model().objects.filter(reviewed_datasets__in=late_datasets, is_active=True)
         .exclude(reviewer_preference__daily_digest=False)

@@ -57,6 +57,12 @@ def _status_message(request: LicenseRequest) -> str:
     return f"{request.reference} is already {last.get_to_status_display().lower()} ({who}, {when})."
 
 
+def _refused(request: LicenseRequest) -> TransitionNotAllowed:
+    """The error for a change the request's current state (reloaded from the database) does not allow."""
+    request.refresh_from_db()
+    return TransitionNotAllowed(_status_message(request))
+
+
 def transition(
     *,
     request: LicenseRequest,
@@ -81,8 +87,7 @@ def transition(
             status=to, updated_at=now, **changes
         )
     if not updated:
-        request.refresh_from_db()
-        raise TransitionNotAllowed(_status_message(request))
+        raise _refused(request)
     for field, value in changes.items():
         setattr(request, field, value)
     request.status, request.updated_at = to, now
@@ -121,8 +126,7 @@ def request_save_draft(*, request: LicenseRequest, fields: dict) -> LicenseReque
         updated_at=timezone.now(), **fields
     )
     if not updated:
-        request.refresh_from_db()
-        raise TransitionNotAllowed(_status_message(request))
+        raise _refused(request)
     for field, value in fields.items():
         setattr(request, field, value)
     return request

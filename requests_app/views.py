@@ -17,6 +17,10 @@ from .forms import ApplicationForm, SignedCopyForm
 from .models import SIGNED_COPY_STATUSES, Dataset, LicenseRequest
 
 
+# What a form page says when its POST is refused; the form is shown again with what was typed.
+CORRECT_THE_FIELDS = "Please correct the fields marked below; nothing you typed was lost."
+
+
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
@@ -78,7 +82,7 @@ def _application_form(request, dataset, *, license_request):
             messages.success(request, f"Draft {license_request.reference} saved.")
             return redirect("requests_app:request_edit", reference=license_request.reference)
     elif request.method == "POST":
-        messages.error(request, "Please correct the fields marked below; nothing you typed was lost.")
+        messages.error(request, CORRECT_THE_FIELDS)
     return render(
         request,
         "requests_app/apply.html",
@@ -234,7 +238,7 @@ def _correction_form(request, license_request):
             messages.success(request, f"{license_request.reference} corrected: sign the new agreement and upload it.")
             return redirect(license_request)
     elif request.method == "POST":
-        messages.error(request, "Please correct the fields marked below; nothing you typed was lost.")
+        messages.error(request, CORRECT_THE_FIELDS)
     return render(request, "requests_app/correct.html", {
         "license_request": license_request, "form": form,
         "returned_labels": selectors.returned_field_labels(license_request),
