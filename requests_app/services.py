@@ -164,6 +164,25 @@ def request_submit(
 
 
 @transaction.atomic
+def application_save(
+    *, applicant, dataset: Dataset, request: LicenseRequest | None, fields: dict, submit: bool,
+    ip: str | None, user_agent: str,
+) -> LicenseRequest:
+    """What the application form does: start the draft if there is none yet, then submit it or save it.
+
+    One transaction, so a first submission that is refused leaves no draft behind.
+    """
+    if request is None:
+        # Created with what was typed: a new draft has nothing left to save.
+        request = request_create_draft(applicant=applicant, dataset=dataset, fields=fields, ip=ip)
+    elif not submit:
+        request = request_save_draft(request=request, fields=fields)
+    if submit:
+        return request_submit(request=request, user=applicant, fields=fields, ip=ip, user_agent=user_agent)
+    return request
+
+
+@transaction.atomic
 def request_withdraw(*, request: LicenseRequest, user, ip: str | None = None) -> LicenseRequest:
     """The applicant withdraws the request before a decision."""
     return transition(

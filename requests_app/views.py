@@ -5,7 +5,6 @@ import re
 from allauth.account.decorators import verified_email_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
@@ -72,7 +71,10 @@ def _application_form(request, dataset, *, license_request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            license_request = _save_application(request, dataset, license_request, form, submitting)
+            license_request = services.application_save(
+                applicant=request.user, dataset=dataset, request=license_request, fields=form.request_fields(),
+                submit=submitting, ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
         except services.TransitionNotAllowed as error:
             messages.error(request, str(error))
         else:
@@ -88,22 +90,6 @@ def _application_form(request, dataset, *, license_request):
         "requests_app/apply.html",
         {"dataset": dataset, "agreement": agreement, "form": form, "license_request": license_request},
     )
-
-
-def _save_application(request, dataset, license_request, form, submitting):
-    fields = form.request_fields()
-    with transaction.atomic():
-        if license_request is None:
-            license_request = services.request_create_draft(
-                applicant=request.user, dataset=dataset, fields=fields,
-                ip=client_ip(request),
-            )
-        if submitting:
-            return services.request_submit(
-                request=license_request, user=request.user, fields=fields, ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        return services.request_save_draft(request=license_request, fields=fields)
 
 
 @login_required
