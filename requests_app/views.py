@@ -150,7 +150,8 @@ def agreement_pdf(request, reference):
 @verified_email_required
 def signed_copy_upload(request, reference):
     license_request = selectors.request_for_applicant(request.user, reference)
-    issued = selectors.latest_issued_agreement(license_request, with_pdf=True)
+    # Only checking an upload needs the issued bytes (a digital signature must cover them).
+    issued = selectors.latest_issued_agreement(license_request, with_pdf=request.method == "POST")
     if issued is None or license_request.status not in SIGNED_COPY_STATUSES:
         messages.info(request, "This request is not waiting for a signed agreement.")
         return redirect(license_request)
