@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from . import notifications, services
-from .agreements import CANONICAL_KEYS, canonical_agreement_text, sha256_text
+from .agreements import CANONICAL_KEYS, agreement_sha256
 from .models import (
     AgreementVersion,
     ClauseAcceptance,
@@ -76,7 +76,7 @@ class AgreementVersionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # The fingerprint must always describe the words stored, whoever edited them.
-        obj.sha256 = sha256_text(canonical_agreement_text({k: getattr(obj, k) for k in CANONICAL_KEYS}))
+        obj.sha256 = agreement_sha256({k: getattr(obj, k) for k in CANONICAL_KEYS})
         super().save_model(request, obj, form, change)
 
 

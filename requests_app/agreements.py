@@ -60,6 +60,11 @@ def canonical_agreement_text(agreement: dict) -> str:
     return json.dumps({k: agreement[k] for k in CANONICAL_KEYS}, sort_keys=True, ensure_ascii=False)
 
 
+def agreement_sha256(agreement: dict) -> str:
+    """An agreement version's fingerprint: the sha256 of its canonical text."""
+    return sha256_text(canonical_agreement_text(agreement))
+
+
 class _Reader:
     def __init__(self, path, data):
         self.path, self.data = path, data
@@ -221,7 +226,7 @@ def load_dataset_file(path: Path) -> LoadResult:
     if dataset_changed:
         dataset.save()
 
-    digest = sha256_text(canonical_agreement_text(agreement))
+    digest = agreement_sha256(agreement)
     version = dataset.agreement_versions.filter(sha256=digest).first()
     current = dataset.current_agreement
     if version is not None and version != current:
