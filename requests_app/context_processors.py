@@ -6,6 +6,14 @@ from . import selectors
 
 
 def is_reviewer(request) -> dict:
-    """Whether to show the Review link; asked (one query) only by a page that renders the navbar."""
-    user = getattr(request, "user", None)
-    return {"is_reviewer": SimpleLazyObject(lambda: user is not None and selectors.is_reviewer(user))}
+    """Whether to show the Review link; asked only by a page that renders the navbar."""
+
+    def answer() -> bool:
+        # A reviewer's page has found the user's datasets already (review.views.reviewer_required).
+        known = getattr(request, "reviewable_datasets", None)
+        if known is not None:
+            return bool(known)
+        user = getattr(request, "user", None)
+        return user is not None and selectors.is_reviewer(user)
+
+    return {"is_reviewer": SimpleLazyObject(answer)}

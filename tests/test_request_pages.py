@@ -85,5 +85,6 @@ def test_the_review_link_is_shown_to_reviewers_only(client, alice, bob, lagper):
     assert review_link not in client.get(dataset_list).content.decode()
     client.force_login(bob)
     assert review_link in client.get(dataset_list).content.decode()
+    assert review_link in client.get(reverse("review:queue")).content.decode()  # from the datasets found there
     client.force_login(UserFactory(username="root", email="root@portal.example", is_superuser=True))
     assert review_link in client.get(dataset_list).content.decode()

@@ -33,6 +33,7 @@ def reviewer_required(view):
         datasets = selectors.reviewable_datasets(request.user)
         if not datasets:
             raise Http404("No such page.")
+        request.reviewable_datasets = datasets  # the navbar need not ask again (context_processors)
         return view(request, datasets, *args, **kwargs)
 
     return wrapper
