@@ -71,8 +71,6 @@ def digest_preference(request):
         services.reviewer_set_daily_digest(user=request.user, daily_digest=daily_digest)
         messages.success(request, "Daily digest " + ("on." if daily_digest else "off."))
         return redirect("reminders:digest_preference")
-    preference = getattr(request.user, "reviewer_preference", None)
     return render(
-        request, "reminders/digest_preference.html",
-        {"daily_digest": preference.daily_digest if preference else True},
+        request, "reminders/digest_preference.html", {"daily_digest": selectors.daily_digest_on(request.user)}
     )

@@ -18,6 +18,7 @@ from .models import (
     LicenseRequest,
     Publication,
     RequestEvent,
+    ReviewerPreference,
     ReviewerRemark,
     SignedCopy,
     SignedCopyFile,
@@ -169,6 +170,12 @@ def is_reviewer(user) -> bool:
 def _datasets_reviewed_by(user) -> QuerySet[Dataset]:
     """The datasets `user` reviews; a superuser reviews them all."""
     return Dataset.objects.all() if user.is_superuser else user.reviewed_datasets.all()
+
+
+def daily_digest_on(user) -> bool:
+    """The reviewer's digest choice; with none saved, the model's default."""
+    chosen = ReviewerPreference.objects.filter(user=user).values_list("daily_digest", flat=True).first()
+    return ReviewerPreference._meta.get_field("daily_digest").default if chosen is None else chosen
 
 
 def reviewed_dataset(user, slug: str) -> Dataset:

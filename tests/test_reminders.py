@@ -336,6 +336,7 @@ def test_bob_turns_his_digest_off(client, bob):
     assert 'checked' in client.get(url).content.decode()
     client.post(url, {})
     assert ReviewerPreference.objects.get(user=bob).daily_digest is False
+    assert 'checked' not in client.get(url).content.decode()  # the page shows the saved choice
     client.post(url, {"daily_digest": "on"})
     assert ReviewerPreference.objects.get(user=bob).daily_digest is True
 
