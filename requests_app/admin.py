@@ -98,15 +98,16 @@ class LicenseRequestAdmin(admin.ModelAdmin):
     list_select_related = ["dataset", "applicant"]
     search_fields = ["reference", "representative_name", "organisation", "email", "applicant__email"]
     date_hierarchy = "created_at"
-    readonly_fields = [
-        "reference", "token", "status", "applicant", "dataset", "agreement_version", "created_at",
-        "updated_at", "submitted_at", "decided_at", "approved_at",
-    ]
     inlines = [ClauseAcceptanceInline, RequestEventInline]
     actions = ["approve_selected"]
 
     def has_add_permission(self, request):
         # Requests are made by applicants through the services, which give them a reference and a history.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # What the applicant typed is what the representative signed: a correction goes back to the
+        # applicant (return for correction), never an unrecorded edit here.
         return False
 
     def has_delete_permission(self, request, obj=None):
