@@ -92,7 +92,11 @@ class ClauseAcceptanceInline(ReadOnlyInline):
 
 
 @admin.register(LicenseRequest)
-class LicenseRequestAdmin(admin.ModelAdmin):
+class LicenseRequestAdmin(ReadOnlyAdmin):
+    """Shown, never edited: requests are made by applicants through the services, and what the
+    applicant typed is what the representative signed, so a correction goes back to the applicant
+    (return for correction), never an unrecorded edit here. Approving goes through the service."""
+
     list_display = ["reference", "dataset", "applicant", "organisation", "status", "submitted_at"]
     list_filter = ["status", "dataset"]
     list_select_related = ["dataset", "applicant"]
@@ -100,18 +104,6 @@ class LicenseRequestAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [ClauseAcceptanceInline, RequestEventInline]
     actions = ["approve_selected"]
-
-    def has_add_permission(self, request):
-        # Requests are made by applicants through the services, which give them a reference and a history.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # What the applicant typed is what the representative signed: a correction goes back to the
-        # applicant (return for correction), never an unrecorded edit here.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Approve the selected requests under review (default licence duration)")
     def approve_selected(self, request, queryset):
