@@ -298,24 +298,22 @@ def request_approve(
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         raise DecisionInvalid("The licence would already be expired: choose a later expiry date.")
-    transition(
-        request=request, allowed_from={Status.UNDER_REVIEW}, to=Status.APPROVED, actor=reviewer,
-        note=note.strip() or "Approved.", ip=ip, decided_at=now, approved_at=now, expires_at=expires_at,
-        decision_reason="", returned_fields=[],
+    return _decide(
+        request=request, reviewer=reviewer, allowed_from={Status.UNDER_REVIEW}, to=Status.APPROVED,
+        note=note.strip() or "Approved.", ip=ip, notification=Notification.Kind.REQUEST_APPROVED, now=now,
+        approved_at=now, expires_at=expires_at, decision_reason="", returned_fields=[],
     )
-    notify_decision(Notification.Kind.REQUEST_APPROVED, request=request, now=now)
-    return request
 
 
-def _decide_with_reason(
-    *, request: LicenseRequest, reviewer, reason: str, ip: str | None, allowed_from: set, to: str,
-    what: str, notification: str,
+def _decide(
+    *, request: LicenseRequest, reviewer, allowed_from: set, to: str, note: str, ip: str | None,
+    notification: str, now: datetime.datetime | None = None, **changes,
 ) -> LicenseRequest:
-    reason = _required(reason, what)
-    now = timezone.now()
+    """A reviewer's decision: the transition, stamped decided_at, and the applicant's email claimed with it."""
+    now = now or timezone.now()
     transition(
-        request=request, allowed_from=allowed_from, to=to, actor=reviewer, note=reason, ip=ip,
-        decided_at=now, decision_reason=reason,
+        request=request, allowed_from=allowed_from, to=to, actor=reviewer, note=note, ip=ip,
+        decided_at=now, **changes,
     )
     notify_decision(notification, request=request, now=now)
     return request
@@ -324,9 +322,10 @@ def _decide_with_reason(
 @transaction.atomic
 def request_reject(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
     """Refuse the request; the applicant is emailed the reason and may apply again."""
-    return _decide_with_reason(
-        request=request, reviewer=reviewer, reason=reason, ip=ip, allowed_from={Status.UNDER_REVIEW},
-        to=Status.REJECTED, what="the reason for the rejection", notification=Notification.Kind.REQUEST_REJECTED,
+    reason = _required(reason, "the reason for the rejection")
+    return _decide(
+        request=request, reviewer=reviewer, allowed_from={Status.UNDER_REVIEW}, to=Status.REJECTED,
+        note=reason, ip=ip, notification=Notification.Kind.REQUEST_REJECTED, decision_reason=reason,
     )
 
 
@@ -340,22 +339,20 @@ def request_return_for_correction(
     fields = [name for name in labels if name in set(fields)]
     if not fields:
         raise DecisionInvalid("Choose at least one field the applicant must correct.")
-    now = timezone.now()
-    transition(
-        request=request, allowed_from={Status.UNDER_REVIEW}, to=Status.RETURNED, actor=reviewer,
+    return _decide(
+        request=request, reviewer=reviewer, allowed_from={Status.UNDER_REVIEW}, to=Status.RETURNED,
         note=f"Returned for correction of {', '.join(labels[f] for f in fields)}: {reason}", ip=ip,
-        decided_at=now, decision_reason=reason, returned_fields=fields,
+        notification=Notification.Kind.REQUEST_RETURNED, decision_reason=reason, returned_fields=fields,
     )
-    notify_decision(Notification.Kind.REQUEST_RETURNED, request=request, now=now)
-    return request
 
 
 @transaction.atomic
 def request_revoke(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
     """End an approved licence; the applicant is emailed the reason."""
-    return _decide_with_reason(
-        request=request, reviewer=reviewer, reason=reason, ip=ip, allowed_from={Status.APPROVED},
-        to=Status.REVOKED, what="the reason for revoking the licence", notification=Notification.Kind.REQUEST_REVOKED,
+    reason = _required(reason, "the reason for revoking the licence")
+    return _decide(
+        request=request, reviewer=reviewer, allowed_from={Status.APPROVED}, to=Status.REVOKED,
+        note=reason, ip=ip, notification=Notification.Kind.REQUEST_REVOKED, decision_reason=reason,
     )
 
 
