@@ -41,7 +41,7 @@ run: load-datasets
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: system-packages $(VENV)/.dev-installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Performance figures, each against a baseline measured in the same run (never part of `make test`):
 # bench/pdf.py issues agreements, bench/sweep.py sweeps reminders over 100,000 licences.

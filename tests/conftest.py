@@ -16,6 +16,14 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits live in the cache: a test starts with none of another test's attempts counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def lagper(db):
     return load_dataset_file(LAGPER_TOML).dataset

@@ -37,7 +37,7 @@ class LicenseRequestFactory(factory.django.DjangoModelFactory):
 
     applicant = factory.SubFactory(UserFactory)
     agreement_version = factory.LazyAttribute(lambda r: r.dataset.current_agreement)
-    reference = factory.Sequence(lambda n: f"LAGPER-2026-{n + 900000:06d}")
+    reference = factory.Sequence(lambda n: f"LAGPER-{timezone.localdate().year}-{n + 900000:06d}")
     representative_name = "PROF. LI WEI"
     representative_title = "Dean of the School of Computing"
     organisation = "EXAMPLE UNIVERSITY"

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from requests_app.agreements import CANONICAL_KEYS, canonical_agreement_text, sha256_text
 from requests_app.models import AgreementVersion, Dataset, LicenseRequest, RequestEvent
@@ -28,7 +29,7 @@ def version_form(version, **changes):
         "dataset": version.dataset_id, "label": version.label, "title": version.title,
         "preamble": version.preamble, "signatory": version.signatory, "closing": version.closing,
         "clauses": json.dumps(version.clauses), "signer_fields": json.dumps(version.signer_fields),
-        "published_at_0": "2026-11-25", "published_at_1": "09:00:00",
+        "published_at_0": timezone.localdate().isoformat(), "published_at_1": "09:00:00",
     }
     return {**data, **changes}
 

@@ -1,10 +1,12 @@
 """Reminders reach Alice exactly once, at the right moment; Bob's digest; failures stay visible."""
 
+import calendar
 import datetime
 from smtplib import SMTPServerDisconnected
 
 import pytest
 import time_machine
+from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.urls import reverse
@@ -12,10 +14,13 @@ from django.urls import reverse
 from requests_app import reminders, services, tasks
 from requests_app.models import LicenseRequest, Notification, ReviewerPreference
 
+from .clock import next_weekday, start
 from .factories import LicenseRequestFactory, UserFactory
 
 UTC = datetime.UTC
-T0 = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
+T0 = next_weekday(0)  # a Monday, after every fixture's writes
+# A day into the terms reminder's window: approved at T0, due six months after.
+SIX_MONTHS = relativedelta(months=6, days=1)
 SECOND = datetime.timedelta(seconds=1)
 
 
@@ -79,7 +84,7 @@ def test_one_nudge_on_day_three_and_none_on_rerun(awaiting, sweep):
     assert "for 3 days" in mail.outbox[0].body
     notification = Notification.objects.get()
     assert (notification.kind, notification.period, notification.attempts) == (
-        "signature_nudge", "day-3 since 2026-01-05T09:00:00", 1
+        "signature_nudge", f"day-3 since {T0:%Y-%m-%dT%H:%M:%S}", 1
     )
     assert notification.sent_at == T0 + days(3)
 
@@ -169,7 +174,7 @@ def test_expiry_notices_thirty_and_seven_days_before(licence, sweep):
 def test_revoked_licence_is_neither_reminded_nor_expired(licence, sweep):
     LicenseRequest.objects.filter(pk=licence.pk).update(status="revoked")
     at(licence.expires_at + days(1), sweep)
-    at(T0 + days(183), sweep)
+    at(T0 + SIX_MONTHS, sweep)
     licence.refresh_from_db()
     assert (licence.status, mail.outbox) == ("revoked", [])
 
@@ -178,8 +183,8 @@ def test_revoked_licence_is_neither_reminded_nor_expired(licence, sweep):
 
 
 def test_terms_reminder_at_month_six_and_twelve_not_between(licence, sweep):
-    month_6 = datetime.datetime(2026, 7, 5, 9, 0, tzinfo=UTC)
-    month_12 = datetime.datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
+    month_6 = T0 + relativedelta(months=6)
+    month_12 = T0 + relativedelta(months=12)
     at(month_6 - SECOND, sweep)
     assert mail.outbox == []
 
@@ -203,17 +208,19 @@ def test_terms_reminder_at_month_six_and_twelve_not_between(licence, sweep):
 
 
 def test_terms_reminder_skipped_when_the_beat_was_down_for_months(licence, sweep):
-    at(datetime.datetime(2026, 9, 5, 9, 0, tzinfo=UTC), sweep)  # month 8: month 6 is long past
+    at(T0 + relativedelta(months=8), sweep)  # month 8: month 6 is long past
     assert mail.outbox == []
 
 
 def test_terms_reminder_on_month_end_clamps_to_the_shorter_month(alice, lagper, sweep):
-    approved = datetime.datetime(2025, 8, 31, 12, 0, tzinfo=UTC)
+    year = start().year if start().date() < datetime.date(start().year, 8, 31) else start().year + 1
+    approved = datetime.datetime(year, 8, 31, 12, 0, tzinfo=UTC)
+    february_end = datetime.datetime(year + 1, 2, calendar.monthrange(year + 1, 2)[1], 12, 0, tzinfo=UTC)
     with time_machine.travel(approved, tick=False):
         LicenseRequestFactory(applicant=alice, dataset=lagper, status="approved", approved_at=approved)
-    at(datetime.datetime(2026, 2, 28, 11, 59, tzinfo=UTC), sweep)
+    at(february_end - datetime.timedelta(minutes=1), sweep)
     assert mail.outbox == []
-    at(datetime.datetime(2026, 2, 28, 12, 0, tzinfo=UTC), sweep)
+    at(february_end, sweep)
     assert len(mail.outbox) == 1
 
 
@@ -221,7 +228,7 @@ def test_terms_reminder_on_month_end_clamps_to_the_shorter_month(alice, lagper, 
 
 
 def test_a_send_task_that_runs_twice_sends_once(licence, django_capture_on_commit_callbacks):
-    with time_machine.travel(T0 + days(183), tick=False):
+    with time_machine.travel(T0 + SIX_MONTHS, tick=False):
         with django_capture_on_commit_callbacks(execute=False):
             assert reminders.run_sweeps() == 1
         notification = Notification.objects.get()
@@ -251,7 +258,7 @@ def flaky_mail(settings):
 
 def test_failed_send_is_retried_then_sent(licence, sweep, flaky_mail):
     flaky_mail.failures = 2
-    at(T0 + days(183), sweep)
+    at(T0 + SIX_MONTHS, sweep)
     notification = Notification.objects.get()
     assert len(mail.outbox) == 1
     assert (notification.attempts, notification.failed_at, notification.last_error) == (3, None, "")
@@ -260,14 +267,14 @@ def test_failed_send_is_retried_then_sent(licence, sweep, flaky_mail):
 
 def test_send_that_keeps_failing_is_marked_failed_and_shown_to_admins(licence, sweep, flaky_mail, admin_client, settings):
     flaky_mail.failures = 100
-    at(T0 + days(183), sweep)
+    at(T0 + SIX_MONTHS, sweep)
     notification = Notification.objects.get()
     assert mail.outbox == []
     assert notification.attempts == settings.NOTIFICATION_MAX_RETRIES + 1
     assert notification.failed_at is not None and notification.sent_at is None
     assert notification.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
 
-    at(T0 + days(184), sweep)  # the next sweep does not quietly try again
+    at(T0 + (SIX_MONTHS + days(1)), sweep)  # the next sweep does not quietly try again
     assert Notification.objects.get().attempts == notification.attempts
 
     failed = admin_client.get(reverse("admin:requests_app_notification_changelist") + "?delivery=failed")
@@ -280,7 +287,7 @@ def test_admin_sends_a_failed_notification_again_once_mail_works(
     licence, sweep, flaky_mail, admin_client, django_capture_on_commit_callbacks
 ):
     flaky_mail.failures = 100
-    at(T0 + days(183), sweep)
+    at(T0 + SIX_MONTHS, sweep)
     flaky_mail.failures = 0
     notification = Notification.objects.get()
     changelist = reverse("admin:requests_app_notification_changelist")

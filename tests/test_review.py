@@ -16,11 +16,11 @@ from requests_app import services
 from requests_app.agreements import load_dataset_file
 from requests_app.models import DeliveryView, LicenseRequest, RequestEvent, ReviewerRemark, SignedCopy
 
+from .clock import next_weekday, start
 from .conftest import LAGPER_TOML
 from .factories import LicenseRequestFactory, UserFactory, days_ago
 
 Status = LicenseRequest.Status
-FROZEN = "2026-11-25 09:00:00+00:00"
 
 
 @pytest.fixture
@@ -68,20 +68,20 @@ def decision_events(license_request):
 # --- Decisions ---------------------------------------------------------------------------------------
 
 
-@time_machine.travel(FROZEN, tick=False)
 def test_bob_approves_and_alice_gets_her_licence_by_email(bob_client, alice, lagper, django_capture_on_commit_callbacks):
     request = under_review(lagper, alice)
+    expiry = timezone.localdate() + datetime.timedelta(days=1095)
     page = bob_client.get(reverse("review:request", args=[request.reference]))
-    assert 'value="2029-11-24"' in page.content.decode()  # 1,095 days from today, editable
+    assert f'value="{expiry.isoformat()}"' in page.content.decode()  # the dataset's 1,095 days, editable
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = act(bob_client, request, "approve", {"approve-expires_on": "2029-11-24", "approve-note": ""})
+        response = act(bob_client, request, "approve", {"approve-expires_on": expiry.isoformat(), "approve-note": ""})
 
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == Status.APPROVED
     assert request.approved_at == timezone.now()
-    assert request.expires_at.date() == datetime.date(2029, 11, 24)
+    assert request.expires_at.date() == expiry
     assert decision_events(request) == [("under_review", "approved", "bob")]
     [message] = mail.outbox
     assert message.to == ["alice@uni.example"]
@@ -94,14 +94,13 @@ def test_bob_approves_and_alice_gets_her_licence_by_email(bob_client, alice, lag
         assert "Research only: no commercial use" in body and "promote a product" in body
         assert "including other units, departments or laboratories of EXAMPLE UNIVERSITY" in body
         assert "http://127.0.0.1:8000" + request.get_absolute_url() in body
-        assert "24 November 2029" in body
+        assert f"{expiry.day} {expiry:%B %Y}" in body
 
 
-@time_machine.travel(FROZEN, tick=False)
 def test_an_approval_with_a_past_expiry_is_refused_and_keeps_the_note(bob_client, alice, lagper):
     request = under_review(lagper, alice)
     response = act(
-        bob_client, request, "approve", {"approve-expires_on": "2026-11-25", "approve-note": "Checked by phone"}
+        bob_client, request, "approve", {"approve-expires_on": timezone.localdate().isoformat(), "approve-note": "Checked by phone"}
     )
     assert response.status_code == 200
     assert "Choose a date after today." in response.content.decode()
@@ -150,7 +149,6 @@ def test_approving_a_draft_is_refused(bob, bob_client, alice, lagper):
     assert draft.status == Status.DRAFT
 
 
-@time_machine.travel(FROZEN, tick=False)
 def test_deciding_twice_tells_the_second_reviewer_who_decided_first(
     bob_client, alice, lagper, django_capture_on_commit_callbacks
 ):
@@ -162,7 +160,7 @@ def test_deciding_twice_tells_the_second_reviewer_who_decided_first(
         response = act(erin_client, request, "reject", {"reject-reason": "Incomplete."})
     assert response.status_code == 302
     page = erin_client.get(response.url).content.decode()
-    assert "is already approved (bob@nwpu.example, 25 Nov 2026 09:00 UTC)" in page
+    assert f"is already approved (bob@nwpu.example, {start():%d %b %Y %H:%M} UTC)" in page
     request.refresh_from_db()
     assert request.status == Status.APPROVED and request.expires_at is None
     assert decision_events(request) == [("under_review", "approved", "bob")]
@@ -341,10 +339,11 @@ def test_no_delivery_instructions_once_the_licence_is_not_active(bob, alice, lag
 # --- The queue ------------------------------------------------------------------------------------------
 
 
-@time_machine.travel(FROZEN, tick=False)
-def test_the_queue_is_oldest_first_with_waiting_days_and_counts(bob_client, alice, lagper):
-    # Wednesday 25 Nov 09:00 less 10 working days is Wednesday 11 Nov 09:00: overdue is strictly before.
-    limit = datetime.datetime(2026, 11, 11, 9, tzinfo=datetime.timezone.utc)
+def test_the_queue_is_oldest_first_with_waiting_days_and_counts(bob_client, alice, lagper, clock):
+    # A Wednesday 09:00 less 10 working days is the Wednesday two weeks before: overdue is strictly before.
+    wednesday = next_weekday(2)
+    clock.move_to(wednesday)
+    limit = wednesday - datetime.timedelta(days=14)
     recent = under_review(lagper, alice, submitted_at=limit)
     overdue = under_review(
         lagper, alice, submitted_at=limit - datetime.timedelta(minutes=1), organisation="OLD UNIVERSITY"
