@@ -192,7 +192,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Send the failed ones again")
     def send_failed_again(self, request, queryset):
-        count = notifications.send_failed_again(notification_ids=list(queryset.values_list("pk", flat=True)))
+        count = notifications.notifications_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} failed notification(s) queued to be sent again.")
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from . import clock
 from .models import AgreementVersion, Dataset
 
 # The request fields an agreement may ask the signer for.
@@ -248,7 +248,7 @@ def load_dataset_file(path: Path) -> LoadResult:
             dataset=dataset,
             label=label,
             sha256=digest,
-            published_at=timezone.now(),
+            published_at=clock.now(),
             **{k: agreement[k] for k in CANONICAL_KEYS},
         )
     return LoadResult(dataset, version, dataset_changed, version_created)

@@ -7,8 +7,8 @@ import unicodedata
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.validators import URLValidator
-from django.utils import timezone
 
+from . import clock
 from .agreements import SIGNER_FIELD_NAMES
 from .models import AgreementVersion, LicenseRequest, Publication
 from .signed_copies import UploadRefused, check_upload
@@ -121,7 +121,7 @@ class ApplicationForm(forms.ModelForm):
 
     def clean_signing_date(self):
         value = self.cleaned_data.get("signing_date")
-        today = timezone.localdate()
+        today = clock.today()
         # In a correction a date the applicant may not change is not theirs to fix.
         if value and not self.fields["signing_date"].disabled and abs(value - today) > datetime.timedelta(days=366):
             raise forms.ValidationError("Enter the date the agreement will be signed, within a year of today.")
@@ -207,7 +207,7 @@ class PublicationForm(forms.ModelForm):
 
     def clean_year(self):
         year = self.cleaned_data["year"]
-        latest = timezone.localdate().year + 1  # accepted papers appear next year
+        latest = clock.today().year + 1  # accepted papers appear next year
         if not 1950 <= year <= latest:
             raise forms.ValidationError(f"Enter a year between 1950 and {latest}.")
         return year

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 
+from .workflow import UPLOAD_SIGNED_COPY, WITHDRAW, Status
+
 
 class Dataset(models.Model):
     """A dataset whose owner licenses it through the portal. Loaded from datasets/<slug>.toml."""
@@ -87,16 +89,7 @@ class AgreementVersion(models.Model):
 
 
 class LicenseRequest(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        AWAITING_SIGNATURE = "awaiting_signature", "Awaiting signed agreement"
-        UNDER_REVIEW = "under_review", "Under review"
-        RETURNED = "returned", "Returned for correction"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        REVOKED = "revoked", "Revoked"
-        EXPIRED = "expired", "Expired"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+    Status = Status  # declared, with its transitions, in workflow.py
 
     # Filled in by the service that creates the request; null only inside that transaction.
     reference = models.CharField(max_length=40, unique=True, null=True, editable=False)
@@ -174,21 +167,15 @@ class LicenseRequest(models.Model):
 
     @property
     def is_withdrawable(self):
-        return self.status in WITHDRAWABLE_STATUSES
+        return WITHDRAW.allows(self.status)
+
+    @property
+    def accepts_signed_copy(self):
+        return UPLOAD_SIGNED_COPY.allows(self.status)
 
 
 # Every agreement asks for the research purpose, after its own signer fields.
 RESEARCH_PURPOSE = {"name": "research_purpose", "label": "Research purpose"}
-
-WITHDRAWABLE_STATUSES = frozenset(
-    {
-        LicenseRequest.Status.DRAFT,
-        LicenseRequest.Status.AWAITING_SIGNATURE,
-        LicenseRequest.Status.UNDER_REVIEW,
-        LicenseRequest.Status.RETURNED,
-    }
-)
-
 
 class ClauseAcceptance(models.Model):
     """The applicant ticked this clause, with this exact text, at this moment."""
@@ -277,10 +264,6 @@ class IssuedAgreement(models.Model):
     @property
     def filename(self):
         return f"{self.request.reference}-agreement-{self.issue}.pdf"
-
-
-# A signed copy may be uploaded while waiting for it, and replaced until the reviewer decides.
-SIGNED_COPY_STATUSES = frozenset({LicenseRequest.Status.AWAITING_SIGNATURE, LicenseRequest.Status.UNDER_REVIEW})
 
 
 def _signed_copy_path(instance, filename):

@@ -3,8 +3,12 @@
 Whoever wants an email sent (a reminder sweep, a reviewer's decision) claims it: one
 Notification row per (request, kind, period), inserted with ignore_conflicts in the caller's
 transaction, so a second claim of the same email is impossible at the database level. The send
-is enqueued on commit (tasks.send_notifications → deliver_batch); a failure is retried alone
+is enqueued on commit (tasks.send_notifications → notifications_send); a failure is retried alone
 with backoff by tasks.send_notification and, when Celery gives up, marked failed for the admins.
+
+The lifecycle of a notification is these services: claimed (`notifications_claim`,
+`notification_claim`), sent or released with its error (`notifications_send`), failed for good
+(`notification_give_up`), and sent again by an admin (`notifications_resend`).
 """
 
 import datetime
@@ -15,9 +19,8 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
-from . import emails, selectors
+from . import clock, emails, selectors
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -25,7 +28,7 @@ logger = logging.getLogger(__name__)
 Kind = Notification.Kind
 
 
-def claim(kind: str, notifications: list[Notification], *, now: datetime.datetime) -> int:
+def notifications_claim(*, kind: str, notifications: list[Notification], now: datetime.datetime) -> int:
     """Insert the notifications nobody has claimed yet; enqueue a send for each one this call won.
 
     Returns how many this call won. Inside the caller's transaction: no claim without its cause.
@@ -50,9 +53,14 @@ def _enqueue(notification_ids: list[int]) -> None:
         send_notifications.delay(notification_ids[start:start + size])
 
 
+def notification_claim(*, kind: str, request, period: str, now: datetime.datetime) -> bool:
+    """Claim one email about `request`; False when it was claimed before."""
+    return bool(notifications_claim(kind=kind, notifications=[Notification(request_id=request.pk, period=period)], now=now))
+
+
 def notify_decision(kind: str, *, request, now: datetime.datetime) -> None:
     """Claim the email telling the applicant about a decision taken at `now` (one per decision)."""
-    claim(kind, [Notification(request_id=request.pk, period=f"{now:%Y-%m-%dT%H:%M:%S.%f}")], now=now)
+    notification_claim(kind=kind, request=request, period=f"{now:%Y-%m-%dT%H:%M:%S.%f}", now=now)
 
 
 def _period_number(notification: Notification) -> int:
@@ -61,7 +69,7 @@ def _period_number(notification: Notification) -> int:
 
 def _send_digest(notification: Notification) -> None:
     reviewer = notification.recipient
-    waiting = list(selectors.overdue_for_review(now=timezone.now(), datasets=reviewer.reviewed_datasets.all()))
+    waiting = list(selectors.overdue_for_review(now=clock.now(), datasets=reviewer.reviewed_datasets.all()))
     if waiting:  # decided since the claim: nothing left to say
         emails.send_reviewer_digest(reviewer=reviewer, requests=waiting)
 
@@ -81,7 +89,7 @@ SENDERS = {
 }
 
 
-def deliver_batch(*, notification_ids: list[int]) -> tuple[list[int], list[tuple[int, Exception]]]:
+def notifications_send(*, notification_ids: list[int]) -> tuple[list[int], list[tuple[int, Exception]]]:
     """Send the claimed notifications among `notification_ids` that nobody sent or is sending.
 
     One conditional UPDATE claims them (claimed_at, a fresh claim_token): whatever another run
@@ -93,7 +101,7 @@ def deliver_batch(*, notification_ids: list[int]) -> tuple[list[int], list[tuple
     token = secrets.token_hex(16)
     Notification.objects.filter(
         pk__in=notification_ids, sent_at__isnull=True, failed_at__isnull=True, claimed_at__isnull=True
-    ).update(claimed_at=timezone.now(), claim_token=token, attempts=F("attempts") + 1)
+    ).update(claimed_at=clock.now(), claim_token=token, attempts=F("attempts") + 1)
     claimed = Notification.objects.filter(claim_token=token).select_related(
         "request__dataset", "request__applicant", "recipient"
     )
@@ -105,30 +113,30 @@ def deliver_batch(*, notification_ids: list[int]) -> tuple[list[int], list[tuple
             failures.append((notification.pk, error))
         else:
             sent.append(notification.pk)
-    Notification.objects.filter(pk__in=sent).update(claimed_at=None, sent_at=timezone.now(), last_error="")
+    Notification.objects.filter(pk__in=sent).update(claimed_at=None, sent_at=clock.now(), last_error="")
     for pk, error in failures:
         Notification.objects.filter(pk=pk).update(claimed_at=None, last_error=_describe(error))
     return sent, failures
 
 
-def deliver(*, notification_id: int) -> bool:
-    """Send one notification (see deliver_batch); re-raise its send error so the task retries."""
-    sent, failures = deliver_batch(notification_ids=[notification_id])
+def notification_send(*, notification_id: int) -> bool:
+    """Send one notification (see notifications_send); re-raise its send error so the task retries."""
+    sent, failures = notifications_send(notification_ids=[notification_id])
     if failures:
         raise failures[0][1]
     return bool(sent)
 
 
-def give_up(*, notification_id: int, error: BaseException) -> None:
+def notification_give_up(*, notification_id: int, error: BaseException) -> None:
     """The retries are exhausted (or the error is not one worth retrying): show it to the admins."""
     logger.error("Notification %s failed for good: %r", notification_id, _describe(error))
     Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
-        claimed_at=None, failed_at=timezone.now(), last_error=_describe(error)
+        claimed_at=None, failed_at=clock.now(), last_error=_describe(error)
     )
 
 
 @transaction.atomic
-def send_failed_again(*, notification_ids: list[int]) -> int:
+def notifications_resend(*, notification_ids: list[int]) -> int:
     """An admin retries notifications that gave up (say, once the mail server is fixed)."""
     ids = list(
         Notification.objects.filter(pk__in=notification_ids, failed_at__isnull=False, sent_at__isnull=True)

@@ -8,9 +8,10 @@ A sweep
    rival sweep's insert of the same key was ignored, so each reminder is won by exactly one sweep;
 3. enqueues send tasks for the Notifications it won, in batches, on commit (notifications.py).
 
-Status changes (stale requests withdrawn, licences expired) go through services.transition,
-whose conditional UPDATE lets exactly one sweep win; the notice is claimed in the same
-transaction, so a status change never happens without its notice.
+Status changes (stale requests withdrawn, licences expired) are the services request_expire and
+request_withdraw_stale, one request per transaction (so a catch-up sweep never holds the write lock
+for long); their conditional UPDATE lets exactly one sweep win, and the notice is claimed in the
+same transaction, so a status change never happens without its notice.
 """
 
 import datetime
@@ -18,13 +19,11 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Exists, Min, OuterRef
-from django.utils import timezone
 
-from . import selectors, services
+from . import clock, selectors, services
 from .models import Dataset, LicenseRequest, Notification
-from .notifications import claim
+from .notifications import notifications_claim
 
 Status = LicenseRequest.Status
 Kind = Notification.Kind
@@ -35,7 +34,7 @@ MONTH_CLAMP = datetime.timedelta(days=4)
 
 def run_sweeps(*, now: datetime.datetime | None = None) -> int:
     """Everything the periodic sweep does, in the order that keeps notices sensible. Returns claims."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return (
         expire_licences(now=now)
         + claim_expiry_notices(now=now)
@@ -72,7 +71,7 @@ def claim_terms_reminders(*, now: datetime.datetime) -> int:
             if catch_up_from < approved_at + relativedelta(months=months) <= now:
                 due.append(Notification(request_id=pk, period=period))
         months += every
-    return claim(Kind.TERMS_REMINDER, due, now=now)
+    return notifications_claim(kind=Kind.TERMS_REMINDER, notifications=due, now=now)
 
 
 def claim_expiry_notices(*, now: datetime.datetime) -> int:
@@ -90,35 +89,28 @@ def claim_expiry_notices(*, now: datetime.datetime) -> int:
             .exclude(_already_claimed(Kind.EXPIRY_NOTICE, period))
             .values_list("pk", flat=True)
         )
-        claimed += claim(Kind.EXPIRY_NOTICE, [Notification(request_id=pk, period=period) for pk in due], now=now)
+        claimed += notifications_claim(
+            kind=Kind.EXPIRY_NOTICE, notifications=[Notification(request_id=pk, period=period) for pk in due], now=now
+        )
         nearer = days
     return claimed
 
 
-@transaction.atomic
 def expire_licences(*, now: datetime.datetime) -> int:
     """At expires_at the licence becomes expired, with notice."""
-    due = LicenseRequest.objects.filter(status=Status.APPROVED, expires_at__lte=now).only("pk", "status")
-    expired = []
+    due = LicenseRequest.objects.filter(status=Status.APPROVED, expires_at__lte=now).only("pk", "status", "reference")
+    expired = 0
     for licence in list(due):  # read them all before writing
         try:
-            services.transition(
-                request=licence, allowed_from={Status.APPROVED}, to=Status.EXPIRED,
-                note="Licence expired.",
-            )
+            services.request_expire(request=licence, now=now)
         except services.TransitionNotAllowed:
             continue  # revoked, or another sweep expired it first
-        expired.append(Notification(request_id=licence.pk, period="expired"))
-    return claim(Kind.EXPIRED, expired, now=now)
+        expired += 1
+    return expired
 
 
 def _pending(status: str):
     return selectors.with_status_since(LicenseRequest.objects.filter(status=status))
-
-
-def _since_period(days: int, since: datetime.datetime) -> str:
-    # The same request can wait for a signature twice (after a return): each wait has its own nudges.
-    return f"day-{days} since {since:%Y-%m-%dT%H:%M:%S}"
 
 
 PENDING_NUDGES = {Status.AWAITING_SIGNATURE: Kind.SIGNATURE_NUDGE, Status.RETURNED: Kind.RETURNED_NUDGE}
@@ -134,37 +126,35 @@ def claim_pending_nudges(*, now: datetime.datetime) -> int:
                 status_since__lte=now - datetime.timedelta(days=days),
                 status_since__gt=now - datetime.timedelta(days=next_days),
             )
-            claimed += claim(
-                kind,
-                [Notification(request_id=pk, period=_since_period(days, since))
-                 for pk, since in due.values_list("pk", "status_since")],
+            claimed += notifications_claim(
+                kind=kind,
+                notifications=[
+                    Notification(request_id=pk, period=services.wait_period(days, since))
+                    for pk, since in due.values_list("pk", "status_since")
+                ],
                 now=now,
             )
     return claimed
 
 
-@transaction.atomic
 def withdraw_stale_requests(*, now: datetime.datetime) -> int:
     """STALE_AFTER_DAYS into such a wait the request is withdrawn, with notice."""
     days = settings.STALE_AFTER_DAYS
-    withdrawn = []
+    withdrawn = 0
     for status in PENDING_NUDGES:
-        due = _pending(status).filter(status_since__lte=now - datetime.timedelta(days=days)).only("pk", "status")
-        for request in list(due):  # read them all before writing
+        due = _pending(status).filter(status_since__lte=now - datetime.timedelta(days=days))
+        for request in list(due.only("pk", "status", "reference")):  # read them all before writing
             try:
-                services.transition(
-                    request=request, allowed_from={status}, to=Status.WITHDRAWN,
-                    note=f"Withdrawn automatically: {request.get_status_display().lower()} for {days} days.",
-                )
+                services.request_withdraw_stale(request=request, waited_since=request.status_since, days=days, now=now)
             except services.TransitionNotAllowed:
                 continue  # the applicant acted, or another sweep withdrew it first
-            withdrawn.append(Notification(request_id=request.pk, period=_since_period(days, request.status_since)))
-    return claim(Kind.STALE_WITHDRAWN, withdrawn, now=now)
+            withdrawn += 1
+    return withdrawn
 
 
 def claim_reviewer_digests(*, now: datetime.datetime | None = None) -> int:
     """Once a day, each reviewer (who did not opt out) of a dataset with overdue requests."""
-    now = now or timezone.now()
+    now = now or clock.now()
     late_datasets = set(
         selectors.overdue_for_review(now=now, datasets=Dataset.objects.all()).values_list("dataset_id", flat=True)
     )
@@ -174,7 +164,8 @@ def claim_reviewer_digests(*, now: datetime.datetime | None = None) -> int:
         .distinct()
         .values_list("pk", flat=True)
     )
-    period = timezone.localdate(now).isoformat()
-    return claim(
-        Kind.REVIEWER_DIGEST, [Notification(recipient_id=pk, period=period) for pk in reviewers], now=now
+    period = clock.local_date(now).isoformat()
+    return notifications_claim(
+        kind=Kind.REVIEWER_DIGEST, notifications=[Notification(recipient_id=pk, period=period) for pk in reviewers],
+        now=now,
     )

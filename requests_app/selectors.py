@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 from django.http import Http404
-from django.utils import timezone
 
+from . import clock
 from .models import (
     ClauseAcceptance,
     Dataset,
@@ -195,7 +195,7 @@ Status = LicenseRequest.Status
 
 def licence_is_active(request: LicenseRequest) -> bool:
     """Whether this one licence is in force, by the one definition (active_licences)."""
-    return active_licences(now=timezone.now()).filter(pk=request.pk).exists()
+    return active_licences(now=clock.now()).filter(pk=request.pk).exists()
 
 
 def returnable_fields(request: LicenseRequest) -> list[tuple[str, str]]:

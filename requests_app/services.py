@@ -1,8 +1,7 @@
 """Every write that changes a licence request. Views, admin actions, tasks and commands call these.
 
-A status change is a conditional UPDATE (`filter(pk=..., status=expected).update(...)`) and one
-RequestEvent in the same transaction: when two people act at once exactly one wins, and the other
-gets a TransitionNotAllowed that says who did what and when.
+A status change goes through `workflow.perform`, which checks the move against the one declared
+state machine with a conditional UPDATE and writes its RequestEvent in the same transaction.
 """
 
 import datetime
@@ -14,20 +13,17 @@ import pypdf
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
-from . import selectors
+from . import clock, selectors, workflow
 from .agreements import sha256_text
 from .models import (
-    Notification,
-    SIGNED_COPY_STATUSES,
-    WITHDRAWABLE_STATUSES,
     AgreementVersion,
     ClauseAcceptance,
     Dataset,
     DeliveryView,
     IssuedAgreement,
     LicenseRequest,
+    Notification,
     Publication,
     RequestEvent,
     ReviewerPreference,
@@ -35,70 +31,16 @@ from .models import (
     SignedCopy,
     SignedCopyFile,
 )
-from .notifications import notify_decision
+from .notifications import notification_claim, notify_decision
 from .pdf import render_agreement
 from .signed_copies import CheckedUpload
+from .workflow import TransitionNotAllowed
 
 Status = LicenseRequest.Status
 
 
-class TransitionNotAllowed(Exception):
-    """The request is not in a state that allows this change. The message is for the user."""
-
-
-def _status_message(request: LicenseRequest) -> str:
-    last = request.events.select_related("actor").order_by("-at", "-pk").first()
-    if last is None:
-        return f"{request.reference} is {request.get_status_display().lower()}."
-    who = "the applicant" if last.actor_id == request.applicant_id else (
-        (last.actor.email or last.actor.get_username()) if last.actor else "the portal"
-    )
-    when = timezone.localtime(last.at).strftime("%d %b %Y %H:%M %Z")
-    return f"{request.reference} is already {last.get_to_status_display().lower()} ({who}, {when})."
-
-
-def _refused(request: LicenseRequest) -> TransitionNotAllowed:
-    """The error for a change the request's current state (reloaded from the database) does not allow."""
-    request.refresh_from_db()
-    return TransitionNotAllowed(_status_message(request))
-
-
-def transition(
-    *,
-    request: LicenseRequest,
-    allowed_from: Iterable[str],
-    to: str,
-    actor=None,
-    note: str = "",
-    ip: str | None = None,
-    **changes,
-) -> LicenseRequest:
-    """Move `request` to `to` if, in the database, it is in one of `allowed_from`.
-
-    Must run inside a transaction (every public service is atomic), so the event is written
-    with the change or not at all. Updates `request` in place and returns it.
-    """
-    allowed_from = frozenset(allowed_from)
-    current = LicenseRequest.objects.filter(pk=request.pk).values_list("status", flat=True).first()
-    now = timezone.now()
-    updated = 0
-    if current in allowed_from:
-        updated = LicenseRequest.objects.filter(pk=request.pk, status=current).update(
-            status=to, updated_at=now, **changes
-        )
-    if not updated:
-        raise _refused(request)
-    for field, value in changes.items():
-        setattr(request, field, value)
-    request.status, request.updated_at = to, now
-    RequestEvent.objects.create(
-        request=request, actor=actor, from_status=current, to_status=to, note=note, at=now, ip=ip
-    )
-    return request
-
-
 def _reference(dataset: Dataset, request: LicenseRequest) -> str:
-    return f"{dataset.reference_prefix}-{timezone.now().year}-{request.pk:06d}"
+    return f"{dataset.reference_prefix}-{clock.now().year}-{request.pk:06d}"
 
 
 @transaction.atomic
@@ -114,7 +56,7 @@ def request_create_draft(*, applicant, dataset: Dataset, fields: dict, ip: str |
     LicenseRequest.objects.filter(pk=request.pk).update(reference=request.reference)
     RequestEvent.objects.create(
         request=request, actor=applicant, to_status=Status.DRAFT, note="Application started.",
-        at=timezone.now(), ip=ip,
+        at=clock.now(), ip=ip,
     )
     return request
 
@@ -123,10 +65,10 @@ def request_create_draft(*, applicant, dataset: Dataset, fields: dict, ip: str |
 def request_save_draft(*, request: LicenseRequest, fields: dict) -> LicenseRequest:
     """Save what the applicant typed; only while the request is a draft."""
     updated = LicenseRequest.objects.filter(pk=request.pk, status=Status.DRAFT).update(
-        updated_at=timezone.now(), **fields
+        updated_at=clock.now(), **fields
     )
     if not updated:
-        raise _refused(request)
+        raise workflow.refused(request)
     for field, value in fields.items():
         setattr(request, field, value)
     return request
@@ -146,10 +88,10 @@ def request_submit(
     Acceptances are recorded against the exact agreement version and clause text the applicant saw.
     """
     version: AgreementVersion = request.agreement_version
-    now = timezone.now()
-    transition(
-        request=request, allowed_from={Status.DRAFT}, to=Status.AWAITING_SIGNATURE, actor=user,
-        note="Submitted; every clause accepted.", ip=ip, submitted_at=now, **fields,
+    now = clock.now()
+    workflow.perform(
+        workflow.SUBMIT, request=request, actor=user, note="Submitted; every clause accepted.", ip=ip,
+        now=now, submitted_at=now, **fields,
     )
     ClauseAcceptance.objects.bulk_create(
         ClauseAcceptance(
@@ -185,9 +127,8 @@ def application_save(
 @transaction.atomic
 def request_withdraw(*, request: LicenseRequest, user, ip: str | None = None) -> LicenseRequest:
     """The applicant withdraws the request before a decision."""
-    return transition(
-        request=request, allowed_from=WITHDRAWABLE_STATUSES, to=Status.WITHDRAWN, actor=user,
-        note="Withdrawn by the applicant.", ip=ip,
+    return workflow.perform(
+        workflow.WITHDRAW, request=request, actor=user, note="Withdrawn by the applicant.", ip=ip
     )
 
 
@@ -207,7 +148,7 @@ def agreement_issue(*, request: LicenseRequest) -> IssuedAgreement:
     return IssuedAgreement.objects.create(
         request=request, agreement_version=request.agreement_version, issue=issue, pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(), length=len(pdf),
-        pages=len(pypdf.PdfReader(io.BytesIO(pdf)).pages), issued_at=timezone.now(),
+        pages=len(pypdf.PdfReader(io.BytesIO(pdf)).pages), issued_at=clock.now(),
     )
 
 
@@ -224,13 +165,12 @@ def signed_copy_record(*, request: LicenseRequest, user, checked: CheckedUpload,
     if latest != checked.issued.pk:
         raise TransitionNotAllowed("A new agreement was issued meanwhile: download it, sign it and upload that.")
     replacing = request.signed_copies.exists()
-    transition(
-        request=request, allowed_from=SIGNED_COPY_STATUSES, to=Status.UNDER_REVIEW,
-        actor=user, ip=ip,
+    workflow.perform(
+        workflow.UPLOAD_SIGNED_COPY, request=request, actor=user, ip=ip,
         note=f"Signed copy {'replaced' if replacing else 'uploaded'}: {checked.summary}.",
     )
     copy = SignedCopy.objects.create(
-        request=request, issued_agreement=checked.issued, uploaded_by=user, uploaded_at=timezone.now(),
+        request=request, issued_agreement=checked.issued, uploaded_by=user, uploaded_at=clock.now(),
         kind=checked.kind, page_results=checked.page_results, summary=checked.summary,
     )
     stored = []
@@ -255,9 +195,9 @@ def signed_copy_record(*, request: LicenseRequest, user, checked: CheckedUpload,
 @transaction.atomic
 def publication_report(*, request: LicenseRequest, user, fields: dict) -> Publication:
     """The licensee reports a paper that uses the dataset; only while their licence is active."""
-    if not selectors.active_licences(now=timezone.now()).filter(pk=request.pk, applicant=user).exists():
+    if not selectors.active_licences(now=clock.now()).filter(pk=request.pk, applicant=user).exists():
         raise TransitionNotAllowed(f"Papers can be reported only under an active licence; {request.reference} is not one.")
-    return Publication.objects.create(request=request, reported_by=user, reported_at=timezone.now(), **fields)
+    return Publication.objects.create(request=request, reported_by=user, reported_at=clock.now(), **fields)
 
 
 @transaction.atomic
@@ -286,7 +226,7 @@ def default_expiry(dataset: Dataset) -> datetime.datetime | None:
     """A licence granted now runs for the dataset's duration; None when its licences do not expire."""
     if dataset.licence_duration_days is None:
         return None
-    return timezone.now() + datetime.timedelta(days=dataset.licence_duration_days)
+    return clock.now() + datetime.timedelta(days=dataset.licence_duration_days)
 
 
 @transaction.atomic
@@ -295,25 +235,24 @@ def request_approve(
     ip: str | None = None,
 ) -> LicenseRequest:
     """Grant the licence, valid until `expires_at` (None: it does not expire)."""
-    now = timezone.now()
+    now = clock.now()
     if expires_at is not None and expires_at <= now:
         raise DecisionInvalid("The licence would already be expired: choose a later expiry date.")
     return _decide(
-        request=request, reviewer=reviewer, allowed_from={Status.UNDER_REVIEW}, to=Status.APPROVED,
+        workflow.APPROVE, request=request, reviewer=reviewer,
         note=note.strip() or "Approved.", ip=ip, notification=Notification.Kind.REQUEST_APPROVED, now=now,
         approved_at=now, expires_at=expires_at, decision_reason="", returned_fields=[],
     )
 
 
 def _decide(
-    *, request: LicenseRequest, reviewer, allowed_from: set, to: str, note: str, ip: str | None,
+    transition: workflow.Transition, *, request: LicenseRequest, reviewer, note: str, ip: str | None,
     notification: str, now: datetime.datetime | None = None, **changes,
 ) -> LicenseRequest:
     """A reviewer's decision: the transition, stamped decided_at, and the applicant's email claimed with it."""
-    now = now or timezone.now()
-    transition(
-        request=request, allowed_from=allowed_from, to=to, actor=reviewer, note=note, ip=ip,
-        decided_at=now, **changes,
+    now = now or clock.now()
+    workflow.perform(
+        transition, request=request, actor=reviewer, note=note, ip=ip, now=now, decided_at=now, **changes
     )
     notify_decision(notification, request=request, now=now)
     return request
@@ -324,7 +263,7 @@ def request_reject(*, request: LicenseRequest, reviewer, reason: str, ip: str | 
     """Refuse the request; the applicant is emailed the reason and may apply again."""
     reason = _required(reason, "the reason for the rejection")
     return _decide(
-        request=request, reviewer=reviewer, allowed_from={Status.UNDER_REVIEW}, to=Status.REJECTED,
+        workflow.REJECT, request=request, reviewer=reviewer,
         note=reason, ip=ip, notification=Notification.Kind.REQUEST_REJECTED, decision_reason=reason,
     )
 
@@ -340,7 +279,7 @@ def request_return_for_correction(
     if not fields:
         raise DecisionInvalid("Choose at least one field the applicant must correct.")
     return _decide(
-        request=request, reviewer=reviewer, allowed_from={Status.UNDER_REVIEW}, to=Status.RETURNED,
+        workflow.RETURN, request=request, reviewer=reviewer,
         note=f"Returned for correction of {', '.join(labels[f] for f in fields)}: {reason}", ip=ip,
         notification=Notification.Kind.REQUEST_RETURNED, decision_reason=reason, returned_fields=fields,
     )
@@ -351,9 +290,37 @@ def request_revoke(*, request: LicenseRequest, reviewer, reason: str, ip: str | 
     """End an approved licence; the applicant is emailed the reason."""
     reason = _required(reason, "the reason for revoking the licence")
     return _decide(
-        request=request, reviewer=reviewer, allowed_from={Status.APPROVED}, to=Status.REVOKED,
+        workflow.REVOKE, request=request, reviewer=reviewer,
         note=reason, ip=ip, notification=Notification.Kind.REQUEST_REVOKED, decision_reason=reason,
     )
+
+
+@transaction.atomic
+def request_expire(*, request: LicenseRequest, now: datetime.datetime) -> LicenseRequest:
+    """The licence reached its expiry date: it ends, and its holder is told, in one transaction."""
+    workflow.perform(workflow.EXPIRE, request=request, note="Licence expired.", now=now)
+    notification_claim(kind=Notification.Kind.EXPIRED, request=request, period="expired", now=now)
+    return request
+
+
+@transaction.atomic
+def request_withdraw_stale(*, request: LicenseRequest, waited_since: datetime.datetime, days: int,
+                           now: datetime.datetime) -> LicenseRequest:
+    """Nobody acted for `days` while the request waited on its applicant: it is withdrawn, with notice."""
+    waiting = request.get_status_display().lower()
+    workflow.perform(
+        workflow.WITHDRAW_STALE, request=request, now=now,
+        note=f"Withdrawn automatically: {waiting} for {days} days.",
+    )
+    notification_claim(
+        kind=Notification.Kind.STALE_WITHDRAWN, request=request, period=wait_period(days, waited_since), now=now
+    )
+    return request
+
+
+def wait_period(days: int, since: datetime.datetime) -> str:
+    """A reminder's period during one wait: a request can wait for its applicant twice (after a return)."""
+    return f"day-{days} since {since:%Y-%m-%dT%H:%M:%S}"
 
 
 @transaction.atomic
@@ -366,9 +333,9 @@ def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | N
     changed = set(fields) - set(request.returned_fields)
     if changed:
         raise DecisionInvalid(f"Only the returned fields may be changed, not {', '.join(sorted(changed))}.")
-    transition(
-        request=request, allowed_from={Status.RETURNED}, to=Status.AWAITING_SIGNATURE, actor=user,
-        note="Corrected and resubmitted.", ip=ip, returned_fields=[], decision_reason="", **fields,
+    workflow.perform(
+        workflow.RESUBMIT, request=request, actor=user, note="Corrected and resubmitted.", ip=ip,
+        returned_fields=[], decision_reason="", **fields,
     )
     agreement_issue(request=request)
     return request
@@ -379,10 +346,10 @@ def remark_add(*, request: LicenseRequest, author, text: str) -> ReviewerRemark:
     text = (text or "").strip()
     if not text:
         raise DecisionInvalid("The remark is empty.")
-    return ReviewerRemark.objects.create(request=request, author=author, text=text, at=timezone.now())
+    return ReviewerRemark.objects.create(request=request, author=author, text=text, at=clock.now())
 
 
 @transaction.atomic
 def delivery_view_record(*, request: LicenseRequest, user, ip: str | None) -> DeliveryView:
     """Note that `user` was shown the delivery instructions; callers show them only to active licensees."""
-    return DeliveryView.objects.create(request=request, user=user, at=timezone.now(), ip=ip)
+    return DeliveryView.objects.create(request=request, user=user, at=clock.now(), ip=ip)

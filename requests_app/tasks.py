@@ -11,7 +11,7 @@ from . import notifications, reminders
 class NotificationTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         # Called once, when Celery stops retrying: the failure must stay visible, not vanish in a log.
-        notifications.give_up(notification_id=kwargs.get("notification_id", args[0] if args else None), error=exc)
+        notifications.notification_give_up(notification_id=kwargs.get("notification_id", args[0] if args else None), error=exc)
 
 
 @shared_task(
@@ -23,7 +23,7 @@ class NotificationTask(Task):
     max_retries=settings.NOTIFICATION_MAX_RETRIES,
 )
 def send_notification(notification_id: int) -> bool:
-    return notifications.deliver(notification_id=notification_id)
+    return notifications.notification_send(notification_id=notification_id)
 
 
 @shared_task
@@ -32,7 +32,7 @@ def send_notifications(notification_ids: list[int]) -> int:
 
     The batch was each notification's first attempt, so its own task starts as the first retry.
     """
-    sent, failures = notifications.deliver_batch(notification_ids=notification_ids)
+    sent, failures = notifications.notifications_send(notification_ids=notification_ids)
     for notification_id, _error in failures:
         send_notification.apply_async((notification_id,), countdown=settings.NOTIFICATION_RETRY_BACKOFF, retries=1)
     return len(sent)

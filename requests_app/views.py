@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .forms import ApplicationForm, SignedCopyForm
-from .models import SIGNED_COPY_STATUSES, Dataset, LicenseRequest
+from .models import Dataset, LicenseRequest
 
 
 # What a form page says when its POST is refused; the form is shown again with what was typed.
@@ -152,7 +152,7 @@ def signed_copy_upload(request, reference):
     license_request = selectors.request_for_applicant(request.user, reference)
     # Only checking an upload needs the issued bytes (a digital signature must cover them).
     issued = selectors.latest_issued_agreement(license_request, with_pdf=request.method == "POST")
-    if issued is None or license_request.status not in SIGNED_COPY_STATUSES:
+    if issued is None or not license_request.accepts_signed_copy:
         messages.info(request, "This request is not waiting for a signed agreement.")
         return redirect(license_request)
     if request.method == "POST":

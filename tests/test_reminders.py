@@ -14,6 +14,7 @@ from django.urls import reverse
 from requests_app import reminders, services, tasks
 from requests_app.models import LicenseRequest, Notification, ReviewerPreference
 
+from . import journeys
 from .clock import next_weekday, start
 from .factories import LicenseRequestFactory, UserFactory
 
@@ -131,13 +132,16 @@ def test_returned_request_nudged_from_its_return_then_withdrawn(alice, lagper, s
     assert subjects()[1:] == [f"{returned.reference}: your LAGPeR request was withdrawn"]
 
 
-def test_a_new_wait_after_a_return_gets_its_own_nudges(awaiting, sweep):
+def test_a_new_wait_after_a_return_gets_its_own_nudges(alice, lagper, bob, sweep):
+    with time_machine.travel(T0, tick=False):
+        awaiting = journeys.submitted(applicant=alice, dataset=lagper)
     at(T0 + days(3), sweep)
     with time_machine.travel(T0 + days(5), tick=False):
-        services.transition(request=awaiting, allowed_from={"awaiting_signature"}, to="returned")
-        services.transition(request=awaiting, allowed_from={"returned"}, to="awaiting_signature")
+        journeys.returned(journeys.signed_copy_sent(awaiting), reviewer=bob)
+        journeys.resubmitted(awaiting, unit="Vision Lab")
     at(T0 + days(8), sweep)
-    assert len(mail.outbox) == 2
+    nudge = f"{awaiting.reference}: your signed LAGPeR agreement is still awaited"
+    assert subjects() == [nudge, nudge]  # one for each wait
     assert Notification.objects.filter(kind="signature_nudge").count() == 2
 
 

@@ -552,25 +552,25 @@ def test_a_decision_email_is_claimed_once_and_a_rerun_sends_nothing(bob, alice, 
     assert len(mail.outbox) == 1
 
 
-def test_rejecting_and_revoking_ask_bob_to_confirm_approving_does_not(bob_client, alice, lagper):
+def test_rejecting_and_revoking_ask_bob_to_confirm_approving_does_not(bob_client, bob, alice, lagper):
     # Both cannot be undone and email the applicant at once; a stray click must not do it.
     request = under_review(lagper, alice)
     page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
     assert page.count('onsubmit="return confirm(') == 1
     assert "Reject this request? The applicant is emailed the reason" in page
 
-    services.request_approve(request=request, reviewer=UserFactory(), expires_at=None, note="")
+    services.request_approve(request=request, reviewer=bob, expires_at=None, note="")
     page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
     assert page.count('onsubmit="return confirm(') == 1
     assert "Revoke this licence? The applicant loses access" in page
 
 
-def test_the_review_page_of_a_licence_links_to_its_reported_papers(bob_client, alice, lagper):
+def test_the_review_page_of_a_licence_links_to_its_reported_papers(bob_client, bob, alice, lagper):
     request = under_review(lagper, alice)
     papers = f'{reverse("reminders:dataset_publications", args=["lagper"])}?licence={request.reference}'
     assert papers not in bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
 
-    services.request_approve(request=request, reviewer=UserFactory(), expires_at=None, note="")
+    services.request_approve(request=request, reviewer=bob, expires_at=None, note="")
     page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
     assert f'<a href="{papers}">Papers reported under this licence</a>' in page
     assert request.reference in bob_client.get(papers).content.decode()

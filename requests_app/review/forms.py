@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from .. import clock
 from ..models import Dataset, LicenseRequest
 from ..selectors import QueueFilters, returnable_fields
 
@@ -51,7 +52,7 @@ class ApproveForm(forms.Form):
 
     def clean_expires_on(self):
         value = self.cleaned_data["expires_on"]
-        if value and value <= timezone.localdate():
+        if value and value <= clock.today():
             raise forms.ValidationError("Choose a date after today.")
         return value
 

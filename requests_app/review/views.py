@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from .. import clock
 from .. import selectors, services
 from ..csv_export import stream_csv
 from ..views import client_ip
@@ -43,7 +44,7 @@ def reviewer_required(view):
 def queue(request, datasets):
     form = QueueFilterForm(request.GET, datasets=datasets)
     filters = selectors.with_search_matches(form.filters())
-    now = timezone.now()
+    now = clock.now()
     counts = selectors.queue_counts(datasets, filters, now=now)
     paginator = Paginator(selectors.queue_requests(datasets, filters, now=now), PAGE_SIZE)
     # The aggregate above already knows how many rows match: spare the paginator its own COUNT(*).
@@ -163,7 +164,7 @@ EVENT_COLUMNS = ["reference", "at", "actor", "from_status", "to_status", "note",
 
 def _filtered(request, datasets):
     filters = QueueFilterForm(request.GET, datasets=datasets).filters()
-    return selectors.queue_requests(datasets, filters, now=timezone.now())
+    return selectors.queue_requests(datasets, filters, now=clock.now())
 
 
 @reviewer_required

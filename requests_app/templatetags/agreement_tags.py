@@ -4,7 +4,6 @@ from django import template
 
 from .. import selectors
 from ..forms import SignedCopyForm
-from ..models import SIGNED_COPY_STATUSES
 
 register = template.Library()
 
@@ -17,7 +16,7 @@ def agreement_panel(context, license_request, *, can_upload=True, preview=False)
     in the page, so the reviewer sees the signature next to the integrity result without downloading.
     """
     issued = selectors.latest_issued_agreement(license_request)
-    upload_open = can_upload and issued is not None and license_request.status in SIGNED_COPY_STATUSES
+    upload_open = can_upload and issued is not None and license_request.accepts_signed_copy
     return {
         "license_request": license_request,
         "issued": issued,

@@ -1,0 +1,170 @@
+"""The licence request's state machine, declared once.
+
+Every status a request can have, every move between two of them, who may make it and the service
+that makes it are listed here and nowhere else. The services call `perform`, which checks the move
+against this declaration and the database at once: a conditional UPDATE
+(`filter(pk=..., status=current).update(...)`) and one RequestEvent in the same transaction, so when
+two people act at once exactly one wins and the other gets a TransitionNotAllowed saying who did
+what, and when. Nothing else writes `status`.
+
+The README's diagram is `mermaid()` of this declaration; a test keeps the two in step.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils import timezone
+
+from . import clock
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    AWAITING_SIGNATURE = "awaiting_signature", "Awaiting signed agreement"
+    UNDER_REVIEW = "under_review", "Under review"
+    RETURNED = "returned", "Returned for correction"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class By(models.TextChoices):
+    """Who may make a move: the applicant, a reviewer of the request's dataset, or the portal itself."""
+
+    APPLICANT = "applicant", "the applicant"
+    REVIEWER = "reviewer", "a reviewer of the dataset"
+    PORTAL = "portal", "the portal"
+
+
+@dataclass(frozen=True)
+class Transition:
+    service: str
+    sources: frozenset[str]
+    target: str
+    by: By
+
+    def allows(self, status: str) -> bool:
+        return status in self.sources
+
+
+def _move(service: str, sources: set[str], target: str, by: By) -> Transition:
+    return Transition(service=service, sources=frozenset(sources), target=target, by=by)
+
+
+SUBMIT = _move("request_submit", {Status.DRAFT}, Status.AWAITING_SIGNATURE, By.APPLICANT)
+# A new upload before the decision replaces the last one: under_review to under_review, recorded.
+UPLOAD_SIGNED_COPY = _move(
+    "signed_copy_record", {Status.AWAITING_SIGNATURE, Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.APPLICANT
+)
+APPROVE = _move("request_approve", {Status.UNDER_REVIEW}, Status.APPROVED, By.REVIEWER)
+REJECT = _move("request_reject", {Status.UNDER_REVIEW}, Status.REJECTED, By.REVIEWER)
+RETURN = _move("request_return_for_correction", {Status.UNDER_REVIEW}, Status.RETURNED, By.REVIEWER)
+RESUBMIT = _move("request_resubmit", {Status.RETURNED}, Status.AWAITING_SIGNATURE, By.APPLICANT)
+REVOKE = _move("request_revoke", {Status.APPROVED}, Status.REVOKED, By.REVIEWER)
+EXPIRE = _move("request_expire", {Status.APPROVED}, Status.EXPIRED, By.PORTAL)
+WITHDRAW = _move(
+    "request_withdraw",
+    {Status.DRAFT, Status.AWAITING_SIGNATURE, Status.UNDER_REVIEW, Status.RETURNED},
+    Status.WITHDRAWN,
+    By.APPLICANT,
+)
+WITHDRAW_STALE = _move(
+    "request_withdraw_stale", {Status.AWAITING_SIGNATURE, Status.RETURNED}, Status.WITHDRAWN, By.PORTAL
+)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    SUBMIT, UPLOAD_SIGNED_COPY, APPROVE, REJECT, RETURN, RESUBMIT, REVOKE, EXPIRE, WITHDRAW, WITHDRAW_STALE,
+)
+# Where a request starts: the service that creates the draft writes its first event.
+INITIAL = Status.DRAFT
+# Still waiting for someone: the states a decision has not closed.
+OPEN_STATUSES = WITHDRAW.sources
+
+
+class TransitionNotAllowed(Exception):
+    """The request is not in a state that allows this change, or this person may not make it.
+
+    The message is for the user.
+    """
+
+
+def _status_message(request) -> str:
+    last = request.events.select_related("actor").order_by("-at", "-pk").first()
+    if last is None:
+        return f"{request.reference} is {request.get_status_display().lower()}."
+    if last.actor_id == request.applicant_id:
+        who = "the applicant"
+    else:
+        who = (last.actor.email or last.actor.get_username()) if last.actor else "the portal"
+    when = timezone.localtime(last.at).strftime("%d %b %Y %H:%M %Z")
+    return f"{request.reference} is already {last.get_to_status_display().lower()} ({who}, {when})."
+
+
+def refused(request) -> TransitionNotAllowed:
+    """The error for a change the request's current state (reloaded from the database) does not allow."""
+    request.refresh_from_db()
+    return TransitionNotAllowed(_status_message(request))
+
+
+def _may(transition: Transition, request, actor) -> bool:
+    if transition.by == By.PORTAL:
+        return actor is None
+    if actor is None:
+        return False
+    if transition.by == By.APPLICANT:
+        return actor.pk == request.applicant_id
+    return actor.is_superuser or request.dataset.reviewers.filter(pk=actor.pk).exists()
+
+
+def perform(
+    transition: Transition,
+    *,
+    request,
+    actor=None,
+    note: str = "",
+    ip: str | None = None,
+    now: datetime.datetime | None = None,
+    **changes,
+):
+    """Make `transition` on `request` if this actor may and, in the database, the request allows it.
+
+    Must run inside a transaction (every service is atomic), so the event is written with the change
+    or not at all. Updates `request` in place (with `changes`) and returns it.
+    """
+    if not _may(transition, request, actor):
+        raise TransitionNotAllowed(
+            f"Only {transition.by.label} can do this to {request.reference}."
+        )
+    return _transition(request=request, transition=transition, actor=actor, note=note, ip=ip, now=now, **changes)
+
+
+def _transition(*, request, transition: Transition, actor, note: str, ip: str | None, now, **changes):
+    now = now or clock.now()
+    model = type(request)
+    current = model.objects.filter(pk=request.pk).values_list("status", flat=True).first()
+    updated = 0
+    if transition.allows(current):
+        updated = model.objects.filter(pk=request.pk, status=current).update(
+            status=transition.target, updated_at=now, **changes
+        )
+    if not updated:
+        raise refused(request)
+    for field, value in changes.items():
+        setattr(request, field, value)
+    request.status, request.updated_at = transition.target, now
+    request.events.create(
+        actor=actor, from_status=current, to_status=transition.target, note=note, at=now, ip=ip
+    )
+    return request
+
+
+def mermaid() -> str:
+    """The state diagram, as the README shows it."""
+    lines = ["stateDiagram-v2", f"    [*] --> {INITIAL}"]
+    for transition in TRANSITIONS:
+        for source in sorted(transition.sources):
+            lines.append(f"    {source} --> {transition.target}: {transition.service} ({transition.by})")
+    return "\n".join(lines)
