@@ -16,3 +16,12 @@ def today() -> datetime.date:
 
 def local_date(moment: datetime.datetime) -> datetime.date:
     return timezone.localdate(moment)
+
+
+def working_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:
+    """The moment `days` working days (Monday to Friday) before `moment`."""
+    while days > 0:
+        moment -= datetime.timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment

@@ -1,5 +1,6 @@
 """The licence portal's data: datasets, their agreements, and the requests made under them."""
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 
+from . import clock
 from .workflow import UPLOAD_SIGNED_COPY, WITHDRAW, Status
 
 
@@ -49,6 +51,10 @@ class Dataset(models.Model):
     def fact_rows(self):
         """(label, value) in the file's order; a dict typed in the admin is shown as it comes."""
         return self.facts.items() if isinstance(self.facts, dict) else self.facts
+
+    def review_due_since(self, now: datetime.datetime) -> datetime.datetime:
+        """Requests submitted before this moment have waited longer than the promised turnaround."""
+        return clock.working_days_before(now, self.turnaround_days)
 
     @property
     def current_agreement(self):
@@ -164,6 +170,17 @@ class LicenseRequest(models.Model):
     def signer_values(self):
         """(label, value) for each field the agreement asks the signer for, in the agreement's order."""
         return [(spec["label"], getattr(self, spec["name"])) for spec in self.agreement_version.signer_fields]
+
+    def is_overdue(self, now: datetime.datetime) -> bool:
+        """Under review, and submitted longer ago than the dataset promises to decide in (working days).
+
+        Counted from submission: a replaced signed copy does not restart the reviewers' clock.
+        """
+        return (
+            self.status == Status.UNDER_REVIEW
+            and self.submitted_at is not None
+            and self.submitted_at < self.dataset.review_due_since(now)
+        )
 
     @property
     def is_withdrawable(self):

@@ -133,25 +133,12 @@ def with_status_since(queryset: QuerySet[LicenseRequest]) -> QuerySet[LicenseReq
     return queryset.annotate(status_since=Subquery(entered.order_by("-at", "-pk").values("at")[:1]))
 
 
-def working_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:
-    """The moment `days` working days (Monday to Friday) before `moment`."""
-    while days > 0:
-        moment -= datetime.timedelta(days=1)
-        if moment.weekday() < 5:
-            days -= 1
-    return moment
-
-
 def overdue_for_review(*, now, datasets) -> QuerySet[LicenseRequest]:
-    """Requests under review for longer than their dataset's promised turnaround, oldest first."""
-    late = Q(pk__in=[])
-    for dataset in datasets:
-        late |= Q(dataset=dataset, status_since__lte=working_days_before(now, dataset.turnaround_days))
+    """Requests waiting longer than their dataset's promised turnaround (see `_overdue`), oldest first."""
     return (
-        with_status_since(LicenseRequest.objects.filter(status=LicenseRequest.Status.UNDER_REVIEW))
-        .filter(late)
+        LicenseRequest.objects.filter(_overdue(list(datasets), now))
         .select_related("dataset")
-        .order_by("status_since", "pk")
+        .order_by("submitted_at", "pk")
     )
 
 
@@ -227,14 +214,13 @@ class QueueFilters:
 
 
 def _overdue(datasets: list[Dataset], now: datetime.datetime) -> Q:
-    """Under review, and submitted longer ago than the dataset's promised turnaround (working days).
+    """The one definition of overdue, as SQL: LicenseRequest.is_overdue for every row at once.
 
-    Counted from submission, not from the last event as overdue_for_review() does for the digest:
-    one term per dataset keeps it a plain range on the indexed submitted_at, at any size.
+    One term per dataset keeps it a plain range on the indexed submitted_at, at any size.
     """
     waiting_too_long = Q(pk__in=[])
     for dataset in datasets:
-        waiting_too_long |= Q(dataset=dataset, submitted_at__lt=working_days_before(now, dataset.turnaround_days))
+        waiting_too_long |= Q(dataset=dataset, submitted_at__lt=dataset.review_due_since(now))
     return Q(status=Status.UNDER_REVIEW) & waiting_too_long
 
 
@@ -390,8 +376,5 @@ def mark_waiting(requests, *, now: datetime.datetime) -> list[LicenseRequest]:
         waiting = now - request.submitted_at if request.submitted_at else None
         pending = waiting is not None and request.status in WAITING_STATUSES
         request.waiting_days = waiting.days if pending else None
-        request.overdue = (
-            request.status == Status.UNDER_REVIEW and pending
-            and request.submitted_at < working_days_before(now, request.dataset.turnaround_days)
-        )
+        request.overdue = request.is_overdue(now)
     return requests

@@ -325,14 +325,14 @@ def digest(django_capture_on_commit_callbacks):
 
 def test_digest_lists_requests_past_the_promised_turnaround(alice, lagper, bob, dave, django_capture_on_commit_callbacks):
     with time_machine.travel(T0, tick=False):
-        late = LicenseRequestFactory(applicant=alice, dataset=lagper, status="under_review")
+        late = journeys.under_review(applicant=alice, dataset=lagper)
     with time_machine.travel(T0 + days(10), tick=False):
-        LicenseRequestFactory(applicant=alice, dataset=lagper, status="under_review")  # in time
-    # 10 working days after Monday 5 January is Monday 19 January.
-    at(T0 + days(14) - SECOND, lambda: digest(django_capture_on_commit_callbacks))
+        journeys.under_review(applicant=alice, dataset=lagper)  # in time
+    # 10 working days after a Monday is the Monday two weeks later; overdue is strictly after.
+    at(T0 + days(14), lambda: digest(django_capture_on_commit_callbacks))
     assert mail.outbox == []
 
-    at(T0 + days(14), lambda: digest(django_capture_on_commit_callbacks))
+    at(T0 + days(14) + SECOND, lambda: digest(django_capture_on_commit_callbacks))
     at(T0 + days(14) + datetime.timedelta(hours=5), lambda: digest(django_capture_on_commit_callbacks))
     assert subjects() == [f"1 request past the promised turnaround: {late.reference}"]
     assert mail.outbox[0].to == ["bob@nwpu.example"]
@@ -364,3 +364,20 @@ def test_the_beat_schedule_names_real_tasks_and_reads_its_periods_from_settings(
     assert {entry["task"] for entry in schedule.values()} <= set(app.tasks)
     assert schedule["reminders-sweep"]["schedule"] == settings.REMINDER_SWEEP_EVERY_MINUTES * 60
     assert schedule["reviewer-digest"]["schedule"].hour == {settings.REVIEWER_DIGEST_HOUR}
+
+
+def test_a_replaced_signed_copy_does_not_restart_the_clock_of_the_digest_or_the_queue(
+    alice, lagper, bob, clock, django_capture_on_commit_callbacks
+):
+    from requests_app import selectors
+
+    clock.move_to(T0)
+    request = journeys.under_review(applicant=alice, dataset=lagper)
+    clock.move_to(T0 + days(13))
+    journeys.signed_copy_sent(request)  # a better scan, the day before the promise runs out
+    clock.move_to(T0 + days(14) + SECOND)
+    digest(django_capture_on_commit_callbacks)
+    assert subjects() == [f"1 request past the promised turnaround: {request.reference}"]
+    counts = selectors.queue_counts([lagper], selectors.QueueFilters(), now=T0 + days(14) + SECOND)
+    [row] = selectors.mark_waiting([request], now=T0 + days(14) + SECOND)
+    assert (counts.overdue, row.overdue) == (1, True)
