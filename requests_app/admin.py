@@ -1,7 +1,6 @@
 from django.contrib import admin, messages
 
 from . import notifications, services
-from .agreements import CANONICAL_KEYS, agreement_sha256
 from .models import (
     AgreementVersion,
     ClauseAcceptance,
@@ -13,6 +12,7 @@ from .models import (
     Publication,
     RequestEvent,
     ReviewerPreference,
+    ReviewerGrant,
     ReviewerRemark,
     SignedCopy,
     SignedCopyFile,
@@ -53,31 +53,34 @@ class DatasetAdmin(admin.ModelAdmin):
     filter_horizontal = ["reviewers"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def save_related(self, request, form, formsets, change):
+        # Who may decide is not an unrecorded edit: the grants go through the service that records them.
+        reviewers = form.cleaned_data.pop("reviewers", None)
+        super().save_related(request, form, formsets, change)
+        if reviewers is not None:
+            services.dataset_set_reviewers(dataset=form.instance, reviewers=set(reviewers), by=request.user)
+
+
+@admin.register(ReviewerGrant)
+class ReviewerGrantAdmin(ReadOnlyAdmin):
+    """Who was made (or stopped being) a reviewer of which dataset, by whom, and when."""
+
+    list_display = ["at", "dataset", "reviewer", "granted", "by"]
+    list_filter = ["dataset", "granted"]
+    list_select_related = ["dataset", "reviewer", "by"]
+
 
 @admin.register(AgreementVersion)
-class AgreementVersionAdmin(admin.ModelAdmin):
-    """An agreement version that a request refers to is a record: nobody may edit or delete it."""
+class AgreementVersionAdmin(ReadOnlyAdmin):
+    """A published wording is a record: a changed text is a new version, published by load_dataset.
+
+    Which version is current follows published_at, so an edit here would silently change what new
+    applicants sign; the admin shows versions and never changes them.
+    """
 
     list_display = ["dataset", "label", "title", "short_sha256", "published_at"]
     list_filter = ["dataset"]
     list_select_related = ["dataset"]
-
-    readonly_fields = ["sha256"]
-
-    def _is_referenced(self, obj):
-        return obj is not None and obj.requests.exists()
-
-    def has_change_permission(self, request, obj=None):
-        # Without change permission the admin shows the version read-only and refuses a POST.
-        return not self._is_referenced(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not self._is_referenced(obj) and super().has_delete_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        # The fingerprint must always describe the words stored, whoever edited them.
-        obj.sha256 = agreement_sha256({k: getattr(obj, k) for k in CANONICAL_KEYS})
-        super().save_model(request, obj, form, change)
 
 
 class RequestEventInline(ReadOnlyInline):
@@ -115,7 +118,7 @@ class LicenseRequestAdmin(ReadOnlyAdmin):
                     expires_at=services.default_expiry(license_request.dataset),
                     note="Approved from the admin.", ip=request.META.get("REMOTE_ADDR"),
                 )
-            except services.TransitionNotAllowed as error:
+            except (services.TransitionNotAllowed, services.DecisionInvalid) as error:
                 self.message_user(request, str(error), messages.WARNING)
             else:
                 self.message_user(request, f"{license_request.reference} approved.", messages.SUCCESS)
@@ -204,7 +207,9 @@ class ReviewerPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(ReadOnlyAdmin):
+    """Reported by licensees; a record of what they said."""
+
     list_display = ["title", "request", "venue", "year", "link", "reported_at"]
     list_filter = ["request__dataset", "year"]
     list_select_related = ["request"]
@@ -215,7 +220,9 @@ class PublicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewerRemark)
-class ReviewerRemarkAdmin(admin.ModelAdmin):
+class ReviewerRemarkAdmin(ReadOnlyAdmin):
+    """What reviewers noted, as they wrote it."""
+
     list_display = ["at", "request", "author", "text"]
     list_select_related = ["request", "author"]
     search_fields = ["request__reference", "text"]

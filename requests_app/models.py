@@ -4,6 +4,7 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
@@ -32,7 +33,7 @@ class Dataset(models.Model):
         default=10, help_text="Working days the owner promises for a decision."
     )
     licence_duration_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Empty: licences do not expire."
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: licences do not expire."
     )
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_datasets"
@@ -209,15 +210,32 @@ class ClauseAcceptance(models.Model):
         ordering = ["request", "accepted_at", "clause_number"]
 
 
-class RequestEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise TypeError("RequestEvent is append-only.")
+        raise TypeError(f"{self.model.__name__} is append-only.")
 
     def delete(self):
-        raise TypeError("RequestEvent is append-only.")
+        raise TypeError(f"{self.model.__name__} is append-only.")
 
 
-class RequestEvent(models.Model):
+class AppendOnly(models.Model):
+    """A record: written once, never updated or deleted through the ORM."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(f"{type(self).__name__} is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} is append-only.")
+
+
+class RequestEvent(AppendOnly):
     """One change to a request. Append-only: the audit trail and the status history read from it.
 
     The model refuses updates and deletes, and database triggers (migration 0002) refuse them too,
@@ -234,18 +252,8 @@ class RequestEvent(models.Model):
     at = models.DateTimeField(db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
 
-    objects = RequestEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "pk"]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("RequestEvent is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("RequestEvent is append-only.")
 
 
 # --- The issued agreement and the signed copies that come back (issue 4) ---------------------
@@ -461,3 +469,19 @@ class DeliveryView(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class ReviewerGrant(AppendOnly):
+    """Someone was made a reviewer of a dataset (granted) or stopped being one, by whom and when."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="reviewer_grants")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted = models.BooleanField(help_text="True: made a reviewer; False: no longer one.")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Empty: from the command line.",
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]

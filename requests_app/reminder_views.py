@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from .http import REFERENCE
+from .http import found_or_404
 from . import selectors, services
 from .csv_export import stream_csv
 from .forms import PublicationForm
@@ -15,7 +17,7 @@ CSV_COLUMNS = ["licence", "organisation", "title", "venue", "year", "doi_or_url"
 
 @login_required
 def report_publication(request, reference):
-    license_request = selectors.request_for_applicant(request.user, reference)
+    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
     is_active = selectors.licence_is_active(license_request)
     form = PublicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -40,10 +42,16 @@ def report_publication(request, reference):
     )
 
 
+def _licence_asked(request) -> str:
+    """The ?licence= filter if it looks like a reference; anything else (junk, a NUL byte) filters nothing."""
+    licence = request.GET.get("licence", "").strip()
+    return licence if REFERENCE.fullmatch(licence) else ""
+
+
 @login_required
 def dataset_publications(request, slug):
-    dataset = selectors.reviewed_dataset(request.user, slug)
-    licence = request.GET.get("licence", "").strip()
+    dataset = found_or_404(selectors.reviewed_dataset, request.user, slug)
+    licence = _licence_asked(request)
     return render(
         request,
         "reminders/dataset_publications.html",
@@ -53,8 +61,8 @@ def dataset_publications(request, slug):
 
 @login_required
 def dataset_publications_csv(request, slug):
-    dataset = selectors.reviewed_dataset(request.user, slug)
-    publications = selectors.publications_of_dataset(dataset, licence=request.GET.get("licence", "").strip())
+    dataset = found_or_404(selectors.reviewed_dataset, request.user, slug)
+    publications = selectors.publications_of_dataset(dataset, licence=_licence_asked(request))
     rows = (
         [p.request.reference, p.request.organisation, p.title, p.venue, p.year, p.link, p.reported_at.isoformat()]
         for p in publications.iterator(chunk_size=500)

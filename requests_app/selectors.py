@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
-from django.http import Http404
 
 from . import clock
 from .models import (
@@ -38,17 +37,14 @@ def requests_of_applicant(user) -> QuerySet[LicenseRequest]:
 
 
 def request_for_applicant(user, reference: str) -> LicenseRequest:
-    """The applicant's own request, or 404: a stranger learns nothing, not even that it exists."""
-    try:
-        return (
-            LicenseRequest.objects.select_related("dataset", "agreement_version", "applicant")
-            .prefetch_related(
-                Prefetch("events", queryset=RequestEvent.objects.select_related("actor")),
-            )
-            .get(reference=reference, applicant=user)
+    """The applicant's own request; DoesNotExist for anyone else's, so a stranger learns nothing."""
+    return (
+        LicenseRequest.objects.select_related("dataset", "agreement_version", "applicant")
+        .prefetch_related(
+            Prefetch("events", queryset=RequestEvent.objects.select_related("actor")),
         )
-    except LicenseRequest.DoesNotExist:
-        raise Http404("No such request.") from None
+        .get(reference=reference, applicant=user)
+    )
 
 
 def open_draft(user, dataset: Dataset) -> LicenseRequest | None:
@@ -70,9 +66,9 @@ def _participant_filter(user) -> Q:
 
 
 def request_for_participant(user, reference: str) -> LicenseRequest:
-    """The request if `user` takes part in it, or 404 (strangers learn nothing)."""
+    """The request if `user` takes part in it; DoesNotExist otherwise (strangers learn nothing)."""
     if not user.is_authenticated:
-        raise Http404("No such request.")
+        raise LicenseRequest.DoesNotExist(reference)
     found = (
         LicenseRequest.objects.filter(_participant_filter(user), reference=reference)
         .select_related("dataset", "agreement_version", "applicant")
@@ -80,7 +76,7 @@ def request_for_participant(user, reference: str) -> LicenseRequest:
         .first()
     )
     if found is None:
-        raise Http404("No such request.")
+        raise LicenseRequest.DoesNotExist(reference)
     return found
 
 
@@ -101,10 +97,7 @@ def signed_copies_of(request: LicenseRequest) -> QuerySet[SignedCopy]:
 
 def signed_copy_file_for_participant(user, reference: str, file_id: int) -> SignedCopyFile:
     request = request_for_participant(user, reference)
-    try:
-        return SignedCopyFile.objects.get(pk=file_id, signed_copy__request=request)
-    except SignedCopyFile.DoesNotExist:
-        raise Http404("No such file.") from None
+    return SignedCopyFile.objects.get(pk=file_id, signed_copy__request=request)
 
 
 def issued_agreement_numbered(request: LicenseRequest, issue: int) -> IssuedAgreement | None:
@@ -113,10 +106,7 @@ def issued_agreement_numbered(request: LicenseRequest, issue: int) -> IssuedAgre
 
 
 def request_for_verification(token: str) -> LicenseRequest:
-    try:
-        return LicenseRequest.objects.select_related("dataset").exclude(status=LicenseRequest.Status.DRAFT).get(token=token)
-    except LicenseRequest.DoesNotExist:
-        raise Http404("No such agreement.") from None
+    return LicenseRequest.objects.select_related("dataset").exclude(status=LicenseRequest.Status.DRAFT).get(token=token)
 # --- Reminders and publications ------------------------------------------------------------------
 
 
@@ -166,11 +156,8 @@ def daily_digest_on(user) -> bool:
 
 
 def reviewed_dataset(user, slug: str) -> Dataset:
-    """A dataset `user` reviews (any, for a superuser), or 404: others learn nothing."""
-    try:
-        return _datasets_reviewed_by(user).get(slug=slug)
-    except Dataset.DoesNotExist:
-        raise Http404("No such dataset.") from None
+    """A dataset `user` reviews (any, for a superuser); DoesNotExist for others."""
+    return _datasets_reviewed_by(user).get(slug=slug)
 
 
 
@@ -337,9 +324,8 @@ def queue_counts(datasets: list[Dataset], filters: QueueFilters, *, now: datetim
 
 
 def request_for_reviewer(datasets: list[Dataset], reference: str) -> LicenseRequest:
-    """A submitted request of one of `datasets` (the reviewer's), with all the decision page shows; else 404."""
-    try:
-        return (
+    """A submitted request of one of `datasets` (the reviewer's), with all the decision page shows."""
+    return (
             LicenseRequest.objects.select_related("dataset", "agreement_version", "applicant")
             .prefetch_related(
                 Prefetch("events", queryset=RequestEvent.objects.select_related("actor")),
@@ -353,8 +339,6 @@ def request_for_reviewer(datasets: list[Dataset], reference: str) -> LicenseRequ
             .exclude(status=Status.DRAFT)
             .get(reference=reference, dataset__in=datasets)
         )
-    except LicenseRequest.DoesNotExist:
-        raise Http404("No such request.") from None
 
 
 def audit_events(requests: QuerySet[LicenseRequest]) -> QuerySet[RequestEvent]:

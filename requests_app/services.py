@@ -26,6 +26,7 @@ from .models import (
     Notification,
     Publication,
     RequestEvent,
+    ReviewerGrant,
     ReviewerPreference,
     ReviewerRemark,
     SignedCopy,
@@ -198,6 +199,24 @@ def publication_report(*, request: LicenseRequest, user, fields: dict) -> Public
     if not selectors.active_licences(now=clock.now()).filter(pk=request.pk, applicant=user).exists():
         raise TransitionNotAllowed(f"Papers can be reported only under an active licence; {request.reference} is not one.")
     return Publication.objects.create(request=request, reported_by=user, reported_at=clock.now(), **fields)
+
+
+@transaction.atomic
+def dataset_set_reviewers(*, dataset: Dataset, reviewers: set, by=None) -> list[ReviewerGrant]:
+    """Make exactly `reviewers` the dataset's reviewers; each one added or removed is a ReviewerGrant."""
+    current = set(dataset.reviewers.all())
+    now = clock.now()
+    grants = [ReviewerGrant(dataset=dataset, reviewer=user, granted=True, by=by, at=now) for user in reviewers - current]
+    grants += [ReviewerGrant(dataset=dataset, reviewer=user, granted=False, by=by, at=now) for user in current - reviewers]
+    dataset.reviewers.add(*(reviewers - current))
+    dataset.reviewers.remove(*(current - reviewers))
+    return ReviewerGrant.objects.bulk_create(grants)
+
+
+@transaction.atomic
+def reviewer_grant(*, dataset: Dataset, reviewer, by=None) -> list[ReviewerGrant]:
+    """Add one reviewer (nothing, and no record, if they review the dataset already)."""
+    return dataset_set_reviewers(dataset=dataset, reviewers={*dataset.reviewers.all(), reviewer}, by=by)
 
 
 @transaction.atomic

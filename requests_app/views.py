@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from .http import found_or_404
 from . import selectors, services
 from .forms import ApplicationForm, SignedCopyForm
 from .models import Dataset, LicenseRequest
@@ -51,7 +52,7 @@ def apply(request, slug):
 
 @verified_email_required
 def request_edit(request, reference):
-    license_request = selectors.request_for_applicant(request.user, reference)
+    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
     if license_request.status == LicenseRequest.Status.RETURNED:
         return _correction_form(request, license_request)
     if license_request.status != LicenseRequest.Status.DRAFT:
@@ -101,7 +102,7 @@ def my_requests(request):
 
 @login_required
 def request_detail(request, reference):
-    license_request = selectors.request_for_applicant(request.user, reference)
+    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
     # Only an active licensee is shown the delivery instructions, and each showing is on the record.
     delivery_shown = selectors.licence_is_active(license_request)
     if delivery_shown:
@@ -118,7 +119,7 @@ def request_detail(request, reference):
 @require_POST
 @login_required
 def request_withdraw(request, reference):
-    license_request = selectors.request_for_applicant(request.user, reference)
+    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
     try:
         services.request_withdraw(request=license_request, user=request.user, ip=client_ip(request))
     except services.TransitionNotAllowed as error:
@@ -140,7 +141,7 @@ def _attachment(response, filename: str, *, inline: bool = False):
 @login_required
 def agreement_pdf(request, reference):
     """The agreement exactly as issued (stored bytes), for the applicant and the dataset's reviewers."""
-    license_request = selectors.request_for_participant(request.user, reference)
+    license_request = found_or_404(selectors.request_for_participant, request.user, reference)
     issued = selectors.latest_issued_agreement(license_request, with_pdf=True)
     if issued is None:
         raise Http404("No agreement has been issued for this request yet.")
@@ -149,7 +150,7 @@ def agreement_pdf(request, reference):
 
 @verified_email_required
 def signed_copy_upload(request, reference):
-    license_request = selectors.request_for_applicant(request.user, reference)
+    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
     # Only checking an upload needs the issued bytes (a digital signature must cover them).
     issued = selectors.latest_issued_agreement(license_request, with_pdf=request.method == "POST")
     if issued is None or not license_request.accepts_signed_copy:
@@ -184,14 +185,14 @@ def signed_copy_file(request, reference, file_id):
     Inline is safe because the type was decided from the content at upload (PDF, JPEG or PNG only) and
     nosniff stops the browser from guessing another one; same-origin framing lets the review page embed it.
     """
-    copy_file = selectors.signed_copy_file_for_participant(request.user, reference, file_id)
+    copy_file = found_or_404(selectors.signed_copy_file_for_participant, request.user, reference, file_id)
     response = FileResponse(copy_file.file.open("rb"), content_type=copy_file.content_type)
     return _attachment(response, copy_file.original_name, inline=request.GET.get("inline") == "1")
 
 
 def verify(request, token):
     """Public, from the QR code: that this agreement exists and where it stands; nothing personal."""
-    license_request = selectors.request_for_verification(token)
+    license_request = found_or_404(selectors.request_for_verification, token)
     issue = request.GET.get("issue", "")
     issued = (
         selectors.issued_agreement_numbered(license_request, int(issue))

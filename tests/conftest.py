@@ -69,8 +69,10 @@ def _celery_eager():
 @pytest.fixture
 def bob(db, lagper):
     """Reviews LAGPeR."""
+    from requests_app import services
+
     user = UserFactory(username="bob", email="bob@nwpu.example")
-    lagper.reviewers.add(user)
+    services.reviewer_grant(dataset=lagper, reviewer=user)
     return user
 
 

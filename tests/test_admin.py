@@ -8,8 +8,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app.agreements import CANONICAL_KEYS, canonical_agreement_text, sha256_text
-from requests_app.models import AgreementVersion, Dataset, LicenseRequest, RequestEvent
+from requests_app.models import (
+    AgreementVersion,
+    Dataset,
+    LicenseRequest,
+    Publication,
+    RequestEvent,
+    ReviewerGrant,
+    ReviewerRemark,
+)
 
 from .factories import LicenseRequestFactory, UserFactory
 
@@ -34,26 +41,40 @@ def version_form(version, **changes):
     return {**data, **changes}
 
 
-def test_a_referenced_agreement_version_is_read_only(admin_client, alice, lagper):
+def test_an_agreement_version_is_shown_but_never_changed_in_the_admin(admin_client, lagper):
+    # Even one nobody signed yet: its published_at decides what new applicants sign.
     version = lagper.current_agreement
-    LicenseRequestFactory(dataset=lagper, applicant=alice)
     before = AgreementVersion.objects.values().get(pk=version.pk)
 
     page = admin_client.get(admin_url(AgreementVersion, "change", version.pk))
     assert page.status_code == 200
-    assert 'name="title"' not in page.content.decode()
-    assert admin_client.post(admin_url(AgreementVersion, "change", version.pk), version_form(version, title="Edited")).status_code == 403
+    assert 'name="title"' not in page.content.decode() and 'name="published_at_0"' not in page.content.decode()
+    changed = version_form(version, title="Edited", published_at_0="2000-01-01")
+    assert admin_client.post(admin_url(AgreementVersion, "change", version.pk), changed).status_code == 403
     assert admin_client.post(admin_url(AgreementVersion, "delete", version.pk), {"post": "yes"}).status_code == 403
+    assert admin_client.get(admin_url(AgreementVersion, "add")).status_code == 403
     assert AgreementVersion.objects.values().get(pk=version.pk) == before
 
 
-def test_an_unreferenced_version_can_be_corrected_and_its_sha256_follows(admin_client, lagper):
-    version = lagper.current_agreement
-    response = admin_client.post(admin_url(AgreementVersion, "change", version.pk), version_form(version, title="Corrected"))
-    assert response.status_code == 302
-    version.refresh_from_db()
-    assert version.title == "Corrected"
-    assert version.sha256 == sha256_text(canonical_agreement_text({k: getattr(version, k) for k in CANONICAL_KEYS}))
+def dataset_form(dataset, reviewers):
+    fields = {
+        f.name: getattr(dataset, f.attname) or "" for f in Dataset._meta.concrete_fields if f.name not in ("id", "facts")
+    }
+    return {**fields, "facts": json.dumps(dataset.facts), "reviewers": [user.pk for user in reviewers]}
+
+
+def test_making_and_unmaking_a_reviewer_in_the_admin_is_recorded(admin_client, lagper, bob):
+    dave = UserFactory(username="dave", email="dave@nwpu.example")
+    response = admin_client.post(admin_url(Dataset, "change", lagper.pk), dataset_form(lagper, [dave]))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(lagper.reviewers.all()) == [dave]
+    grants = ReviewerGrant.objects.order_by("pk").values_list("reviewer__username", "granted", "by__username")
+    assert list(grants) == [("bob", True, None), ("dave", True, "root"), ("bob", False, "root")]
+
+
+@pytest.mark.parametrize("model", [Publication, ReviewerRemark, ReviewerGrant], ids=lambda m: m.__name__)
+def test_records_cannot_be_added_in_the_admin(admin_client, model):
+    assert admin_client.get(admin_url(model, "add")).status_code == 403
 
 
 def test_a_request_is_shown_but_cannot_be_changed_in_the_admin(admin_client, alice, lagper):

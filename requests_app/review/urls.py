@@ -8,6 +8,6 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("export/requests.csv", views.export_requests, name="export_requests"),
     path("export/audit-trail.csv", views.export_events, name="export_events"),
-    path("<str:reference>/", views.request_review, name="request"),
-    path("<str:reference>/<slug:action>/", views.request_act, name="act"),
+    path("<slug:reference>/", views.request_review, name="request"),
+    path("<slug:reference>/<slug:action>/", views.request_act, name="act"),
 ]

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ..http import found_or_404
 from .. import clock
 from .. import selectors, services
 from ..csv_export import stream_csv
@@ -82,7 +83,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
 
 @reviewer_required
 def request_review(request, datasets, reference):
-    return _detail(request, selectors.request_for_reviewer(datasets, reference))
+    return _detail(request, found_or_404(selectors.request_for_reviewer, datasets, reference))
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ ACTIONS = {
 def request_act(request, datasets, reference, action):
     if action not in ACTIONS:
         raise Http404("No such action.")
-    license_request = selectors.request_for_reviewer(datasets, reference)
+    license_request = found_or_404(selectors.request_for_reviewer, datasets, reference)
     form = ACTIONS[action].form(request.POST, license_request)
     if form.is_valid():
         try:

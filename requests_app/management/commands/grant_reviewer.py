@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from requests_app import services
 from requests_app.models import Dataset
 
 
@@ -21,5 +22,5 @@ class Command(BaseCommand):
             dataset = Dataset.objects.get(slug=slug)
         except Dataset.DoesNotExist:
             raise CommandError(f"No dataset has the slug {slug!r}.") from None
-        dataset.reviewers.add(users[0])
+        services.reviewer_grant(dataset=dataset, reviewer=users[0])
         self.stdout.write(f"{users[0].email} now reviews {dataset.name}.")
