@@ -95,6 +95,18 @@ def signed_copies_of(request: LicenseRequest) -> QuerySet[SignedCopy]:
     )
 
 
+@dataclass(frozen=True)
+class AgreementDocuments:
+    """The latest issued agreement (without its bytes) and every signed copy, newest first."""
+
+    issued: IssuedAgreement | None
+    signed_copies: list[SignedCopy]
+
+
+def agreement_documents(request: LicenseRequest) -> AgreementDocuments:
+    return AgreementDocuments(issued=latest_issued_agreement(request), signed_copies=list(signed_copies_of(request)))
+
+
 def signed_copy_file_for_participant(user, reference: str, file_id: int) -> SignedCopyFile:
     request = request_for_participant(user, reference)
     return SignedCopyFile.objects.get(pk=file_id, signed_copy__request=request)

@@ -103,17 +103,48 @@ def my_requests(request):
 @login_required
 def request_detail(request, reference):
     license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
-    # Only an active licensee is shown the delivery instructions, and each showing is on the record.
-    delivery_shown = selectors.licence_is_active(license_request)
-    if delivery_shown:
-        services.delivery_view_record(request=license_request, user=request.user, ip=client_ip(request))
+    return _request_page(request, license_request, delivery_shown=False)
+
+
+@require_POST
+@login_required
+def delivery_instructions(request, reference):
+    """Only an active licensee is shown the delivery instructions, and each showing is on the record.
+
+    Shown in answer to a POST (the licensee's click), so a HEAD, a prefetch or a crawler following
+    links never counts as a look.
+    """
+    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
+    if not selectors.licence_is_active(license_request):
+        messages.info(request, f"{license_request.reference} is not an active licence.")
+        return redirect(license_request)
+    services.delivery_view_record(request=license_request, user=request.user, ip=client_ip(request))
+    return _request_page(request, license_request, delivery_shown=True)
+
+
+def _request_page(request, license_request, *, delivery_shown: bool):
     return render(
         request, "requests_app/request_detail.html",
         {
             "license_request": license_request, "delivery_shown": delivery_shown,
+            "licence_active": delivery_shown or selectors.licence_is_active(license_request),
             "returned_labels": selectors.returned_field_labels(license_request),
+            **agreement_panel(license_request, can_upload=True),
         },
     )
+
+
+def agreement_panel(license_request, *, can_upload: bool, preview: bool = False) -> dict:
+    """What the agreement panel shows: download link, upload form while a signed copy is expected
+    (applicant), and every check result. Reviewers get preview=True: the current signed copy is
+    shown in the page, so the signature is beside the integrity result without a download.
+    """
+    documents = selectors.agreement_documents(license_request)
+    upload_open = can_upload and documents.issued is not None and license_request.accepts_signed_copy
+    return {
+        "issued": documents.issued, "signed_copies": documents.signed_copies, "preview": preview,
+        "form": SignedCopyForm(issued=documents.issued) if upload_open else None,
+    }
 
 
 @require_POST

@@ -156,6 +156,7 @@ def test_alice_applies_signs_and_bob_returns_then_approves_then_revokes(
     sign_out(page)
     sign_in(page, live_server, alice)
     page.goto(f"{live_server.url}{request.get_absolute_url()}")
+    page.click("button:has-text('Show the delivery instructions')")
     expect(page.locator(".delivery-instructions")).to_contain_text("How to get the data")
     assert DeliveryView.objects.filter(request=request).count() == 1
     shot(page, "journey-06-alice-delivery")

@@ -311,9 +311,10 @@ def test_an_active_licensee_sees_delivery_instructions_and_each_view_is_recorded
     request = under_review(lagper, alice)
     services.request_approve(request=request, reviewer=bob, expires_at=timezone.now() + datetime.timedelta(days=30))
     alice_client = client_for(alice)
-    page = alice_client.get(request.get_absolute_url(), REMOTE_ADDR="198.51.100.4").content.decode()
+    delivery = reverse("requests_app:delivery_instructions", args=[request.reference])
+    page = alice_client.post(delivery, REMOTE_ADDR="198.51.100.4").content.decode()
     assert "the download link is sent to you by the dataset owner" in page
-    alice_client.get(request.get_absolute_url())
+    alice_client.post(delivery)
     assert DeliveryView.objects.filter(request=request, user=alice).count() == 2
     review_page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
     assert "198.51.100.4" in review_page
@@ -331,9 +332,24 @@ def test_no_delivery_instructions_once_the_licence_is_not_active(bob, alice, lag
         if ending == "revoked":
             services.request_revoke(request=request, reviewer=bob, reason="Misuse.")
     with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
-        page = client_for(alice).get(request.get_absolute_url()).content.decode()
-    assert "the download link is sent to you" not in page
+        alice_client = client_for(alice)
+        page = alice_client.get(request.get_absolute_url()).content.decode()
+        shown = alice_client.post(reverse("requests_app:delivery_instructions", args=[request.reference]), follow=True)
+    assert "Show the delivery instructions" not in page
+    assert "the download link is sent to you" not in shown.content.decode()
     assert not DeliveryView.objects.exists()
+
+
+def test_looking_at_the_status_page_records_no_view_of_the_instructions(bob, alice, lagper):
+    # A HEAD, a GET, a browser's prefetch: none of them is the licensee asking for the instructions.
+    request = under_review(lagper, alice)
+    services.request_approve(request=request, reviewer=bob, expires_at=None)
+    alice_client = client_for(alice)
+    assert alice_client.head(request.get_absolute_url()).status_code == 200
+    page = alice_client.get(request.get_absolute_url(), HTTP_SEC_PURPOSE="prefetch").content.decode()
+    assert "Show the delivery instructions" in page and "the download link is sent to you" not in page
+    assert not DeliveryView.objects.exists()
+    assert alice_client.get(reverse("requests_app:delivery_instructions", args=[request.reference])).status_code == 405
 
 
 # --- The queue ------------------------------------------------------------------------------------------

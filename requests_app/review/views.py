@@ -20,7 +20,7 @@ from ..http import found_or_404
 from .. import clock
 from .. import selectors, services
 from ..csv_export import stream_csv
-from ..views import client_ip
+from ..views import agreement_panel, client_ip
 from .forms import ApproveForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
 
 PAGE_SIZE = 50
@@ -76,6 +76,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
         "revoke_form": ReasonForm(prefix="revoke"),
         "remark_form": RemarkForm(prefix="remark"),
         "returned_labels": selectors.returned_field_labels(license_request),
+        **agreement_panel(license_request, can_upload=False, preview=True),
         **(bound or {}),
     }
     return render(request, "review/request.html", context)
