@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Debian packages: Chromium for the browser tests, poppler for pdftotext, CJK fonts for screenshots.
 APT_PACKAGES := chromium poppler-utils fonts-noto-cjk
 
-.PHONY: run test bench system-packages migrate load-datasets clean
+.PHONY: run test lint bench system-packages migrate load-datasets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ run: load-datasets
 
 test: system-packages $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint, types and the architecture contracts (pyproject.toml); the pre-commit hook runs the same.
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Performance figures, each against a baseline measured in the same run (never part of `make test`):
 # bench/pdf.py issues agreements, bench/sweep.py sweeps reminders over 100,000 licences.

@@ -21,6 +21,7 @@ import os  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
+
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 TARGET_MS = 50

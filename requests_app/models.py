@@ -209,6 +209,9 @@ class ClauseAcceptance(models.Model):
     class Meta:
         ordering = ["request", "accepted_at", "clause_number"]
 
+    def __str__(self):
+        return f"{self.request} clause {self.clause_number} accepted {self.accepted_at:%Y-%m-%d %H:%M}"
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -254,6 +257,9 @@ class RequestEvent(AppendOnly):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.request} {self.from_status or '-'} -> {self.to_status} at {self.at:%Y-%m-%d %H:%M}"
 
 
 # --- The issued agreement and the signed copies that come back (issue 4) ---------------------
@@ -458,6 +464,9 @@ class ReviewerRemark(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self):
+        return f"Remark on {self.request} at {self.at:%Y-%m-%d %H:%M}"
+
 
 class DeliveryView(models.Model):
     """A licensee was shown the owner's delivery instructions: reviewers see who looked, and when."""
@@ -469,6 +478,9 @@ class DeliveryView(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.request} delivery instructions shown {self.at:%Y-%m-%d %H:%M}"
 
 
 class ReviewerGrant(AppendOnly):
@@ -485,3 +497,6 @@ class ReviewerGrant(AppendOnly):
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.reviewer} {'made' if self.granted else 'no longer'} a reviewer of {self.dataset}"

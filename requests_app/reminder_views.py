@@ -5,11 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from .http import REFERENCE
-from .http import found_or_404
 from . import selectors, services
 from .csv_export import stream_csv
 from .forms import PublicationForm
+from .http import REFERENCE, found_or_404
 from .views import CORRECT_THE_FIELDS
 
 CSV_COLUMNS = ["licence", "organisation", "title", "venue", "year", "doi_or_url", "reported_at"]

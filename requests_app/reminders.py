@@ -15,6 +15,7 @@ same transaction, so a status change never happens without its notice.
 """
 
 import datetime
+import itertools
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -121,7 +122,7 @@ def claim_pending_nudges(*, now: datetime.datetime) -> int:
     claimed = 0
     steps = sorted(settings.NUDGE_AFTER_DAYS) + [settings.STALE_AFTER_DAYS]
     for status, kind in PENDING_NUDGES.items():
-        for days, next_days in zip(steps, steps[1:]):
+        for days, next_days in itertools.pairwise(steps):
             due = _pending(status).filter(
                 status_since__lte=now - datetime.timedelta(days=days),
                 status_since__gt=now - datetime.timedelta(days=next_days),

@@ -319,6 +319,7 @@ def queue_counts(datasets: list[Dataset], filters: QueueFilters, *, now: datetim
     reads every row anyway, so it counts overdue in the same pass instead of a second one.
     """
     scope = _queue_scope(datasets, filters).order_by()
+    overdue: Count | Subquery
     if filters.search:
         overdue = Count("submitted_at", filter=_overdue(datasets, now))
     else:
@@ -369,8 +370,7 @@ def mark_waiting(requests, *, now: datetime.datetime) -> list[LicenseRequest]:
     """Give each request `waiting_days` (None once decided) and `overdue`, as the queue shows them."""
     requests = list(requests)
     for request in requests:
-        waiting = now - request.submitted_at if request.submitted_at else None
-        pending = waiting is not None and request.status in WAITING_STATUSES
-        request.waiting_days = waiting.days if pending else None
+        pending = request.submitted_at is not None and request.status in WAITING_STATUSES
+        request.waiting_days = (now - request.submitted_at).days if pending else None
         request.overdue = request.is_overdue(now)
     return requests

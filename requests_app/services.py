@@ -187,7 +187,7 @@ def signed_copy_record(*, request: LicenseRequest, user, checked: CheckedUpload,
     except BaseException:
         # The rows roll back with the transaction; the files on disk must go with them.
         for stored_file in stored:
-            stored_file.storage.delete(stored_file.name)
+            stored_file.delete(save=False)
         raise
     return copy
 # --- Publications and reviewer preferences --------------------------------------------------------

@@ -228,9 +228,9 @@ def _has_signature(reader: pypdf.PdfReader) -> bool:
 def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> CheckedUpload:
     # Imported here: pyHanko is heavy and only digitally signed uploads need it.
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko_certvalidator import ValidationContext
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
 
     name = part.original_name
     if not part.data.startswith(bytes(issued.pdf)):

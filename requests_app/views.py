@@ -6,16 +6,15 @@ from allauth.account.decorators import verified_email_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
-from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from .http import found_or_404
 from . import selectors, services
 from .forms import ApplicationForm, SignedCopyForm
+from .http import found_or_404
 from .models import Dataset, LicenseRequest
-
 
 # What a form page says when its POST is refused; the form is shown again with what was typed.
 CORRECT_THE_FIELDS = "Please correct the fields marked below; nothing you typed was lost."

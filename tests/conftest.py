@@ -86,3 +86,11 @@ def alices_request(alice, lagper):
     request = LicenseRequestFactory(dataset=lagper, applicant=alice)
     services.agreement_issue(request=request)
     return request
+
+
+@pytest.fixture
+def page(monkeypatch):
+    """A Chromium page (tests/browser.py), closed with its browser after the test."""
+    from .browser import chromium_page
+
+    yield from chromium_page(monkeypatch)

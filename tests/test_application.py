@@ -8,7 +8,6 @@ from requests_app.agreements import sha256_text
 from requests_app.models import ClauseAcceptance, LicenseRequest, RequestEvent
 
 
-
 def application_data(agreement, **overrides):
     data = {
         "representative_name": "Prof. Li Wei",

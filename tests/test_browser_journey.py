@@ -23,8 +23,8 @@ from playwright.sync_api import expect
 from requests_app import services
 from requests_app.models import DeliveryView, LicenseRequest
 
+from .browser import fill_application, shot, sign_in
 from .factories import PASSWORD, LicenseRequestFactory
-from .test_browser import fill_application, page, shot, sign_in  # noqa: F401 (page is a fixture)
 
 pytestmark = pytest.mark.browser
 

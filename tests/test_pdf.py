@@ -21,7 +21,6 @@ from .factories import LicenseRequestFactory
 from .test_application import application_data
 
 
-
 def words(text: str) -> str:
     """Text with its line breaks and runs of spaces folded: what a reader sees, not where lines wrap."""
     return " ".join(text.split())

@@ -11,7 +11,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.urls import reverse
 
-from requests_app import reminders, services, tasks
+from requests_app import reminders, tasks
 from requests_app.models import LicenseRequest, Notification, ReviewerPreference
 
 from . import journeys

@@ -16,10 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..http import found_or_404
-from .. import clock
-from .. import selectors, services
+from .. import clock, selectors, services
 from ..csv_export import stream_csv
+from ..http import found_or_404
 from ..views import agreement_panel, client_ip
 from .forms import ApproveForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
 
