@@ -4,7 +4,9 @@ Each step is what the applicant or reviewer does; a test that needs a request un
 one that was submitted, issued its agreement and sent a signed copy, with every event on record.
 """
 
-from requests_app import services
+import datetime
+
+from requests_app import clock, services
 from requests_app.models import LicenseRequest
 from requests_app.signed_copies import CheckedUpload, UploadedPart
 
@@ -19,10 +21,15 @@ APPLICATION = {
 }
 
 
+def application(**fields) -> dict:
+    """What alice types in the form (capitals where the agreement asks), signed today."""
+    return {**APPLICATION, "signing_date": clock.today(), **fields}
+
+
 def submitted(*, applicant, dataset, **fields) -> LicenseRequest:
     """Applied, every clause accepted: the agreement is issued and awaits the signed copy."""
     return services.application_save(
-        applicant=applicant, dataset=dataset, request=None, fields={**APPLICATION, **fields}, submit=True,
+        applicant=applicant, dataset=dataset, request=None, fields=application(**fields), submit=True,
         ip="203.0.113.7", user_agent="journeys",
     )
 
@@ -55,3 +62,31 @@ def approved(*, applicant, dataset, reviewer, expires_at=None, **fields) -> Lice
     return services.request_approve(
         request=under_review(applicant=applicant, dataset=dataset, **fields), reviewer=reviewer, expires_at=expires_at
     )
+
+
+def in_status(status: str, *, applicant, dataset, reviewer, reason: str = "Unit missing.") -> LicenseRequest:
+    """A request brought to `status` along the shortest path the workflow allows, every step a service."""
+    Status = LicenseRequest.Status
+    if status == Status.DRAFT:
+        return services.application_save(
+            applicant=applicant, dataset=dataset, request=None, fields=application(), submit=False,
+            ip=None, user_agent="journeys",
+        )
+    if status == Status.AWAITING_SIGNATURE:
+        return submitted(applicant=applicant, dataset=dataset)
+    request = under_review(applicant=applicant, dataset=dataset)
+    if status == Status.UNDER_REVIEW:
+        return request
+    if status == Status.RETURNED:
+        return returned(request, reviewer=reviewer, reason=reason)
+    if status == Status.REJECTED:
+        return services.request_reject(request=request, reviewer=reviewer, reason=reason)
+    if status == Status.WITHDRAWN:
+        return services.request_withdraw(request=request, user=applicant)
+    expires_at = clock.now() + datetime.timedelta(days=1) if status == Status.EXPIRED else None
+    request = services.request_approve(request=request, reviewer=reviewer, expires_at=expires_at)
+    if status == Status.REVOKED:
+        return services.request_revoke(request=request, reviewer=reviewer, reason=reason)
+    if status == Status.EXPIRED:
+        return services.request_expire(request=request, now=expires_at)
+    return request

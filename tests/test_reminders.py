@@ -357,13 +357,14 @@ def test_charlie_has_no_digest_to_configure(client, charlie):
     assert client.get(reverse("reminders:digest_preference")).status_code == 404
 
 
-def test_the_beat_schedule_names_real_tasks_and_reads_its_periods_from_settings(settings):
+def test_the_beat_schedule_names_real_tasks_at_the_default_periods():
     from accessportal.celery import app
 
     schedule = app.conf.beat_schedule
     assert {entry["task"] for entry in schedule.values()} <= set(app.tasks)
-    assert schedule["reminders-sweep"]["schedule"] == settings.REMINDER_SWEEP_EVERY_MINUTES * 60
-    assert schedule["reviewer-digest"]["schedule"].hour == {settings.REVIEWER_DIGEST_HOUR}
+    # The defaults: a sweep every quarter of an hour, the digest at 07:00.
+    assert schedule["reminders-sweep"]["schedule"] == 15 * 60
+    assert schedule["reviewer-digest"]["schedule"].hour == {7}
 
 
 def test_a_replaced_signed_copy_does_not_restart_the_clock_of_the_digest_or_the_queue(

@@ -16,6 +16,7 @@ from requests_app import services
 from requests_app.agreements import load_dataset_file
 from requests_app.models import DeliveryView, LicenseRequest, RequestEvent, ReviewerRemark, SignedCopy
 
+from . import journeys
 from .clock import next_weekday, start
 from .conftest import LAGPER_TOML
 from .factories import LicenseRequestFactory, UserFactory, days_ago
@@ -53,8 +54,10 @@ def otherset(db, tmp_path):
     return load_dataset_file(path).dataset
 
 
-def under_review(dataset, applicant, **fields) -> LicenseRequest:
-    return LicenseRequestFactory(dataset=dataset, applicant=applicant, status=Status.UNDER_REVIEW, **fields)
+def under_review(dataset, applicant, *, submitted_at=None, **fields) -> LicenseRequest:
+    """Submitted (at `submitted_at`, by default now) with its signed copy sent, through the services."""
+    with time_machine.travel(submitted_at or timezone.now(), tick=False):
+        return journeys.under_review(applicant=applicant, dataset=dataset, **fields)
 
 
 def act(client, license_request, action, data):
@@ -62,7 +65,9 @@ def act(client, license_request, action, data):
 
 
 def decision_events(license_request):
-    return list(license_request.events.exclude(from_status="").values_list("from_status", "to_status", "actor__username"))
+    """The reviewers' moves: what happened after the request reached them."""
+    events = license_request.events.exclude(actor=license_request.applicant)
+    return list(events.values_list("from_status", "to_status", "actor__username"))
 
 
 # --- Decisions ---------------------------------------------------------------------------------------
@@ -213,7 +218,7 @@ def test_a_reviewer_of_another_dataset_cannot_see_or_decide(bob_client, alice, l
     dora = UserFactory(username="dora", email="dora@other.example")
     otherset.reviewers.add(dora)
     lagper_request = under_review(lagper, alice)
-    other_request = under_review(otherset, alice, reference="OTHER-2026-000001")
+    other_request = under_review(otherset, alice)
     dora_client = client_for(dora)
     assert dora_client.get(reverse("review:request", args=[lagper_request.reference])).status_code == 404
     assert act(dora_client, lagper_request, "reject", {"reject-reason": "No."}).status_code == 404
@@ -225,7 +230,7 @@ def test_a_reviewer_of_another_dataset_cannot_see_or_decide(bob_client, alice, l
 
 def test_a_superuser_reviews_every_dataset(alice, lagper, otherset):
     root = UserFactory(username="root", email="root@portal.example", is_superuser=True, is_staff=True)
-    requests = [under_review(lagper, alice), under_review(otherset, alice, reference="OTHER-2026-000001")]
+    requests = [under_review(lagper, alice), under_review(otherset, alice)]
     queue = client_for(root).get(reverse("review:queue")).content.decode()
     assert all(r.reference in queue for r in requests)
 
@@ -237,7 +242,6 @@ def test_returned_request_lets_alice_change_only_the_returned_fields(
     bob_client, alice, lagper, django_capture_on_commit_callbacks
 ):
     request = under_review(lagper, alice, unit="Vision Lab")
-    services.agreement_issue(request=request)
     with django_capture_on_commit_callbacks(execute=True):
         act(bob_client, request, "return", {
             "return-returned_fields": ["unit", "research_purpose"],
@@ -260,7 +264,7 @@ def test_returned_request_lets_alice_change_only_the_returned_fields(
         "organisation": "ANOTHER UNIVERSITY",  # not returned: must be ignored
         "representative_name": "SOMEONE ELSE", "submit": "1",
     })
-    assert response.status_code == 302
+    assert response.status_code == 302, response.content.decode()
     request.refresh_from_db()
     assert request.status == Status.AWAITING_SIGNATURE
     assert request.unit == "School of Computing, Vision Lab"
@@ -269,7 +273,7 @@ def test_returned_request_lets_alice_change_only_the_returned_fields(
     assert request.representative_name == "PROF. LI WEI"
     assert request.returned_fields == []
     assert list(request.issued_agreements.values_list("issue", flat=True)) == [1, 2]  # the old one stays
-    assert decision_events(request)[-2:] == [
+    assert list(request.events.values_list("from_status", "to_status", "actor__username"))[-2:] == [
         ("under_review", "returned", "bob"), ("returned", "awaiting_signature", "alice")
     ]
 
@@ -387,7 +391,7 @@ def test_the_queue_is_oldest_first_with_waiting_days_and_counts(bob_client, alic
 
 def test_the_queue_filters_by_dataset(alice, lagper, otherset):
     root = UserFactory(username="root", email="root@portal.example", is_superuser=True)
-    mine, theirs = under_review(lagper, alice), under_review(otherset, alice, reference="OTHER-2026-000001")
+    mine, theirs = under_review(lagper, alice), under_review(otherset, alice)
     page = client_for(root).get(reverse("review:queue"), {"dataset": otherset.pk}).content.decode()
     assert theirs.reference in page and mine.reference not in page
     nonsense = client_for(root).get(reverse("review:queue"), {"dataset": "x", "status": "nonsense", "page": "999"})
@@ -480,11 +484,15 @@ def test_the_audit_csv_lists_every_event_of_the_filtered_requests(bob, bob_clien
     header, *rows = csv_rows(bob_client.get(reverse("review:export_events"), {"status": ""}))
     assert header == ["reference", "at", "actor", "from_status", "to_status", "note", "ip"]
     assert [(r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows] == [
-        (request.reference, "alice@uni.example", "", "under_review", "", ""),
+        (request.reference, "alice@uni.example", "", "draft", "Application started.", "203.0.113.7"),
+        (request.reference, "alice@uni.example", "draft", "awaiting_signature", "Submitted; every clause accepted.", "203.0.113.7"),
+        (request.reference, "alice@uni.example", "awaiting_signature", "under_review",
+         "Signed copy uploaded: every page of this agreement.", ""),
         (request.reference, "bob@nwpu.example", "under_review", "rejected", "'-1 for clarity", "192.0.2.1"),
     ]
-    assert bob_client.get(reverse("review:export_events")).streaming  # default filter: under review
-    assert csv_rows(bob_client.get(reverse("review:export_events")))[1:] == []
+    waiting = under_review(lagper, alice)
+    default = csv_rows(bob_client.get(reverse("review:export_events")))  # the queue's default: under review
+    assert {row[0] for row in default[1:]} == {waiting.reference}
 
 
 # --- Reviewers, admin, navigation ------------------------------------------------------------------------
@@ -664,8 +672,9 @@ def test_the_queue_search_sees_every_write_path(bob_client, lagper, alice):
 
 
 def test_a_whole_reference_is_found_exactly_and_a_part_of_one_as_text(bob_client, lagper, alice):
-    wanted = under_review(lagper, alice, reference="LAGPER-2026-000012")
-    longer = under_review(lagper, alice, reference="LAGPER-2026-0000123")
+    # References made by hand: one that is a prefix of the other.
+    wanted = LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.UNDER_REVIEW, reference="LAGPER-2026-000012")
+    longer = LicenseRequestFactory(dataset=lagper, applicant=alice, status=Status.UNDER_REVIEW, reference="LAGPER-2026-0000123")
     exact = search(bob_client, "lagper-2026-000012")
     assert f">{wanted.reference}<" in exact and f">{longer.reference}<" not in exact
     partial = search(bob_client, "2026-00001")
