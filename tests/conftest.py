@@ -79,13 +79,9 @@ def bob(db, lagper):
 @pytest.fixture
 def alices_request(alice, lagper):
     """Alice's LAGPeR request, submitted: its agreement issued and awaiting her signed copy."""
-    from requests_app import services
+    from . import journeys
 
-    from .factories import LicenseRequestFactory
-
-    request = LicenseRequestFactory(dataset=lagper, applicant=alice)
-    services.agreement_issue(request=request)
-    return request
+    return journeys.submitted(applicant=alice, dataset=lagper)
 
 
 @pytest.fixture

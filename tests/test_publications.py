@@ -5,12 +5,14 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from requests_app.models import Dataset, Publication
 
+from . import journeys
 from .clock import start
-from .factories import LicenseRequestFactory, UserFactory
+from .factories import UserFactory
 
 NOW = start()
 NEXT_YEAR = NOW.year + 1
@@ -24,11 +26,12 @@ PAPER = {
 
 
 @pytest.fixture
-def licence(alice, lagper):
-    return LicenseRequestFactory(
-        applicant=alice, dataset=lagper, status="approved", approved_at=NOW - datetime.timedelta(days=10),
-        expires_at=NOW + datetime.timedelta(days=1000), organisation="EXAMPLE UNIVERSITY",
-    )
+def licence(alice, lagper, bob):
+    """Alice's licence, approved by bob ten days before now, for 1,000 days more."""
+    with time_machine.travel(NOW - datetime.timedelta(days=10), tick=False):
+        return journeys.approved(
+            applicant=alice, dataset=lagper, reviewer=bob, expires_at=NOW + datetime.timedelta(days=1000)
+        )
 
 
 def report_url(licence):
@@ -105,7 +108,7 @@ def add_papers(licence, n):
 
 
 def test_bob_sees_papers_per_dataset_and_per_licence(client, bob, licence, lagper, django_assert_num_queries):
-    other = LicenseRequestFactory(dataset=lagper, status="approved", approved_at=NOW)
+    other = journeys.approved(applicant=UserFactory(), dataset=lagper, reviewer=bob)
     add_papers(licence, 2)
     add_papers(other, 1)
     client.force_login(bob)

@@ -16,7 +16,7 @@ from requests_app.models import LicenseRequest, Notification, ReviewerPreference
 
 from . import journeys
 from .clock import next_weekday, start
-from .factories import LicenseRequestFactory, UserFactory
+from .factories import UserFactory
 
 UTC = datetime.UTC
 T0 = next_weekday(0)  # a Monday, after every fixture's writes
@@ -56,16 +56,14 @@ def subjects():
 def awaiting(alice, lagper):
     """Alice's request, waiting for her signed agreement since T0."""
     with time_machine.travel(T0, tick=False):
-        return LicenseRequestFactory(applicant=alice, dataset=lagper)
+        return journeys.submitted(applicant=alice, dataset=lagper)
 
 
 @pytest.fixture
-def licence(alice, lagper):
-    """Alice's LAGPeR licence, approved at T0 for three years."""
+def licence(alice, lagper, bob):
+    """Alice's LAGPeR licence, approved by bob at T0 for three years."""
     with time_machine.travel(T0, tick=False):
-        return LicenseRequestFactory(
-            applicant=alice, dataset=lagper, status="approved", approved_at=T0, expires_at=T0 + days(1095)
-        )
+        return journeys.approved(applicant=alice, dataset=lagper, reviewer=bob, expires_at=T0 + days(1095))
 
 
 # --- Nudges and stale requests --------------------------------------------------------------------
@@ -121,9 +119,11 @@ def test_stale_request_withdrawn_on_day_thirty_with_notice(awaiting, sweep):
     assert subjects() == [f"{awaiting.reference}: your LAGPeR request was withdrawn"]
 
 
-def test_returned_request_nudged_from_its_return_then_withdrawn(alice, lagper, sweep):
+def test_returned_request_nudged_from_its_return_then_withdrawn(alice, lagper, bob, sweep):
+    with time_machine.travel(T0 - days(20), tick=False):
+        returned = journeys.under_review(applicant=alice, dataset=lagper)
     with time_machine.travel(T0, tick=False):
-        returned = LicenseRequestFactory(applicant=alice, dataset=lagper, status="returned", submitted_at=T0 - days(20))
+        journeys.returned(returned, reviewer=bob)
     at(T0 + days(3), sweep)
     assert subjects() == [f"{returned.reference}: your LAGPeR request still needs your correction"]
     at(T0 + days(30), sweep)
@@ -216,12 +216,12 @@ def test_terms_reminder_skipped_when_the_beat_was_down_for_months(licence, sweep
     assert mail.outbox == []
 
 
-def test_terms_reminder_on_month_end_clamps_to_the_shorter_month(alice, lagper, sweep):
+def test_terms_reminder_on_month_end_clamps_to_the_shorter_month(alice, lagper, bob, sweep):
     year = start().year if start().date() < datetime.date(start().year, 8, 31) else start().year + 1
     approved = datetime.datetime(year, 8, 31, 12, 0, tzinfo=UTC)
     february_end = datetime.datetime(year + 1, 2, calendar.monthrange(year + 1, 2)[1], 12, 0, tzinfo=UTC)
     with time_machine.travel(approved, tick=False):
-        LicenseRequestFactory(applicant=alice, dataset=lagper, status="approved", approved_at=approved)
+        journeys.approved(applicant=alice, dataset=lagper, reviewer=bob)
     at(february_end - datetime.timedelta(minutes=1), sweep)
     assert mail.outbox == []
     at(february_end, sweep)
@@ -235,7 +235,7 @@ def test_a_send_task_that_runs_twice_sends_once(licence, django_capture_on_commi
     with time_machine.travel(T0 + SIX_MONTHS, tick=False):
         with django_capture_on_commit_callbacks(execute=False):
             assert reminders.run_sweeps() == 1
-        notification = Notification.objects.get()
+        notification = Notification.objects.get(kind="terms_reminder")
         assert tasks.send_notification(notification.pk) is True
         assert tasks.send_notification(notification.pk) is False
     assert len(mail.outbox) == 1
@@ -263,7 +263,7 @@ def flaky_mail(settings):
 def test_failed_send_is_retried_then_sent(licence, sweep, flaky_mail):
     flaky_mail.failures = 2
     at(T0 + SIX_MONTHS, sweep)
-    notification = Notification.objects.get()
+    notification = Notification.objects.get(kind="terms_reminder")
     assert len(mail.outbox) == 1
     assert (notification.attempts, notification.failed_at, notification.last_error) == (3, None, "")
     assert notification.sent_at is not None
@@ -272,14 +272,14 @@ def test_failed_send_is_retried_then_sent(licence, sweep, flaky_mail):
 def test_send_that_keeps_failing_is_marked_failed_and_shown_to_admins(licence, sweep, flaky_mail, admin_client, settings):
     flaky_mail.failures = 100
     at(T0 + SIX_MONTHS, sweep)
-    notification = Notification.objects.get()
+    notification = Notification.objects.get(kind="terms_reminder")
     assert mail.outbox == []
     assert notification.attempts == settings.NOTIFICATION_MAX_RETRIES + 1
     assert notification.failed_at is not None and notification.sent_at is None
     assert notification.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
 
     at(T0 + (SIX_MONTHS + days(1)), sweep)  # the next sweep does not quietly try again
-    assert Notification.objects.get().attempts == notification.attempts
+    assert Notification.objects.get(kind="terms_reminder").attempts == notification.attempts
 
     failed = admin_client.get(reverse("admin:requests_app_notification_changelist") + "?delivery=failed")
     sent = admin_client.get(reverse("admin:requests_app_notification_changelist") + "?delivery=sent")
@@ -293,7 +293,7 @@ def test_admin_sends_a_failed_notification_again_once_mail_works(
     flaky_mail.failures = 100
     at(T0 + SIX_MONTHS, sweep)
     flaky_mail.failures = 0
-    notification = Notification.objects.get()
+    notification = Notification.objects.get(kind="terms_reminder")
     changelist = reverse("admin:requests_app_notification_changelist")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
