@@ -15,6 +15,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         # A reviewer signs in to decide, so they land on their queue, not on an empty "My requests".
         # A ?next= still wins: allauth only asks the adapter when there is none.
-        if is_reviewer(request.user):
+        if is_reviewer(user=request.user):
             return reverse("review:queue")
         return super().get_login_redirect_url(request)

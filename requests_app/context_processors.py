@@ -14,6 +14,6 @@ def is_reviewer(request) -> dict:
         if known is not None:
             return bool(known)
         user = getattr(request, "user", None)
-        return user is not None and selectors.is_reviewer(user)
+        return user is not None and selectors.is_reviewer(user=user)
 
     return {"is_reviewer": SimpleLazyObject(answer)}

@@ -92,7 +92,7 @@ def request_rejected(request) -> None:
 
 def request_returned(request) -> None:
     """Which fields to correct and why; the applicant then signs a new agreement."""
-    _to_applicant("request_returned", request, fields=returned_field_labels(request))
+    _to_applicant("request_returned", request, fields=returned_field_labels(request=request))
 
 
 def request_revoked(request) -> None:

@@ -16,8 +16,8 @@ CSV_COLUMNS = ["licence", "organisation", "title", "venue", "year", "doi_or_url"
 
 @login_required
 def report_publication(request, reference):
-    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
-    is_active = selectors.licence_is_active(license_request)
+    license_request = found_or_404(selectors.request_for_applicant, user=request.user, reference=reference)
+    is_active = selectors.licence_is_active(request=license_request)
     form = PublicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -49,19 +49,19 @@ def _licence_asked(request) -> str:
 
 @login_required
 def dataset_publications(request, slug):
-    dataset = found_or_404(selectors.reviewed_dataset, request.user, slug)
+    dataset = found_or_404(selectors.reviewed_dataset, user=request.user, slug=slug)
     licence = _licence_asked(request)
     return render(
         request,
         "reminders/dataset_publications.html",
-        {"dataset": dataset, "licence": licence, "publications": selectors.publications_of_dataset(dataset, licence=licence)},
+        {"dataset": dataset, "licence": licence, "publications": selectors.publications_of_dataset(dataset=dataset, licence=licence)},
     )
 
 
 @login_required
 def dataset_publications_csv(request, slug):
-    dataset = found_or_404(selectors.reviewed_dataset, request.user, slug)
-    publications = selectors.publications_of_dataset(dataset, licence=_licence_asked(request))
+    dataset = found_or_404(selectors.reviewed_dataset, user=request.user, slug=slug)
+    publications = selectors.publications_of_dataset(dataset=dataset, licence=_licence_asked(request))
     rows = (
         [p.request.reference, p.request.organisation, p.title, p.venue, p.year, p.link, p.reported_at.isoformat()]
         for p in publications.iterator(chunk_size=500)
@@ -71,7 +71,7 @@ def dataset_publications_csv(request, slug):
 
 @login_required
 def digest_preference(request):
-    if not selectors.is_reviewer(request.user):
+    if not selectors.is_reviewer(user=request.user):
         raise Http404("Only reviewers receive the digest.")
     if request.method == "POST":
         daily_digest = request.POST.get("daily_digest") == "on"
@@ -79,5 +79,5 @@ def digest_preference(request):
         messages.success(request, "Daily digest " + ("on." if daily_digest else "off."))
         return redirect("reminders:digest_preference")
     return render(
-        request, "reminders/digest_preference.html", {"daily_digest": selectors.daily_digest_on(request.user)}
+        request, "reminders/digest_preference.html", {"daily_digest": selectors.daily_digest_on(user=request.user)}
     )

@@ -111,7 +111,7 @@ def expire_licences(*, now: datetime.datetime) -> int:
 
 
 def _pending(status: str):
-    return selectors.with_status_since(LicenseRequest.objects.filter(status=status))
+    return selectors.with_status_since(queryset=LicenseRequest.objects.filter(status=status))
 
 
 PENDING_NUDGES = {Status.AWAITING_SIGNATURE: Kind.SIGNATURE_NUDGE, Status.RETURNED: Kind.RETURNED_NUDGE}

@@ -28,7 +28,7 @@ def datasets_for_listing() -> QuerySet[Dataset]:
     return Dataset.objects.all()
 
 
-def requests_of_applicant(user) -> QuerySet[LicenseRequest]:
+def requests_of_applicant(*, user) -> QuerySet[LicenseRequest]:
     return (
         LicenseRequest.objects.filter(applicant=user)
         .select_related("dataset")
@@ -36,7 +36,7 @@ def requests_of_applicant(user) -> QuerySet[LicenseRequest]:
     )
 
 
-def request_for_applicant(user, reference: str) -> LicenseRequest:
+def request_for_applicant(*, user, reference: str) -> LicenseRequest:
     """The applicant's own request; DoesNotExist for anyone else's, so a stranger learns nothing."""
     return (
         LicenseRequest.objects.select_related("dataset", "agreement_version", "applicant")
@@ -47,7 +47,7 @@ def request_for_applicant(user, reference: str) -> LicenseRequest:
     )
 
 
-def open_draft(user, dataset: Dataset) -> LicenseRequest | None:
+def open_draft(*, user, dataset: Dataset) -> LicenseRequest | None:
     return (
         LicenseRequest.objects.filter(applicant=user, dataset=dataset, status=LicenseRequest.Status.DRAFT)
         .order_by("-created_at")
@@ -65,7 +65,7 @@ def _participant_filter(user) -> Q:
     return Q(applicant=user) | Q(dataset__reviewers=user)
 
 
-def request_for_participant(user, reference: str) -> LicenseRequest:
+def request_for_participant(*, user, reference: str) -> LicenseRequest:
     """The request if `user` takes part in it; DoesNotExist otherwise (strangers learn nothing)."""
     if not user.is_authenticated:
         raise LicenseRequest.DoesNotExist(reference)
@@ -80,12 +80,12 @@ def request_for_participant(user, reference: str) -> LicenseRequest:
     return found
 
 
-def latest_issued_agreement(request: LicenseRequest, *, with_pdf: bool = False) -> IssuedAgreement | None:
+def latest_issued_agreement(*, request: LicenseRequest, with_pdf: bool = False) -> IssuedAgreement | None:
     issues = request.issued_agreements.order_by("-issue")
     return (issues if with_pdf else issues.defer("pdf")).first()
 
 
-def signed_copies_of(request: LicenseRequest) -> QuerySet[SignedCopy]:
+def signed_copies_of(*, request: LicenseRequest) -> QuerySet[SignedCopy]:
     """Every upload for the request, newest first, with its files and the issue it was checked against."""
     return (
         request.signed_copies.select_related("issued_agreement", "uploaded_by")
@@ -103,21 +103,21 @@ class AgreementDocuments:
     signed_copies: list[SignedCopy]
 
 
-def agreement_documents(request: LicenseRequest) -> AgreementDocuments:
-    return AgreementDocuments(issued=latest_issued_agreement(request), signed_copies=list(signed_copies_of(request)))
+def agreement_documents(*, request: LicenseRequest) -> AgreementDocuments:
+    return AgreementDocuments(issued=latest_issued_agreement(request=request), signed_copies=list(signed_copies_of(request=request)))
 
 
-def signed_copy_file_for_participant(user, reference: str, file_id: int) -> SignedCopyFile:
-    request = request_for_participant(user, reference)
+def signed_copy_file_for_participant(*, user, reference: str, file_id: int) -> SignedCopyFile:
+    request = request_for_participant(user=user, reference=reference)
     return SignedCopyFile.objects.get(pk=file_id, signed_copy__request=request)
 
 
-def issued_agreement_numbered(request: LicenseRequest, issue: int) -> IssuedAgreement | None:
+def issued_agreement_numbered(*, request: LicenseRequest, issue: int) -> IssuedAgreement | None:
     """Issue number `issue` of the request's agreement (without its bytes), if there is one."""
     return request.issued_agreements.defer("pdf").filter(issue=issue).first()
 
 
-def request_for_verification(token: str) -> LicenseRequest:
+def request_for_verification(*, token: str) -> LicenseRequest:
     return LicenseRequest.objects.select_related("dataset").exclude(status=LicenseRequest.Status.DRAFT).get(token=token)
 # --- Reminders and publications ------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ def active_licences(*, now) -> QuerySet[LicenseRequest]:
     )
 
 
-def with_status_since(queryset: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
+def with_status_since(*, queryset: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
     """Annotate `status_since`: when each request entered the status it is in now (its last event)."""
     entered = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=OuterRef("status"))
     return queryset.annotate(status_since=Subquery(entered.order_by("-at", "-pk").values("at")[:1]))
@@ -144,14 +144,14 @@ def overdue_for_review(*, now, datasets) -> QuerySet[LicenseRequest]:
     )
 
 
-def publications_of_dataset(dataset: Dataset, *, licence: str | None = None) -> QuerySet["Publication"]:
+def publications_of_dataset(*, dataset: Dataset, licence: str | None = None) -> QuerySet["Publication"]:
     publications = Publication.objects.filter(request__dataset=dataset).select_related("request")
     if licence:
         publications = publications.filter(request__reference=licence)
     return publications.order_by("request__reference", "-year", "-reported_at")
 
 
-def is_reviewer(user) -> bool:
+def is_reviewer(*, user) -> bool:
     """Whether `user` gets the reviewers' side: a superuser, or a reviewer of some dataset."""
     return user.is_authenticated and (user.is_superuser or user.reviewed_datasets.exists())
 
@@ -161,13 +161,13 @@ def _datasets_reviewed_by(user) -> QuerySet[Dataset]:
     return Dataset.objects.all() if user.is_superuser else user.reviewed_datasets.all()
 
 
-def daily_digest_on(user) -> bool:
+def daily_digest_on(*, user) -> bool:
     """The reviewer's digest choice; with none saved, the model's default."""
     chosen = ReviewerPreference.objects.filter(user=user).values_list("daily_digest", flat=True).first()
     return ReviewerPreference._meta.get_field("daily_digest").default if chosen is None else chosen
 
 
-def reviewed_dataset(user, slug: str) -> Dataset:
+def reviewed_dataset(*, user, slug: str) -> Dataset:
     """A dataset `user` reviews (any, for a superuser); DoesNotExist for others."""
     return _datasets_reviewed_by(user).get(slug=slug)
 
@@ -179,21 +179,21 @@ def reviewed_dataset(user, slug: str) -> Dataset:
 Status = LicenseRequest.Status
 
 
-def licence_is_active(request: LicenseRequest) -> bool:
+def licence_is_active(*, request: LicenseRequest) -> bool:
     """Whether this one licence is in force, by the one definition (active_licences)."""
     return active_licences(now=clock.now()).filter(pk=request.pk).exists()
 
 
-def returnable_fields(request: LicenseRequest) -> list[tuple[str, str]]:
+def returnable_fields(*, request: LicenseRequest) -> list[tuple[str, str]]:
     """(name, label) of what a reviewer may return for correction: the signer fields, and the purpose."""
     return [(spec["name"], spec["label"]) for spec in request.application_fields()]
 
 
-def returned_field_labels(request: LicenseRequest) -> list[str]:
-    return [label for name, label in returnable_fields(request) if name in request.returned_fields]
+def returned_field_labels(*, request: LicenseRequest) -> list[str]:
+    return [label for name, label in returnable_fields(request=request) if name in request.returned_fields]
 
 
-def reviewable_datasets(user) -> list[Dataset]:
+def reviewable_datasets(*, user) -> list[Dataset]:
     """The datasets `user` reviews (all of them for a superuser); empty for everyone else."""
     if not user.is_authenticated:
         return []
@@ -260,7 +260,7 @@ def _search_conditions(term: str) -> tuple[Q, Q]:
 SEARCH_LISTED = 2000
 
 
-def with_search_matches(filters: QueueFilters) -> QueueFilters:
+def with_search_matches(*, filters: QueueFilters) -> QueueFilters:
     """`filters` with the search's matches listed by id, when there are at most SEARCH_LISTED.
 
     Found once, they make the counts and the page primary-key lookups. Otherwise each of those
@@ -284,7 +284,8 @@ def with_search_matches(filters: QueueFilters) -> QueueFilters:
 
 
 def queue_requests(
-    datasets: list[Dataset], filters: QueueFilters, *, now: datetime.datetime
+    *,
+    datasets: list[Dataset], filters: QueueFilters, now: datetime.datetime
 ) -> QuerySet[LicenseRequest]:
     """The queue, oldest first, with what each row shows joined in."""
     requests = _queue_scope(datasets, filters)
@@ -311,7 +312,7 @@ class QueueCounts:
         return self.by_status.get(filters.status, 0) if filters.status else self.total
 
 
-def queue_counts(datasets: list[Dataset], filters: QueueFilters, *, now: datetime.datetime) -> QueueCounts:
+def queue_counts(*, datasets: list[Dataset], filters: QueueFilters, now: datetime.datetime) -> QueueCounts:
     """Counts per status, and overdue, under the dataset and search filters, in one query.
 
     Unfiltered, COUNT(*) grouped by status reads only request_status_count_idx, and overdue is an
@@ -336,7 +337,7 @@ def queue_counts(datasets: list[Dataset], filters: QueueFilters, *, now: datetim
     )
 
 
-def request_for_reviewer(datasets: list[Dataset], reference: str) -> LicenseRequest:
+def request_for_reviewer(*, datasets: list[Dataset], reference: str) -> LicenseRequest:
     """A submitted request of one of `datasets` (the reviewer's), with all the decision page shows."""
     return (
             LicenseRequest.objects.select_related("dataset", "agreement_version", "applicant")
@@ -354,7 +355,7 @@ def request_for_reviewer(datasets: list[Dataset], reference: str) -> LicenseRequ
         )
 
 
-def audit_events(requests: QuerySet[LicenseRequest]) -> QuerySet[RequestEvent]:
+def audit_events(*, requests: QuerySet[LicenseRequest]) -> QuerySet[RequestEvent]:
     """The audit trail of `requests`, in the order it happened."""
     return (
         RequestEvent.objects.filter(request__in=requests.values("pk"))
@@ -366,7 +367,7 @@ def audit_events(requests: QuerySet[LicenseRequest]) -> QuerySet[RequestEvent]:
 WAITING_STATUSES = frozenset({Status.AWAITING_SIGNATURE, Status.UNDER_REVIEW, Status.RETURNED})
 
 
-def mark_waiting(requests, *, now: datetime.datetime) -> list[LicenseRequest]:
+def mark_waiting(*, requests, now: datetime.datetime) -> list[LicenseRequest]:
     """Give each request `waiting_days` (None once decided) and `overdue`, as the queue shows them."""
     requests = list(requests)
     for request in requests:

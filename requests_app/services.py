@@ -293,7 +293,7 @@ def request_return_for_correction(
 ) -> LicenseRequest:
     """Send the request back; the applicant may then change only `fields`, and signs a new agreement."""
     reason = _required(reason, "what must be corrected, and why")
-    labels = dict(selectors.returnable_fields(request))
+    labels = dict(selectors.returnable_fields(request=request))
     fields = [name for name in labels if name in set(fields)]
     if not fields:
         raise DecisionInvalid("Choose at least one field the applicant must correct.")

@@ -40,7 +40,7 @@ def dataset_detail(request, slug):
 @verified_email_required
 def apply(request, slug):
     dataset = get_object_or_404(Dataset, slug=slug)
-    draft = selectors.open_draft(request.user, dataset)
+    draft = selectors.open_draft(user=request.user, dataset=dataset)
     if draft is not None:
         return redirect("requests_app:request_edit", reference=draft.reference)
     if dataset.current_agreement is None:
@@ -51,7 +51,7 @@ def apply(request, slug):
 
 @verified_email_required
 def request_edit(request, reference):
-    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
+    license_request = found_or_404(selectors.request_for_applicant, user=request.user, reference=reference)
     if license_request.status == LicenseRequest.Status.RETURNED:
         return _correction_form(request, license_request)
     if license_request.status != LicenseRequest.Status.DRAFT:
@@ -95,13 +95,13 @@ def _application_form(request, dataset, *, license_request):
 @login_required
 def my_requests(request):
     return render(
-        request, "requests_app/my_requests.html", {"requests": selectors.requests_of_applicant(request.user)}
+        request, "requests_app/my_requests.html", {"requests": selectors.requests_of_applicant(user=request.user)}
     )
 
 
 @login_required
 def request_detail(request, reference):
-    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
+    license_request = found_or_404(selectors.request_for_applicant, user=request.user, reference=reference)
     return _request_page(request, license_request, delivery_shown=False)
 
 
@@ -113,8 +113,8 @@ def delivery_instructions(request, reference):
     Shown in answer to a POST (the licensee's click), so a HEAD, a prefetch or a crawler following
     links never counts as a look.
     """
-    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
-    if not selectors.licence_is_active(license_request):
+    license_request = found_or_404(selectors.request_for_applicant, user=request.user, reference=reference)
+    if not selectors.licence_is_active(request=license_request):
         messages.info(request, f"{license_request.reference} is not an active licence.")
         return redirect(license_request)
     services.delivery_view_record(request=license_request, user=request.user, ip=client_ip(request))
@@ -126,8 +126,8 @@ def _request_page(request, license_request, *, delivery_shown: bool):
         request, "requests_app/request_detail.html",
         {
             "license_request": license_request, "delivery_shown": delivery_shown,
-            "licence_active": delivery_shown or selectors.licence_is_active(license_request),
-            "returned_labels": selectors.returned_field_labels(license_request),
+            "licence_active": delivery_shown or selectors.licence_is_active(request=license_request),
+            "returned_labels": selectors.returned_field_labels(request=license_request),
             **agreement_panel(license_request, can_upload=True),
         },
     )
@@ -138,7 +138,7 @@ def agreement_panel(license_request, *, can_upload: bool, preview: bool = False)
     (applicant), and every check result. Reviewers get preview=True: the current signed copy is
     shown in the page, so the signature is beside the integrity result without a download.
     """
-    documents = selectors.agreement_documents(license_request)
+    documents = selectors.agreement_documents(request=license_request)
     upload_open = can_upload and documents.issued is not None and license_request.accepts_signed_copy
     return {
         "issued": documents.issued, "signed_copies": documents.signed_copies, "preview": preview,
@@ -149,7 +149,7 @@ def agreement_panel(license_request, *, can_upload: bool, preview: bool = False)
 @require_POST
 @login_required
 def request_withdraw(request, reference):
-    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
+    license_request = found_or_404(selectors.request_for_applicant, user=request.user, reference=reference)
     try:
         services.request_withdraw(request=license_request, user=request.user, ip=client_ip(request))
     except services.TransitionNotAllowed as error:
@@ -171,8 +171,8 @@ def _attachment(response, filename: str, *, inline: bool = False):
 @login_required
 def agreement_pdf(request, reference):
     """The agreement exactly as issued (stored bytes), for the applicant and the dataset's reviewers."""
-    license_request = found_or_404(selectors.request_for_participant, request.user, reference)
-    issued = selectors.latest_issued_agreement(license_request, with_pdf=True)
+    license_request = found_or_404(selectors.request_for_participant, user=request.user, reference=reference)
+    issued = selectors.latest_issued_agreement(request=license_request, with_pdf=True)
     if issued is None:
         raise Http404("No agreement has been issued for this request yet.")
     return _attachment(HttpResponse(bytes(issued.pdf), content_type="application/pdf"), issued.filename)
@@ -180,9 +180,9 @@ def agreement_pdf(request, reference):
 
 @verified_email_required
 def signed_copy_upload(request, reference):
-    license_request = found_or_404(selectors.request_for_applicant, request.user, reference)
+    license_request = found_or_404(selectors.request_for_applicant, user=request.user, reference=reference)
     # Only checking an upload needs the issued bytes (a digital signature must cover them).
-    issued = selectors.latest_issued_agreement(license_request, with_pdf=request.method == "POST")
+    issued = selectors.latest_issued_agreement(request=license_request, with_pdf=request.method == "POST")
     if issued is None or not license_request.accepts_signed_copy:
         messages.info(request, "This request is not waiting for a signed agreement.")
         return redirect(license_request)
@@ -215,21 +215,21 @@ def signed_copy_file(request, reference, file_id):
     Inline is safe because the type was decided from the content at upload (PDF, JPEG or PNG only) and
     nosniff stops the browser from guessing another one; same-origin framing lets the review page embed it.
     """
-    copy_file = found_or_404(selectors.signed_copy_file_for_participant, request.user, reference, file_id)
+    copy_file = found_or_404(selectors.signed_copy_file_for_participant, user=request.user, reference=reference, file_id=file_id)
     response = FileResponse(copy_file.file.open("rb"), content_type=copy_file.content_type)
     return _attachment(response, copy_file.original_name, inline=request.GET.get("inline") == "1")
 
 
 def verify(request, token):
     """Public, from the QR code: that this agreement exists and where it stands; nothing personal."""
-    license_request = found_or_404(selectors.request_for_verification, token)
+    license_request = found_or_404(selectors.request_for_verification, token=token)
     issue = request.GET.get("issue", "")
     issued = (
-        selectors.issued_agreement_numbered(license_request, int(issue))
+        selectors.issued_agreement_numbered(request=license_request, issue=int(issue))
         if re.fullmatch(r"[0-9]{1,4}", issue) else None
     )
     # A paper of an earlier issue must not pass for the one that was signed and decided on.
-    latest = selectors.latest_issued_agreement(license_request)
+    latest = selectors.latest_issued_agreement(request=license_request)
     return render(
         request, "requests_app/verify.html",
         {"license_request": license_request, "issued": issued, "latest": latest, "asked_issue": issue},
@@ -259,5 +259,5 @@ def _correction_form(request, license_request):
         messages.error(request, CORRECT_THE_FIELDS)
     return render(request, "requests_app/correct.html", {
         "license_request": license_request, "form": form,
-        "returned_labels": selectors.returned_field_labels(license_request),
+        "returned_labels": selectors.returned_field_labels(request=license_request),
     })

@@ -379,6 +379,6 @@ def test_a_replaced_signed_copy_does_not_restart_the_clock_of_the_digest_or_the_
     clock.move_to(T0 + days(14) + SECOND)
     digest(django_capture_on_commit_callbacks)
     assert subjects() == [f"1 request past the promised turnaround: {request.reference}"]
-    counts = selectors.queue_counts([lagper], selectors.QueueFilters(), now=T0 + days(14) + SECOND)
-    [row] = selectors.mark_waiting([request], now=T0 + days(14) + SECOND)
+    counts = selectors.queue_counts(datasets=[lagper], filters=selectors.QueueFilters(), now=T0 + days(14) + SECOND)
+    [row] = selectors.mark_waiting(requests=[request], now=T0 + days(14) + SECOND)
     assert (counts.overdue, row.overdue) == (1, True)

@@ -78,7 +78,7 @@ class ReturnForm(forms.Form):
 
     def __init__(self, *args, request: LicenseRequest, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["returned_fields"].choices = returnable_fields(request)
+        self.fields["returned_fields"].choices = returnable_fields(request=request)
 
 
 class RemarkForm(forms.Form):

@@ -31,7 +31,7 @@ def reviewer_required(view):
     @login_required
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        datasets = selectors.reviewable_datasets(request.user)
+        datasets = selectors.reviewable_datasets(user=request.user)
         if not datasets:
             raise Http404("No such page.")
         request.reviewable_datasets = datasets  # the navbar need not ask again (context_processors)
@@ -43,10 +43,10 @@ def reviewer_required(view):
 @reviewer_required
 def queue(request, datasets):
     form = QueueFilterForm(request.GET, datasets=datasets)
-    filters = selectors.with_search_matches(form.filters())
+    filters = selectors.with_search_matches(filters=form.filters())
     now = clock.now()
-    counts = selectors.queue_counts(datasets, filters, now=now)
-    paginator = Paginator(selectors.queue_requests(datasets, filters, now=now), PAGE_SIZE)
+    counts = selectors.queue_counts(datasets=datasets, filters=filters, now=now)
+    paginator = Paginator(selectors.queue_requests(datasets=datasets, filters=filters, now=now), PAGE_SIZE)
     # The aggregate above already knows how many rows match: spare the paginator its own COUNT(*).
     paginator.count = counts.matching(filters)
     page = paginator.get_page(request.GET.get("page"))
@@ -57,7 +57,7 @@ def queue(request, datasets):
     ]
     return render(request, "review/queue.html", {
         "form": form, "filters": filters, "page": page, "counts": counts, "status_tabs": status_tabs,
-        "rows": selectors.mark_waiting(page.object_list, now=now),
+        "rows": selectors.mark_waiting(requests=page.object_list, now=now),
         "datasets": datasets, "show_dataset": len(datasets) > 1,
     })
 
@@ -74,7 +74,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
         "return_form": ReturnForm(prefix="return", request=license_request),
         "revoke_form": ReasonForm(prefix="revoke"),
         "remark_form": RemarkForm(prefix="remark"),
-        "returned_labels": selectors.returned_field_labels(license_request),
+        "returned_labels": selectors.returned_field_labels(request=license_request),
         **agreement_panel(license_request, can_upload=False, preview=True),
         **(bound or {}),
     }
@@ -83,7 +83,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
 
 @reviewer_required
 def request_review(request, datasets, reference):
-    return _detail(request, found_or_404(selectors.request_for_reviewer, datasets, reference))
+    return _detail(request, found_or_404(selectors.request_for_reviewer, datasets=datasets, reference=reference))
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ ACTIONS = {
 def request_act(request, datasets, reference, action):
     if action not in ACTIONS:
         raise Http404("No such action.")
-    license_request = found_or_404(selectors.request_for_reviewer, datasets, reference)
+    license_request = found_or_404(selectors.request_for_reviewer, datasets=datasets, reference=reference)
     form = ACTIONS[action].form(request.POST, license_request)
     if form.is_valid():
         try:
@@ -165,7 +165,7 @@ EVENT_COLUMNS = ["reference", "at", "actor", "from_status", "to_status", "note",
 
 def _filtered(request, datasets):
     filters = QueueFilterForm(request.GET, datasets=datasets).filters()
-    return selectors.queue_requests(datasets, filters, now=clock.now())
+    return selectors.queue_requests(datasets=datasets, filters=filters, now=clock.now())
 
 
 @reviewer_required
@@ -186,6 +186,6 @@ def export_requests(request, datasets):
 def export_events(request, datasets):
     rows = (
         [e.request.reference, e.at, e.actor.email if e.actor else "", e.from_status, e.to_status, e.note, e.ip]
-        for e in selectors.audit_events(_filtered(request, datasets)).iterator(chunk_size=2000)
+        for e in selectors.audit_events(requests=_filtered(request, datasets)).iterator(chunk_size=2000)
     )
     return stream_csv("audit-trail.csv", EVENT_COLUMNS, rows)
