@@ -76,7 +76,7 @@ class AgreementVersionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # The fingerprint must always describe the words stored, whoever edited them.
-        obj.sha256 = agreement_sha256({k: getattr(obj, k) for k in CANONICAL_KEYS})
+        obj.sha256 = agreement_sha256({**{k: getattr(obj, k) for k in CANONICAL_KEYS}, "layout": obj.layout})
         super().save_model(request, obj, form, change)
 
 
