@@ -138,6 +138,8 @@ class AgreementModel(pd.BaseModel):
 
 
 class CitationModel(pd.BaseModel):
+    """The paper licensees cite; agreements that ask for no citation leave it out."""
+
     model_config = _STRICT
     text: Text = _doc("The paper licensees must cite, as a sentence.", default="")
     bibtex: Text = _doc("The same as a BibTeX entry.", default="")
