@@ -300,7 +300,7 @@ def _signer_blocks(request, version, styles) -> list:
                 out.append(_signature_row(field.label, styles))
                 continue
             text = _display(formfields.display(field.type, request.value(field.name)))
-            out.append(_para(text.upper() if field.capitals else text, styles, bold_prefix=f"{field.label}:"))
+            out.append(_para(text.upper() if field.capitals else text, styles, bold_prefix=_label(field.label)))
             if field.romanised_name:
                 text = _display(request.value(field.romanised_name))
                 out.append(_para(text.upper(), styles, bold_prefix=f"{field.romanised_label}:"))
@@ -319,6 +319,11 @@ def _legacy_signature_row(version, styles) -> list:
     if not spec.is_format_1(version):
         return [Spacer(1, 3 * mm)]
     return [Spacer(1, 3 * mm), _signature_row("", styles), Spacer(1, 2 * mm)]
+
+
+def _label(label: str) -> str:
+    """A field's label as the owner wrote it, with a colon unless it already ends in punctuation."""
+    return label if label.endswith((":", ".", "?")) else f"{label}:"
 
 
 def _signature_row(label: str, styles) -> Paragraph:
