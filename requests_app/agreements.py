@@ -243,8 +243,12 @@ def _check_model_fields(reader: _Reader, model, values: dict, keys: dict) -> Non
 
 
 @transaction.atomic
-def load_dataset_file(path: Path) -> LoadResult:
-    """Create or update a dataset from its file. Idempotent; never edits a published agreement."""
+def load_dataset_file(path: Path, *, licensees_must_reaccept: bool | None = None) -> LoadResult:
+    """Create or update a dataset from its file. Idempotent; never edits a published agreement.
+
+    A new wording published with `licensees_must_reaccept` (the argument, else the file's key)
+    asks every active licensee of the dataset to accept what changed.
+    """
     fields, agreement = parse_dataset_file(path)
     prefix_owner = Dataset.objects.filter(reference_prefix=fields["reference_prefix"]).exclude(slug=fields["slug"]).first()
     if prefix_owner is not None:
@@ -284,4 +288,11 @@ def load_dataset_file(path: Path) -> LoadResult:
             layout=agreement.get("layout", {}),
             **{k: agreement[k] for k in CANONICAL_KEYS},
         )
+    if licensees_must_reaccept is None:
+        licensees_must_reaccept = agreement.get("licensees_must_reaccept", False)
+    if version_created and licensees_must_reaccept:
+        from .agreement_format.reacceptance import reacceptance_require
+
+        reacceptance_require(version=version)
+        version.reacceptance_required = True
     return LoadResult(dataset, version, dataset_changed, version_created)

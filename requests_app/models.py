@@ -75,6 +75,9 @@ class AgreementVersion(models.Model):
     # What a format 2 file declares beyond the above: its signers, the research-purpose switch,
     # text before the signers, submission instructions (agreement_format/spec.py reads it).
     layout = models.JSONField(default=dict, blank=True)
+    reacceptance_required = models.BooleanField(
+        default=False, help_text="Published with: holders of an active licence must accept the changed clauses.",
+    )
 
     class Meta:
         ordering = ["dataset", "-published_at"]
@@ -374,6 +377,8 @@ class Notification(models.Model):
         REQUEST_REJECTED = "request_rejected", "Request rejected"
         REQUEST_RETURNED = "request_returned", "Returned for correction"
         REQUEST_REVOKED = "request_revoked", "Licence revoked"
+        REACCEPTANCE_NEEDED = "reacceptance_needed", "Changed agreement to accept"
+        REACCEPTANCE_NUDGE = "reacceptance_nudge", "Changed agreement still to accept"
 
     request = models.ForeignKey(
         LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
@@ -474,3 +479,31 @@ class DeliveryView(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+# --- New versions of an agreement: licensees accept what changed ----------------------------------
+
+
+class Reacceptance(models.Model):
+    """A licensee must accept `agreement_version` (a changed agreement) to keep using the data.
+
+    The request keeps the version it was signed under (its PDF and verification page show that
+    one); this row records that a newer wording was required and when it was accepted. The clauses
+    accepted are ClauseAcceptance rows of `agreement_version`; `sha256` is that version's.
+    """
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="reacceptances")
+    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    required_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "required_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "agreement_version"], name="unique_reacceptance"),
+        ]
+        indexes = [models.Index(fields=["accepted_at", "required_at"], name="reacceptance_pending_idx")]
+
+    def __str__(self):
+        return f"{self.request} to accept {self.agreement_version}"

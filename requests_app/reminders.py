@@ -23,6 +23,7 @@ from django.db.models import Exists, Min, OuterRef
 
 from . import clock, selectors, services
 from .models import Dataset, LicenseRequest, Notification
+from .agreement_format import reacceptance
 from .notifications import notifications_claim
 
 Status = LicenseRequest.Status
@@ -41,6 +42,7 @@ def run_sweeps(*, now: datetime.datetime | None = None) -> int:
         + claim_terms_reminders(now=now)
         + withdraw_stale_requests(now=now)
         + claim_pending_nudges(now=now)
+        + reacceptance.claim_nudges(now=now)
     )
 
 

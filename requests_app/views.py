@@ -12,6 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .agreement_format import reacceptance
 from .forms import ApplicationForm, SignedCopyForm
 from .models import Dataset, LicenseRequest
 
@@ -102,8 +103,10 @@ def my_requests(request):
 @login_required
 def request_detail(request, reference):
     license_request = selectors.request_for_applicant(request.user, reference)
-    # Only an active licensee is shown the delivery instructions, and each showing is on the record.
-    delivery_shown = selectors.licence_is_active(license_request)
+    # Only an active licensee is shown the delivery instructions, and each showing is on the record;
+    # a licensee who has a changed agreement to accept sees what changed instead.
+    waiting = reacceptance.pending(license_request)
+    delivery_shown = selectors.licence_is_active(license_request) and waiting is None
     if delivery_shown:
         services.delivery_view_record(request=license_request, user=request.user, ip=client_ip(request))
     return render(
@@ -111,8 +114,28 @@ def request_detail(request, reference):
         {
             "license_request": license_request, "delivery_shown": delivery_shown,
             "returned_labels": selectors.returned_field_labels(license_request),
+            "reacceptance": waiting,
+            "changes": reacceptance.changes_for(license_request, waiting) if waiting else None,
         },
     )
+
+
+@require_POST
+@verified_email_required
+def request_reaccept(request, reference):
+    """The licensee accepts the changed clauses of a new agreement version."""
+    license_request = selectors.request_for_applicant(request.user, reference)
+    accepted = {int(key[7:]) for key in request.POST if re.fullmatch(r"clause_[0-9]{1,4}", key)}
+    try:
+        reacceptance.reacceptance_accept(
+            request=license_request, user=request.user, clause_numbers=accepted, ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+    except (services.TransitionNotAllowed, reacceptance.AcceptanceIncomplete) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{license_request.reference}: the changed agreement is accepted.")
+    return redirect(license_request)
 
 
 @require_POST

@@ -30,6 +30,10 @@ class UploadForm(forms.Form):
 class PublishForm(forms.Form):
     content = forms.CharField(widget=forms.HiddenInput, strip=False)
     content_sha256 = forms.CharField(widget=forms.HiddenInput)
+    licensees_must_reaccept = forms.BooleanField(
+        required=False, label="Holders of an active licence must accept the changed clauses",
+        help_text="Preset from the file's agreement.licensees_must_reaccept; applies only to a changed wording.",
+    )
 
 
 def _parse_text(text: str, name: str):
@@ -43,11 +47,11 @@ def _parse_text(text: str, name: str):
             return None, str(error).replace(str(path), name)
 
 
-def _publish_text(text: str, name: str):
+def _publish_text(text: str, name: str, *, licensees_must_reaccept: bool):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_text(text, encoding="utf-8")
-        return load_dataset_file(path)
+        return load_dataset_file(path, licensees_must_reaccept=licensees_must_reaccept)
 
 
 def publish_view(model_admin, request):
@@ -62,7 +66,9 @@ def publish_view(model_admin, request):
                 messages.error(request, "The file changed after its preview; upload it again.")
                 return redirect("admin:requests_app_dataset_publish")
             try:
-                result = _publish_text(text, "uploaded.toml")
+                result = _publish_text(
+                    text, "uploaded.toml", licensees_must_reaccept=form.cleaned_data["licensees_must_reaccept"],
+                )
             except DatasetFileError as error:
                 messages.error(request, str(error))
                 return redirect("admin:requests_app_dataset_publish")
@@ -97,6 +103,7 @@ def publish_view(model_admin, request):
                     changes=diff.clause_changes(current.clauses, shown.version.clauses) if current else None,
                     publish=PublishForm(initial={
                         "content": text, "content_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                        "licensees_must_reaccept": parsed[1].get("licensees_must_reaccept", False),
                     }),
                 )
     return TemplateResponse(request, "admin/requests_app/dataset_publish.html", context)
