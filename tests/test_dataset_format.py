@@ -13,10 +13,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from requests_app import services
 from requests_app.agreements import DatasetFileError, load_dataset_file, parse_dataset_file
 from requests_app.forms import ApplicationForm
 from requests_app.models import AgreementVersion, ClauseAcceptance, Dataset, IssuedAgreement, LicenseRequest
 
+from . import journeys
 from .conftest import LAGPER_TOML
 
 TWO_SIGNERS = Path(__file__).parent / "data" / "two_signers.toml"
@@ -209,3 +211,25 @@ def test_a_changed_signer_layout_is_a_new_version(two_signers, tmp_path):
     assert not again.version_created
     changed = load_dataset_file(variant(tmp_path, 'title = "Supervisor"', 'title = "Academic supervisor"'))
     assert changed.version_created and changed.agreement_version.label == "1-" + changed.agreement_version.sha256[:8]
+
+
+def test_a_returned_custom_field_is_corrected_and_the_others_stay_as_signed(alice_client, two_signers, bob):
+    two_signers.reviewers.add(bob)
+    agreement = two_signers.current_agreement
+    alice_client.post(reverse("requests_app:apply", args=["two-signers"]), filled(agreement))
+    request = journeys.signed_copy_sent(LicenseRequest.objects.get())
+    services.request_return_for_correction(request=request, reviewer=bob, fields=["student_id"], reason="Wrong ID.")
+    edit = reverse("requests_app:request_edit", args=[request.reference])
+    page = alice_client.get(edit).content.decode()
+    assert "Student ID" in page
+    # Alice tries to change the supervisor too: only the returned field is taken.
+    alice_client.post(edit, filled(agreement, student_id="S-20240118", supervisor_name="Someone Else"))
+    request.refresh_from_db()
+    assert request.status == "awaiting_signature"
+    assert request.values["student_id"] == "S-20240118"
+    assert request.values["supervisor_name"] == "Prof. Ada Chen"
+    assert request.values["signing_date"] == timezone.localdate().isoformat()
+    with pytest.raises(services.DecisionInvalid):
+        services.request_resubmit(
+            request=request, user=request.applicant, fields={"values": {**request.values, "supervisor_name": "X"}},
+        )
