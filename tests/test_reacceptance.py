@@ -173,3 +173,13 @@ def test_the_admin_publish_checkbox_asks_for_reacceptance(licence, client):
         "content": content, "content_sha256": digest, "licensees_must_reaccept": "on", "publish": "1",
     })
     assert Reacceptance.objects.get().request == licence
+
+
+def test_my_requests_lists_the_licence_as_needing_reacceptance_without_a_query_more(
+    licence, publish, alice_client, django_assert_num_queries
+):
+    publish(licensees_must_reaccept=True)
+    alice_client.get(reverse("requests_app:my_requests"))  # warm the session
+    with django_assert_num_queries(4):  # as many as without a changed agreement: session, user, navbar, the list
+        page = alice_client.get(reverse("requests_app:my_requests")).content.decode()
+    assert "Re-acceptance needed" in page
