@@ -126,7 +126,8 @@ def test_a_submission_stores_every_value_by_name_and_mirrors_the_well_known_ones
     assert ClauseAcceptance.objects.filter(request=request).count() == 2
 
     page = alice_client.get(request.get_absolute_url()).content.decode()
-    for text in ("Student ID", "S-20240117", "Supervisor&#x27;s name", "Prof. Ada Chen", "China", "Yes"):
+    for text in ("Student ID", "S-20240117", "Supervisor&#x27;s name", "Prof. Ada Chen", "China", "Yes",
+                 "have it signed by Researcher and Supervisor"):
         assert text in page
 
     words = pdf_words(bytes(IssuedAgreement.objects.get().pdf))

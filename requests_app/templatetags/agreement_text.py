@@ -20,3 +20,12 @@ def clause_label(clause: dict) -> str:
 @register.filter
 def agreement_layout(version) -> dict:
     return spec.layout(version)
+
+
+@register.filter
+def who_signs(version) -> str:
+    """Who signs, as the file names the signers; format 1 agreements are signed by a representative."""
+    if version is None or spec.is_format_1(version):
+        return "your institution's authorized representative"
+    titles = [s.title for s in spec.signers(version)]
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
