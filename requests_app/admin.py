@@ -52,6 +52,15 @@ class DatasetAdmin(admin.ModelAdmin):
     search_fields = ["name", "full_name", "owner"]
     filter_horizontal = ["reviewers"]
     prepopulated_fields = {"slug": ["name"]}
+    change_list_template = "admin/requests_app/dataset_change_list.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        from .agreement_format.admin_views import publish_view
+
+        view = self.admin_site.admin_view(lambda request: publish_view(self, request))
+        return [path("publish/", view, name="requests_app_dataset_publish"), *super().get_urls()]
 
     def save_related(self, request, form, formsets, change):
         # Who may decide is not an unrecorded edit: the grants go through the service that records them.

@@ -39,6 +39,17 @@ class DatasetFileError(ValueError):
         super().__init__(f"{path}: {key}: {problem}")
 
 
+class DatasetFileErrors(DatasetFileError):
+    """Every problem found in a file at once: [(key, line or None, problem)], one line of message each."""
+
+    def __init__(self, path, problems):
+        self.path, self.problems = path, problems
+        self.key, self.problem = problems[0][0], problems[0][2]
+        ValueError.__init__(self, "\n".join(
+            f"{path}: {key}: {problem}" + (f" (line {line})" if line else "") for key, line, problem in problems
+        ))
+
+
 @dataclass(frozen=True)
 class LoadResult:
     dataset: Dataset
@@ -56,8 +67,15 @@ CANONICAL_KEYS = ("title", "preamble", "clauses", "signer_fields", "signatory", 
 
 
 def canonical_agreement_text(agreement: dict) -> str:
-    """The text an agreement version's sha256 is computed over."""
-    return json.dumps({k: agreement[k] for k in CANONICAL_KEYS}, sort_keys=True, ensure_ascii=False)
+    """The text an agreement version's sha256 is computed over.
+
+    A format 2 agreement adds its layout (signers, texts around them); a format 1 one has none,
+    so its fingerprint is what it always was.
+    """
+    canonical = {k: agreement[k] for k in CANONICAL_KEYS}
+    if agreement.get("layout"):
+        canonical["layout"] = agreement["layout"]
+    return json.dumps(canonical, sort_keys=True, ensure_ascii=False)
 
 
 def agreement_sha256(agreement: dict) -> str:
@@ -99,7 +117,8 @@ class _Reader:
 def parse_dataset_file(path: Path) -> tuple[dict, dict]:
     """Return (dataset fields, agreement) from a TOML file, or raise DatasetFileError."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise DatasetFileError(path, "(file)", "does not exist") from None
     except UnicodeDecodeError:
@@ -107,6 +126,8 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
     except tomllib.TOMLDecodeError as exc:
         raise DatasetFileError(path, "(file)", f"is not valid TOML: {exc}") from None
 
+    if "format" in data:
+        return _parse_format_2(path, data, text)
     r = _Reader(path, data)
     slug = r.get(data, "slug", str)
     if not slug.replace("-", "").isalnum() or not slug.isascii() or slug != slug.lower():
@@ -196,6 +217,17 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
     return dataset, agreement
 
 
+def _parse_format_2(path, data: dict, text: str) -> tuple[dict, dict]:
+    """A format 2 file (agreement_format/schema.py), every problem reported at once."""
+    from .agreement_format import schema
+
+    model, problems = schema.errors(data, text)
+    if problems:
+        raise DatasetFileErrors(path, problems)
+    dataset, agreement = schema.to_internal(model)
+    return dataset, agreement
+
+
 def _check_model_fields(reader: _Reader, model, values: dict, keys: dict) -> None:
     """Apply the model's own field checks (lengths, email, URL), naming the file's key on failure.
 
@@ -211,8 +243,12 @@ def _check_model_fields(reader: _Reader, model, values: dict, keys: dict) -> Non
 
 
 @transaction.atomic
-def load_dataset_file(path: Path) -> LoadResult:
-    """Create or update a dataset from its file. Idempotent; never edits a published agreement."""
+def load_dataset_file(path: Path, *, licensees_must_reaccept: bool | None = None) -> LoadResult:
+    """Create or update a dataset from its file. Idempotent; never edits a published agreement.
+
+    A new wording published with `licensees_must_reaccept` (the argument, else the file's key)
+    asks every active licensee of the dataset to accept what changed.
+    """
     fields, agreement = parse_dataset_file(path)
     prefix_owner = Dataset.objects.filter(reference_prefix=fields["reference_prefix"]).exclude(slug=fields["slug"]).first()
     if prefix_owner is not None:
@@ -249,6 +285,14 @@ def load_dataset_file(path: Path) -> LoadResult:
             label=label,
             sha256=digest,
             published_at=clock.now(),
+            layout=agreement.get("layout", {}),
             **{k: agreement[k] for k in CANONICAL_KEYS},
         )
+    if licensees_must_reaccept is None:
+        licensees_must_reaccept = agreement.get("licensees_must_reaccept", False)
+    if version_created and licensees_must_reaccept:
+        from .agreement_format.reacceptance import reacceptance_require
+
+        reacceptance_require(version=version)
+        version.reacceptance_required = True
     return LoadResult(dataset, version, dataset_changed, version_created)

@@ -97,3 +97,15 @@ def request_returned(request) -> None:
 
 def request_revoked(request) -> None:
     _to_applicant("request_revoked", request)
+
+
+# --- A changed agreement the licensee must accept ---------------------------------------------------
+
+
+def reacceptance_needed(request) -> None:
+    """The agreement changed: what to do to keep the licence's delivery instructions."""
+    _to_applicant("reacceptance_needed", request)
+
+
+def reacceptance_nudge(request, *, days: int) -> None:
+    _to_applicant("reacceptance_nudge", request, days=days)

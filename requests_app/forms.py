@@ -9,13 +9,11 @@ from django import forms
 from django.core.validators import URLValidator
 
 from . import clock
-from .agreements import SIGNER_FIELD_NAMES
+from .agreement_format import formfields, spec
 from .models import AgreementVersion, LicenseRequest, Publication
 from .signed_copies import UploadRefused, check_upload
 
 # Single-line fields may hold no control characters at all; they reach PDFs and email headers.
-_MULTILINE_FIELDS = {"address", "research_purpose"}
-
 # Bidirectional overrides and isolates can make a printed name read differently from what was stored.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Something that starts like a tag: reportlab's paragraph markup (<para>, <b>) and HTML alike.
@@ -44,60 +42,56 @@ def _check_plain_text(value: str, multiline: bool) -> str:
     return value
 
 
-class ApplicationForm(forms.ModelForm):
-    """The researcher's application: the fields the agreement asks for, and every clause.
+class ApplicationForm(forms.Form):
+    """The researcher's application: the fields the agreement declares, in its order, and every clause.
 
     When saving a draft nothing is required and clauses need not be ticked; when submitting,
-    the agreement's required fields and every clause are.
+    the agreement's required fields and every clause are. The fields come from the agreement
+    version (agreement_format.spec), so a new agreement needs no code.
     """
 
-    class Meta:
-        model = LicenseRequest
-        # Every field an agreement may ask the signer for; __init__ drops those this one does not.
-        fields = [*SIGNER_FIELD_NAMES, "research_purpose"]
-        widgets = {
-            "address": forms.Textarea(attrs={"rows": 3}),
-            "research_purpose": forms.Textarea(attrs={"rows": 5}),
-            "signing_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        }
-        help_texts = {
-            "unit": "Clause 2: the data may not be passed to any other facility or unit of your organisation.",
-            "research_purpose": "What the data will be used for.",
-        }
-
-    def __init__(self, *args, agreement: AgreementVersion, submitting: bool, editable_fields=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, agreement: AgreementVersion, submitting: bool, editable_fields=None,
+                 instance: LicenseRequest | None = None, **kwargs):
+        self.instance = instance
         self.agreement = agreement
-        self._asked = {f["name"]: f for f in agreement.signer_fields}
-        for name in list(self.fields):
-            if name == "research_purpose":
-                self.fields[name].required = submitting
-                continue
-            spec = self._asked.get(name)
-            if spec is None:
-                del self.fields[name]
-                continue
-            self.fields[name].label = spec["label"]
-            self.fields[name].required = submitting and spec["required"]
-            if spec["capitals"]:
-                self.fields[name].widget.attrs["style"] = "text-transform: uppercase"
-        for name, field in self.fields.items():
-            limit = LicenseRequest._meta.get_field(name).max_length
-            if limit:
-                field.max_length = limit
-                field.widget.attrs["maxlength"] = limit
+        self._specs = {f.name: f for f in spec.asked_fields(agreement)}
+        initial = kwargs.pop("initial", None) or {}
+        if instance is not None:
+            for f in self._specs.values():
+                initial.setdefault(f.name, formfields.from_stored(f.type, instance.value(f.name)))
+                if f.romanised_name:
+                    initial.setdefault(f.romanised_name, instance.value(f.romanised_name))
+        super().__init__(*args, initial=initial, **kwargs)
+        self._multiline = set()
+        self._capitals = set()
+        for f in self._specs.values():
+            self.fields[f.name] = formfields.form_field(f, submitting=submitting)
+            if f.multiline:
+                self._multiline.add(f.name)
+            if f.capitals:
+                self._capitals.add(f.name)
+            if f.romanised_name:
+                self.fields[f.romanised_name] = formfields.romanised_field(f, submitting=submitting)
+                self._capitals.add(f.romanised_name)
         if editable_fields is not None:
             for name in set(self.fields) - set(editable_fields):
-                self.fields[name].disabled = True
+                base = name.removesuffix(spec.ROMANISED_SUFFIX)
+                if base not in editable_fields:
+                    self.fields[name].disabled = True
         # A correction keeps the clause acceptances already recorded: the agreement version is unchanged.
         for clause in agreement.clauses if editable_fields is None else ():
+            title = f" ({clause['title']})" if clause.get("title") else ""
             self.fields[f"clause_{clause['number']}"] = forms.BooleanField(
                 required=submitting,
-                label=f"I accept clause {clause['number']} ({clause['title']}).",
+                label=f"I accept clause {clause['number']}{title}.",
                 error_messages={"required": "You must accept this clause to submit."},
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    @property
+    def has_capitals(self) -> bool:
+        return bool(self._capitals)
 
     def clean(self):
         cleaned = super().clean()
@@ -105,11 +99,11 @@ class ApplicationForm(forms.ModelForm):
             if not isinstance(value, str) or name.startswith("clause_"):
                 continue
             try:
-                value = _check_plain_text(value, name in _MULTILINE_FIELDS)
+                value = _check_plain_text(value, name in self._multiline)
             except forms.ValidationError as error:
                 self.add_error(name, error)
                 continue
-            if self._asked.get(name, {}).get("capitals"):
+            if name in self._capitals:
                 value = value.upper()
                 # Upper-casing can lengthen text ("ß" becomes "SS"); the column cannot.
                 limit = self.fields[name].max_length
@@ -117,15 +111,16 @@ class ApplicationForm(forms.ModelForm):
                     self.add_error(name, f"In capitals this is {len(value)} characters; the limit is {limit}.")
                     continue
             cleaned[name] = value
+        for name, f in self._specs.items():
+            if f.type == "date" and not self.fields[name].disabled:
+                self._check_date(name, cleaned.get(name))
         return cleaned
 
-    def clean_signing_date(self):
-        value = self.cleaned_data.get("signing_date")
+    def _check_date(self, name, value):
         today = clock.today()
         # In a correction a date the applicant may not change is not theirs to fix.
-        if value and not self.fields["signing_date"].disabled and abs(value - today) > datetime.timedelta(days=366):
-            raise forms.ValidationError("Enter the date the agreement will be signed, within a year of today.")
-        return value
+        if value and abs(value - today) > datetime.timedelta(days=366):
+            self.add_error(name, "Enter the date the agreement will be signed, within a year of today.")
 
     @property
     def clauses_with_fields(self):
@@ -138,12 +133,37 @@ class ApplicationForm(forms.ModelForm):
     def detail_fields(self):
         return [self[name] for name in self.fields if not name.startswith("clause_")]
 
+    def signer_groups(self):
+        """(signer title, its bound fields) in order, then ("", [purpose]) if the agreement asks for it."""
+        groups = []
+        for signer in spec.signers(self.agreement):
+            names = []
+            for f in signer.fields:
+                if f.asked:
+                    names += [f.name, f.romanised_name] if f.romanised_name else [f.name]
+            groups.append((signer.title, [self[n] for n in names]))
+        if spec.PURPOSE_KEY in self.fields:
+            groups.append(("", [self[spec.PURPOSE_KEY]]))
+        return groups
+
     def request_fields(self) -> dict:
-        """The cleaned request fields, ready for a service (clauses and disabled fields left out)."""
-        return {
+        """The cleaned request values, ready for a service (clauses and disabled fields left out).
+
+        `values` holds every field; the well-known ones are mirrored into their columns.
+        """
+        changed = {
             name: value for name, value in self.cleaned_data.items()
             if not name.startswith("clause_") and not self.fields[name].disabled
         }
+        values = dict(self.instance.values) if self.instance is not None else {}
+        values.update({name: formfields.to_stored(value) for name, value in changed.items()})
+        columns = {
+            name: value for name, value in changed.items()
+            if name in spec.WELL_KNOWN or name == spec.PURPOSE_KEY
+        }
+        if "signing_date" in columns and columns["signing_date"] == "":
+            columns["signing_date"] = None
+        return {**columns, "values": values}
 
 
 # --- The signed copy (issue 4) -------------------------------------------------------------------

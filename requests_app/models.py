@@ -22,11 +22,11 @@ class Dataset(models.Model):
     description = models.TextField()
     facts = models.JSONField(default=dict, blank=True, help_text="Figures shown on the dataset page.")
     owner = models.CharField(max_length=300)
-    contact_name = models.CharField(max_length=200)
+    contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField()
     homepage = models.URLField(blank=True)
-    citation_text = models.TextField()
-    citation_bibtex = models.TextField()
+    citation_text = models.TextField(blank=True)
+    citation_bibtex = models.TextField(blank=True)
     delivery_instructions = models.TextField(help_text="Shown to active licensees only.")
     reference_prefix = models.CharField(max_length=12, unique=True)
     turnaround_days = models.PositiveSmallIntegerField(
@@ -75,10 +75,16 @@ class AgreementVersion(models.Model):
     preamble = models.TextField(blank=True)
     clauses = models.JSONField(help_text="Ordered list of {number, title, text}.")
     signer_fields = models.JSONField(help_text="Ordered list of {name, label, required, capitals}.")
-    signatory = models.TextField(help_text="Who must sign.")
+    signatory = models.TextField(blank=True, help_text="Who must sign.")
     closing = models.TextField(blank=True)
     sha256 = models.CharField(max_length=64)
     published_at = models.DateTimeField()
+    # What a format 2 file declares beyond the above: its signers, the research-purpose switch,
+    # text before the signers, submission instructions (agreement_format/spec.py reads it).
+    layout = models.JSONField(default=dict, blank=True)
+    reacceptance_required = models.BooleanField(
+        default=False, help_text="Published with: holders of an active licence must accept the changed clauses.",
+    )
 
     class Meta:
         ordering = ["dataset", "-published_at"]
@@ -119,6 +125,9 @@ class LicenseRequest(models.Model):
     phone = models.CharField("phone", max_length=40, blank=True)
     signing_date = models.DateField("date of signature", null=True, blank=True)
     research_purpose = models.TextField("research purpose", max_length=4000, blank=True)
+    # Every value the applicant typed, keyed by the agreement's field names. The columns above
+    # mirror the well-known keys (agreement_format.spec.WELL_KNOWN) for the queue, search and CSV.
+    values = models.JSONField(default=dict, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -165,12 +174,32 @@ class LicenseRequest(models.Model):
         return reverse("requests_app:request_detail", args=[self.reference])
 
     def application_fields(self, version: AgreementVersion | None = None) -> list[dict]:
-        """What the application asks for, in order: the agreement's signer fields, then the research purpose."""
-        return [*(version or self.agreement_version).signer_fields, RESEARCH_PURPOSE]
+        """What the application asks for, in order: the agreement's signer fields, then the research purpose if asked."""
+        from .agreement_format import spec
+
+        return [f.as_dict() for f in spec.asked_fields(version or self.agreement_version)]
+
+    def value(self, name: str):
+        """What the applicant gave for field `name`: from `values`, else the column of that name."""
+        if name in self.values:
+            return self.values[name]
+        return getattr(self, name, "") if name in _COLUMN_VALUES else ""
 
     def signer_values(self):
-        """(label, value) for each field the agreement asks the signer for, in the agreement's order."""
-        return [(spec["label"], getattr(self, spec["name"])) for spec in self.agreement_version.signer_fields]
+        """(label, value) for each value the agreement asks the signers for, in the agreement's order."""
+        from .agreement_format import formfields, spec
+
+        kinds = {f.name: f.type for f in spec.fields(self.agreement_version)}
+        return [
+            (label, formfields.display(kinds.get(name, "text"), self.value(name)))
+            for name, label in spec.value_names(self.agreement_version) if name != spec.PURPOSE_KEY
+        ]
+
+    @property
+    def asks_purpose(self) -> bool:
+        from .agreement_format import spec
+
+        return spec.asks_purpose(self.agreement_version)
 
     def is_overdue(self, now: datetime.datetime) -> bool:
         """Under review, and submitted longer ago than the dataset promises to decide in (working days).
@@ -194,6 +223,10 @@ class LicenseRequest(models.Model):
 
 # Every agreement asks for the research purpose, after its own signer fields.
 RESEARCH_PURPOSE = {"name": "research_purpose", "label": "Research purpose"}
+_COLUMN_VALUES = frozenset({
+    "representative_name", "representative_title", "signing_date", "organisation", "address", "unit",
+    "email", "phone", "research_purpose",
+})
 
 class ClauseAcceptance(models.Model):
     """The applicant ticked this clause, with this exact text, at this moment."""
@@ -375,6 +408,8 @@ class Notification(models.Model):
         REQUEST_REJECTED = "request_rejected", "Request rejected"
         REQUEST_RETURNED = "request_returned", "Returned for correction"
         REQUEST_REVOKED = "request_revoked", "Licence revoked"
+        REACCEPTANCE_NEEDED = "reacceptance_needed", "Changed agreement to accept"
+        REACCEPTANCE_NUDGE = "reacceptance_nudge", "Changed agreement still to accept"
 
     request = models.ForeignKey(
         LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
@@ -500,3 +535,31 @@ class ReviewerGrant(AppendOnly):
 
     def __str__(self):
         return f"{self.reviewer} {'made' if self.granted else 'no longer'} a reviewer of {self.dataset}"
+
+
+# --- New versions of an agreement: licensees accept what changed ----------------------------------
+
+
+class Reacceptance(models.Model):
+    """A licensee must accept `agreement_version` (a changed agreement) to keep using the data.
+
+    The request keeps the version it was signed under (its PDF and verification page show that
+    one); this row records that a newer wording was required and when it was accepted. The clauses
+    accepted are ClauseAcceptance rows of `agreement_version`; `sha256` is that version's.
+    """
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="reacceptances")
+    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    required_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "required_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "agreement_version"], name="unique_reacceptance"),
+        ]
+        indexes = [models.Index(fields=["accepted_at", "required_at"], name="reacceptance_pending_idx")]
+
+    def __str__(self):
+        return f"{self.request} to accept {self.agreement_version}"

@@ -86,6 +86,8 @@ SENDERS = {
     Kind.REQUEST_REJECTED: lambda n: emails.request_rejected(n.request),
     Kind.REQUEST_RETURNED: lambda n: emails.request_returned(n.request),
     Kind.REQUEST_REVOKED: lambda n: emails.request_revoked(n.request),
+    Kind.REACCEPTANCE_NEEDED: lambda n: emails.reacceptance_needed(n.request),
+    Kind.REACCEPTANCE_NUDGE: lambda n: emails.reacceptance_nudge(n.request, days=int(n.period.rsplit("-", 1)[1])),
 }
 
 

@@ -207,21 +207,20 @@ def agreement_story(request, version, *, signature_field: bool = True) -> list:
     if version.preamble:
         story.append(_para(version.preamble, styles))
     for clause in version.clauses:
-        story.append(_para(clause["text"], styles, bold_prefix=f"{clause['number']}. {clause['title']}:"))
+        if clause.get("heading"):
+            story.append(Paragraph(markup(clause["heading"]), styles["heading"]))
+        title = f"{clause['number']}. {clause['title']}:" if clause.get("title") else f"{clause['number']}."
+        story.append(_para(clause["text"], styles, bold_prefix=title))
 
-    story.append(Paragraph("The requesting organisation", styles["heading"]))
-    for spec, value in _signer_values(request, version):
-        text = _display(value)
-        story.append(_para(text.upper() if spec.get("capitals") else text, styles, bold_prefix=f"{spec['label']}:"))
+    story += _signer_blocks(request, version, styles)
 
-    story.append(Paragraph("Who must sign", styles["heading"]))
-    story.append(_para(version.signatory, styles))
+    if version.signatory:
+        story.append(Paragraph("Who must sign", styles["heading"]))
+        story.append(_para(version.signatory, styles))
     story.append(
         KeepTogether(
             [
-                Spacer(1, 3 * mm),
-                Paragraph(f"Signature: {'_' * 44}&nbsp;&nbsp;&nbsp;Date: {'_' * 20}", styles["body"]),
-                Spacer(1, 2 * mm),
+                *_legacy_signature_row(version, styles),
                 SignatureField(*SIGNATURE_BOX) if signature_field else Spacer(*SIGNATURE_BOX),
                 Paragraph(
                     "Sign by hand and scan every page, or sign the field above digitally without "
@@ -235,6 +234,10 @@ def agreement_story(request, version, *, signature_field: bool = True) -> list:
         story.append(Spacer(1, 2 * mm))
         # The owner's contact lines, without the blank lines between them.
         story.append(_para(re.sub(r"\n\s*\n", "\n", version.closing.strip()), styles, style="small"))
+    submission = (getattr(version, "layout", None) or {}).get("submission", "")
+    if submission:
+        story.append(Paragraph("How to submit", styles["heading"]))
+        story.append(_para(submission, styles))
     return story
 
 
@@ -276,7 +279,54 @@ def document_template(buffer, **info) -> SimpleDocTemplate:
     )
 
 
-def _signer_values(request, version) -> list[tuple[dict, object]]:
-    """What the signer filled in, for the fields *this* version asks for, then the purpose."""
-    return [(spec, getattr(request, spec["name"])) for spec in request.application_fields(version)]
+def _signer_blocks(request, version, styles) -> list:
+    """Each signer's heading and values, in the file's order, then the purpose if asked.
+
+    Read from the version's declared fields (agreement_format.spec), never from the request's
+    current agreement. A format 1 agreement prints as it always did: one block and the signature
+    row after the signatory.
+    """
+    from .agreement_format import formfields, spec
+
+    out = []
+    legacy = spec.is_format_1(version)
+    before = spec.layout(version).get("before_signers", "")
+    for paragraph in spec.paragraphs(before):
+        out.append(_para(paragraph, styles))
+    for signer in spec.signers(version):
+        out.append(Paragraph(markup(signer.title), styles["heading"]))
+        for field in signer.fields:
+            if field.type == "signature":
+                out.append(_signature_row(field.label, styles))
+                continue
+            text = _display(formfields.display(field.type, request.value(field.name)))
+            out.append(_para(text.upper() if field.capitals else text, styles, bold_prefix=_label(field.label)))
+            if field.romanised_name:
+                text = _display(request.value(field.romanised_name))
+                out.append(_para(text.upper(), styles, bold_prefix=f"{field.romanised_label}:"))
+        if not legacy and signer.signs_at_end:
+            out.append(_signature_row("", styles))
+    purpose = spec.purpose_field(version)
+    if purpose is not None:
+        out.append(_para(_display(request.value(purpose.name)), styles, bold_prefix=f"{purpose.label}:"))
+    return out
+
+
+def _legacy_signature_row(version, styles) -> list:
+    """Format 1 agreements print one signature row here; format 2 signers sign in their blocks."""
+    from .agreement_format import spec
+
+    if not spec.is_format_1(version):
+        return [Spacer(1, 3 * mm)]
+    return [Spacer(1, 3 * mm), _signature_row("", styles), Spacer(1, 2 * mm)]
+
+
+def _label(label: str) -> str:
+    """A field's label as the owner wrote it, with a colon unless it already ends in punctuation."""
+    return label if label.endswith((":", ".", "?")) else f"{label}:"
+
+
+def _signature_row(label: str, styles) -> Paragraph:
+    prefix = f"<b>{markup(label)}</b><br/>" if label else ""
+    return Paragraph(f"{prefix}Signature: {'_' * 44}&nbsp;&nbsp;&nbsp;Date: {'_' * 20}", styles["body"])
 

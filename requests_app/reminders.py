@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, Min, OuterRef
 
 from . import clock, selectors, services
+from .agreement_format import reacceptance
 from .models import Dataset, LicenseRequest, Notification
 from .notifications import notifications_claim
 
@@ -42,6 +43,7 @@ def run_sweeps(*, now: datetime.datetime | None = None) -> int:
         + claim_terms_reminders(now=now)
         + withdraw_stale_requests(now=now)
         + claim_pending_nudges(now=now)
+        + reacceptance.claim_nudges(now=now)
     )
 
 

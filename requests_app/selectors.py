@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 
 from . import clock
@@ -16,6 +16,7 @@ from .models import (
     IssuedAgreement,
     LicenseRequest,
     Publication,
+    Reacceptance,
     RequestEvent,
     ReviewerPreference,
     ReviewerRemark,
@@ -32,6 +33,10 @@ def requests_of_applicant(*, user) -> QuerySet[LicenseRequest]:
     return (
         LicenseRequest.objects.filter(applicant=user)
         .select_related("dataset")
+        # A licence whose changed agreement is still to accept says so in the list.
+        .annotate(reacceptance_needed=Exists(
+            Reacceptance.objects.filter(request=OuterRef("pk"), accepted_at__isnull=True)
+        ))
         .order_by("-created_at")
     )
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from . import clock, selectors, workflow
+from .agreement_format.formfields import to_stored
 from .agreements import sha256_text
 from .models import (
     AgreementVersion,
@@ -349,7 +350,12 @@ def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | N
     The clause acceptances stand (the agreement version is unchanged); the earlier issued
     agreement and its signed copy stay in the history.
     """
-    changed = set(fields) - set(request.returned_fields)
+    # `values` carries every field, the unchanged ones as they were (the form merges them).
+    changed = set(fields) - set(request.returned_fields) - {"values"}
+    changed |= {
+        name for name, value in fields.get("values", {}).items()
+        if value != to_stored(request.value(name)) and name.removesuffix("_romanised") not in request.returned_fields
+    }
     if changed:
         raise DecisionInvalid(f"Only the returned fields may be changed, not {', '.join(sorted(changed))}.")
     workflow.perform(

@@ -12,6 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .agreement_format import reacceptance
 from .forms import ApplicationForm, SignedCopyForm
 from .http import found_or_404
 from .models import Dataset, LicenseRequest
@@ -111,23 +112,26 @@ def delivery_instructions(request, reference):
     """Only an active licensee is shown the delivery instructions, and each showing is on the record.
 
     Shown in answer to a POST (the licensee's click), so a HEAD, a prefetch or a crawler following
-    links never counts as a look.
+    links never counts as a look. A licensee with a changed agreement to accept sees what changed instead.
     """
     license_request = found_or_404(selectors.request_for_applicant, user=request.user, reference=reference)
-    if not selectors.licence_is_active(request=license_request):
-        messages.info(request, f"{license_request.reference} is not an active licence.")
+    if not selectors.licence_is_active(request=license_request) or reacceptance.pending(license_request):
+        messages.info(request, f"{license_request.reference} is not an active licence you can use yet.")
         return redirect(license_request)
     services.delivery_view_record(request=license_request, user=request.user, ip=client_ip(request))
     return _request_page(request, license_request, delivery_shown=True)
 
 
 def _request_page(request, license_request, *, delivery_shown: bool):
+    waiting = reacceptance.pending(license_request)
     return render(
         request, "requests_app/request_detail.html",
         {
             "license_request": license_request, "delivery_shown": delivery_shown,
-            "licence_active": delivery_shown or selectors.licence_is_active(request=license_request),
+            "licence_active": waiting is None and (delivery_shown or selectors.licence_is_active(request=license_request)),
             "returned_labels": selectors.returned_field_labels(request=license_request),
+            "reacceptance": waiting,
+            "changes": reacceptance.changes_for(license_request, waiting) if waiting else None,
             **agreement_panel(license_request, can_upload=True),
         },
     )
@@ -144,6 +148,24 @@ def agreement_panel(license_request, *, can_upload: bool, preview: bool = False)
         "issued": documents.issued, "signed_copies": documents.signed_copies, "preview": preview,
         "form": SignedCopyForm(issued=documents.issued) if upload_open else None,
     }
+
+
+@require_POST
+@verified_email_required
+def request_reaccept(request, reference):
+    """The licensee accepts the changed clauses of a new agreement version."""
+    license_request = found_or_404(selectors.request_for_applicant, user=request.user, reference=reference)
+    accepted = {int(key[7:]) for key in request.POST if re.fullmatch(r"clause_[0-9]{1,4}", key)}
+    try:
+        reacceptance.reacceptance_accept(
+            request=license_request, user=request.user, clause_numbers=accepted, ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+    except (services.TransitionNotAllowed, reacceptance.AcceptanceIncomplete) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{license_request.reference}: the changed agreement is accepted.")
+    return redirect(license_request)
 
 
 @require_POST

@@ -19,7 +19,7 @@ DECIDED = [Status.APPROVED, Status.REJECTED, Status.REVOKED, Status.EXPIRED, Sta
 # What the status page tells alice to do next, in each state, and whether she may still withdraw.
 NEXT_STEP = {
     Status.DRAFT: ("Your application is a draft: finish it and submit it.", True),
-    Status.AWAITING_SIGNATURE: ("have your authorized institutional representative sign it, and upload the signed copy", True),
+    Status.AWAITING_SIGNATURE: ("have it signed by your institution&#x27;s authorized representative, and upload the signed copy", True),
     Status.UNDER_REVIEW: ("is reviewing your signed agreement; the promised turnaround is 10 working days", True),
     Status.RETURNED: ("The reviewer returned your request for correction: “Unit missing.”", True),
     Status.APPROVED: ("Your licence is active. Remember: research use only, no redistribution", False),

@@ -1,0 +1,108 @@
+"""A declared field as a Django form field, and its value as stored in a request's `values`.
+
+`values` holds JSON: text as strings, a date as YYYY-MM-DD, a tick box as true/false. Only the
+application form writes it, through `to_stored`, so every stored value passed the field's checks.
+"""
+
+import datetime
+import re
+
+from django import forms
+from django_countries import countries
+
+from .spec import Field
+
+_ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+
+
+def _orcid_checksum_ok(orcid: str) -> bool:
+    digits = orcid.replace("-", "")
+    total = 0
+    for d in digits[:-1]:
+        total = (total + int(d)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1] == ("X" if check == 10 else str(check))
+
+
+class OrcidField(forms.CharField):
+    default_error_messages = {"invalid": "Enter an ORCID iD as 0000-0000-0000-0000 (the last character may be X)."}
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value:
+            value = value.strip().removeprefix("https://orcid.org/").upper()
+            if not _ORCID.match(value) or not _orcid_checksum_ok(value):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
+def form_field(spec: Field, *, submitting: bool) -> forms.Field:
+    """The form field for `spec`; required only when submitting (a draft may leave anything empty)."""
+    required = submitting and spec.required
+    common = {"label": spec.label, "required": required, "help_text": spec.help}
+    kind = spec.type
+    if kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
+    if kind == "email":
+        return forms.EmailField(max_length=spec.max_length or 254, **common)
+    if kind == "url":
+        return forms.URLField(max_length=spec.max_length or 500, assume_scheme="https", **common)
+    if kind == "orcid":
+        return OrcidField(max_length=40, **common)
+    if kind == "country":
+        return forms.ChoiceField(choices=[("", "—"), *countries], **common)
+    if kind == "choice":
+        return forms.ChoiceField(choices=[("", "—"), *((o, o) for o in spec.options)], **common)
+    if kind == "checkbox":
+        return forms.BooleanField(
+            error_messages={"required": "Tick this box to submit."}, **common
+        )
+    widget = forms.Textarea(attrs={"rows": 5 if spec.name == "research_purpose" else 3}) if spec.multiline else None
+    field = forms.CharField(max_length=spec.max_length, widget=widget, **common)
+    if spec.max_length:
+        field.widget.attrs["maxlength"] = spec.max_length
+    if kind == "capitals":
+        field.widget.attrs["style"] = "text-transform: uppercase"
+    return field
+
+
+def romanised_field(spec: Field, *, submitting: bool) -> forms.Field:
+    """The romanised spelling of a capitals field (e.g. a Chinese name in pinyin), stored in capitals too."""
+    field = forms.CharField(
+        label=spec.romanised_label, required=False, max_length=spec.max_length,
+        help_text="In Latin letters, as in your passport.",
+    )
+    field.widget.attrs["style"] = "text-transform: uppercase"
+    return field
+
+
+def to_stored(value):
+    """A cleaned form value as JSON."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if value is None:
+        return ""
+    return value
+
+
+def from_stored(spec_type: str, value):
+    """A stored JSON value as the form (and the PDF) want it."""
+    if spec_type == "date" and isinstance(value, str) and value:
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+def display(spec_type: str, value) -> str:
+    """A stored value as a person reads it on a page or the PDF."""
+    if spec_type == "checkbox":
+        return "Yes" if value else "No"
+    if spec_type == "country" and value:
+        return str(dict(countries).get(value, value))
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,289 @@
+"""The dataset file format 2, as a schema: every key, its type, default and meaning, in one place.
+
+`parse` checks a whole file and reports every problem at once, each as `KEY: problem (line N)`;
+datasets/README.md's key tables are generated from these models (readme.py), and a test fails when
+the README and the schema differ. Unknown keys are refused: a typo must not be silently ignored.
+"""
+
+import re
+from typing import Annotated, Literal
+
+import pydantic as pd
+
+from . import spec
+
+_STRICT = pd.ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+Text = Annotated[str, pd.StringConstraints(strip_whitespace=True)]
+Required = Annotated[str, pd.StringConstraints(strip_whitespace=True, min_length=1)]
+Key = Annotated[str, pd.StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Language = Annotated[str, pd.StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+Whole = Annotated[int, pd.Field(ge=0)]
+
+FieldType = Literal[tuple(spec.FIELD_TYPES)]  # type: ignore[valid-type]
+_TEXT_TYPES = {"text", "capitals", "long_text", "email", "phone", "url"}
+_COMPATIBLE = {  # a well-known column accepts these types
+    "text": {"text", "capitals"}, "long_text": {"long_text", "text", "capitals"}, "date": {"date"},
+    "email": {"email"}, "phone": {"phone", "text"},
+}
+
+
+def _doc(description: str, **kwargs):
+    return pd.Field(description=description, **kwargs)
+
+
+class FieldModel(pd.BaseModel):
+    """One thing a signer fills in (or, for `signature`, where they sign)."""
+
+    model_config = _STRICT
+    key: Key = _doc(
+        "The value's name, unique in the file: lower-case letters, digits and `_`. Eight names are "
+        "well-known and also fill the request's searchable columns: " + ", ".join(f"`{k}`" for k in spec.WELL_KNOWN) + "."
+    )
+    label: Required = _doc("The label on the form, the request page and the PDF, worded as the agreement words it.")
+    type: FieldType = _doc("What it holds; see the field types below.", default="text")
+    required: bool = _doc("Whether it must be filled in (a checkbox: ticked) to submit; a draft may leave it empty.", default=True)
+    help: Text = _doc("A hint shown under the field on the form.", default="")
+    max_length: int | None = _doc("For text types: the most characters accepted (default: the type's).", default=None, ge=1, le=4000)
+    options: list[Required] = _doc("For `choice`: the choices, in order, worded as the agreement words them.", default_factory=list)
+    romanised_label: Text = _doc(
+        "For `capitals`: also ask for the value in Latin letters (e.g. a Chinese name in pinyin), under this label.",
+        default="",
+    )
+
+    @pd.model_validator(mode="after")
+    def _consistent(self):
+        if self.options and self.type != "choice":
+            raise ValueError("`options` are only for type \"choice\"")
+        if self.type == "choice" and len(self.options) < 2:
+            raise ValueError("a choice needs at least two `options`")
+        if self.romanised_label and self.type != "capitals":
+            raise ValueError("`romanised_label` is only for type \"capitals\"")
+        if self.max_length is not None and self.type not in _TEXT_TYPES:
+            raise ValueError(f"`max_length` is only for text types, not {self.type!r}")
+        if self.key in spec.WELL_KNOWN:
+            kind, limit = spec.WELL_KNOWN[self.key]
+            if self.type not in _COMPATIBLE[kind]:
+                raise ValueError(f"the well-known key {self.key!r} must have type {kind!r}")
+            if limit and (self.max_length or spec.FIELD_TYPES[self.type][1] or 0) > limit:
+                raise ValueError(f"the well-known key {self.key!r} holds at most {limit} characters: set `max_length`")
+        if self.key == spec.PURPOSE_KEY:
+            raise ValueError("`research_purpose` is asked by `agreement.research_purpose = true`, not as a field")
+        if self.key.endswith(spec.ROMANISED_SUFFIX):
+            raise ValueError(f"a key may not end in {spec.ROMANISED_SUFFIX!r}: that names a romanised companion")
+        return self
+
+
+class SignerModel(pd.BaseModel):
+    """Someone who signs (the researcher, their supervisor, the institution's representative…)."""
+
+    model_config = _STRICT
+    key: Key = _doc("Names the signer in the file, e.g. `researcher`.")
+    title: Required = _doc("The heading of their block on the form and the PDF, e.g. \"Researcher\".")
+    fields: list[FieldModel] = _doc(
+        "What they fill in, in order. Without a `signature` field they sign below their fields.", min_length=1,
+    )
+
+
+class ClauseModel(pd.BaseModel):
+    """One clause. Applicants accept each clause separately; its text is stored and fingerprinted."""
+
+    model_config = _STRICT
+    number: int | None = _doc("Optional; if given, 1 for the first clause, 2 for the next… (clauses are numbered in order).", default=None)
+    title: Text = _doc("Optional, e.g. \"Commercial Use\"; many agreements number untitled clauses.", default="")
+    heading: Text = _doc("Optional section heading printed before this clause.", default="")
+    text: Required = _doc("The clause, worded exactly as the owner's agreement words it. Blank lines separate paragraphs.")
+    translations: dict[Language, Required] = _doc(
+        "Optional: the clause in other languages, by language tag, e.g. `translations = { \"zh-Hans\" = \"…\" }`. "
+        "`agreement.language` says which text binds.", default_factory=dict,
+    )
+
+
+class AgreementModel(pd.BaseModel):
+    """The agreement's wording. Any change to it (except `version` and `licensees_must_reaccept`) publishes a new version."""
+
+    model_config = _STRICT
+    version: Annotated[str, pd.StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = _doc(
+        "Your label for this wording, e.g. `\"1\"` or `\"2024-03\"`."
+    )
+    title: Annotated[str, pd.StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] = _doc("The agreement's heading.")
+    language: Language = _doc("The language of the binding text (translations are for reading only).", default="en")
+    preamble: Text = _doc("Text before the clauses. Blank lines separate paragraphs.", default="")
+    before_signers: Text = _doc("Text between the clauses and the signers' blocks.", default="")
+    signatory: Text = _doc("Optional sentence on who must sign, printed after the signers' blocks.", default="")
+    closing: Text = _doc("Text after the signatures (contact lines and the like).", default="")
+    submission: Text = _doc("How to submit, when the agreement says (email subject, attachment name…).", default="")
+    research_purpose: bool = _doc("Whether to ask for the research purpose (a long text, after the signers' fields).", default=False)
+    licensees_must_reaccept: bool = _doc(
+        "When this file publishes a changed wording: whether holders of an active licence must accept the changed "
+        "clauses before they see the delivery instructions again. Not part of the wording.", default=False,
+    )
+    clauses: list[ClauseModel] = _doc("`[[agreement.clauses]]`, one or more, in order.", min_length=1)
+    signers: list[SignerModel] = _doc("`[[agreement.signers]]`, one or more, in the order they sign.", min_length=1)
+
+    @pd.model_validator(mode="after")
+    def _consistent(self):
+        for i, clause in enumerate(self.clauses, start=1):
+            if clause.number is not None and clause.number != i:
+                raise ValueError(f"clause {i} has number {clause.number}: clauses are numbered in order from 1")
+        seen_signers, seen_fields = set(), set()
+        for signer in self.signers:
+            if signer.key in seen_signers:
+                raise ValueError(f"signer key {signer.key!r} is used twice")
+            seen_signers.add(signer.key)
+            for f in signer.fields:
+                if f.key in seen_fields:
+                    raise ValueError(f"field key {f.key!r} is used twice (keys are unique across signers)")
+                seen_fields.add(f.key)
+        return self
+
+
+class CitationModel(pd.BaseModel):
+    """The paper licensees cite; agreements that ask for no citation leave it out."""
+
+    model_config = _STRICT
+    text: Text = _doc("The paper licensees must cite, as a sentence.", default="")
+    bibtex: Text = _doc("The same as a BibTeX entry.", default="")
+
+
+class DatasetFileModel(pd.BaseModel):
+    """A dataset file, format 2."""
+
+    model_config = _STRICT
+    format: Literal[2] = _doc("The format of this file: `2`. (Files without `format` are read as format 1, see below.)")
+    slug: Annotated[str, pd.StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=50)] = _doc(
+        "Identifies the dataset; its address is `/datasets/<slug>/`. Lower-case letters, digits and hyphens."
+    )
+    name: Annotated[str, pd.StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = _doc("Short name, e.g. `LAGPeR`.")
+    full_name: Annotated[str, pd.StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] = _doc("Full title.")
+    reference_prefix: Annotated[str, pd.StringConstraints(pattern=r"^[A-Z0-9]+(-[A-Z0-9]+)*$", max_length=12)] = _doc(
+        "Up to 12 upper-case letters, digits and hyphens, unique among datasets; references are `<PREFIX>-<year>-<number>`."
+    )
+    description: Required = _doc("Shown on the dataset page.")
+    owner: Annotated[str, pd.StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] = _doc(
+        "The organisation that owns the dataset and decides on requests."
+    )
+    contact_name: Annotated[str, pd.StringConstraints(strip_whitespace=True, max_length=200)] = _doc("Who applicants can write to.", default="")
+    contact_email: Annotated[str, pd.StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] = _doc(
+        "The owner's address for questions."
+    )
+    homepage: Annotated[str, pd.StringConstraints(strip_whitespace=True, pattern=r"^(https?://\S+)?$", max_length=200)] = _doc(
+        "The dataset's own web page.", default=""
+    )
+    turnaround_days: Whole = _doc("Working days the owner promises for a decision.", default=10)
+    licence_duration_days: Whole = _doc("How long an approved licence lasts; `0`: licences do not expire.", default=0)
+    delivery_instructions: Required = _doc("How a licensee gets the data; shown only to holders of an active licence.")
+    facts: dict[str, Required] = _doc("`[facts]`: figures shown on the dataset page, `\"Images\" = \"63,841\"`, in order.", default_factory=dict)
+    citation: CitationModel = _doc("`[citation]`: what licensees cite.", default_factory=CitationModel)
+    agreement: AgreementModel = _doc("`[agreement]`: the wording.")
+
+
+_MESSAGES = {
+    "extra_forbidden": "is not a key of the format (a typo?)",
+    "missing": "is missing",
+    "string_too_short": "must not be empty",
+    "string_type": "must be a string",
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+    "list_type": "must be a list (`[[...]]` tables or `[...]`)",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+}
+
+
+def _key_path(loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _problem(error) -> str:
+    kind = error["type"]
+    if kind == "string_pattern_mismatch":
+        return f"does not have the expected form ({error['ctx']['pattern']})"
+    if kind == "literal_error":
+        return f"must be {error['ctx']['expected']}"
+    if kind == "too_short":
+        return "must list at least one"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    return _MESSAGES.get(kind, error["msg"][:1].lower() + error["msg"][1:])
+
+
+def line_of(text: str, loc) -> int | None:
+    """The line a key path most likely points at: found by walking headers and keys in order."""
+    lines = text.splitlines()
+    position, table = 0, ""
+    for depth, part in enumerate(loc):
+        if isinstance(part, int):
+            header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
+            seen = -1
+            for i in range(position, len(lines)):
+                if header.match(lines[i]):
+                    seen += 1
+                    if seen == part:
+                        position = i
+                        break
+            else:
+                return None
+            continue
+        table = f"{table}.{part}" if table else str(part)
+        is_last = depth == len(loc) - 1
+        key = re.compile(rf'^\s*"?{re.escape(str(part))}"?\s*=')
+        header = re.compile(rf"^\s*\[{{1,2}}\s*{re.escape(table)}\s*\]{{1,2}}")
+        for i in range(position, len(lines)):
+            if key.match(lines[i]) or header.match(lines[i]):
+                position = i
+                break
+        else:
+            if is_last:
+                return None
+    return position + 1
+
+
+def errors(data: dict, text: str) -> tuple["DatasetFileModel | None", list[tuple[str, int | None, str]]]:
+    """The validated file, or every problem as (key path, line, problem)."""
+    try:
+        return DatasetFileModel.model_validate(data), []
+    except pd.ValidationError as error:
+        found = []
+        for e in error.errors(include_url=False):
+            loc = tuple(p for p in e["loc"] if p not in ("function-after",))
+            found.append((_key_path(loc) or "(file)", line_of(text, loc), _problem(e)))
+        return None, found
+
+
+def to_internal(model: DatasetFileModel) -> tuple[dict, dict]:
+    """(dataset fields, agreement) in the shape the loader stores."""
+    dataset = {
+        "slug": model.slug, "name": model.name, "full_name": model.full_name, "description": model.description,
+        "facts": [[k, v] for k, v in model.facts.items()], "owner": model.owner,
+        "contact_name": model.contact_name, "contact_email": model.contact_email, "homepage": model.homepage,
+        "citation_text": model.citation.text, "citation_bibtex": model.citation.bibtex,
+        "delivery_instructions": model.delivery_instructions, "reference_prefix": model.reference_prefix,
+        "turnaround_days": model.turnaround_days, "licence_duration_days": model.licence_duration_days or None,
+    }
+    a = model.agreement
+    clauses = [
+        {"number": i, "title": c.title, "text": c.text, "heading": c.heading, "translations": dict(c.translations)}
+        for i, c in enumerate(a.clauses, start=1)
+    ]
+    signer_fields = [
+        {
+            "name": f.key, "label": f.label, "type": f.type, "required": f.required, "capitals": f.type == "capitals",
+            "help": f.help, "max_length": f.max_length or spec.FIELD_TYPES[f.type][1], "options": list(f.options),
+            "romanised_label": f.romanised_label, "signer": s.key,
+        }
+        for s in a.signers for f in s.fields
+    ]
+    agreement = {
+        "version": a.version, "title": a.title, "preamble": a.preamble, "clauses": clauses,
+        "signer_fields": signer_fields, "signatory": a.signatory, "closing": a.closing,
+        "layout": {
+            "format": 2, "language": a.language, "signers": [{"key": s.key, "title": s.title} for s in a.signers],
+            "before_signers": a.before_signers, "submission": a.submission, "research_purpose": a.research_purpose,
+        },
+        "licensees_must_reaccept": a.licensees_must_reaccept,
+    }
+    return dataset, agreement

@@ -1,0 +1,170 @@
+"""A stored agreement version read as signers, each with typed fields, in the file's order.
+
+Format 1 files (no `format` key, e.g. datasets/lagper.toml) list up to eight well-known signer
+fields and one signatory; their stored JSON is kept exactly as it was loaded (its sha256 depends
+on it), and this module supplies the type, help and signer those files could not say.
+"""
+
+from dataclasses import dataclass, field
+
+# The request columns a field may be mirrored into, with their types and length limits: the
+# reviewers' queue, search, CSV export and emails read these columns whatever the agreement.
+WELL_KNOWN = {
+    "representative_name": ("text", 200),
+    "representative_title": ("text", 200),
+    "signing_date": ("date", None),
+    "organisation": ("text", 300),
+    "address": ("long_text", 600),
+    "unit": ("text", 300),
+    "email": ("email", 254),
+    "phone": ("phone", 40),
+}
+PURPOSE_KEY = "research_purpose"
+PURPOSE_MAX_LENGTH = 4000
+
+# type: (what it is, for datasets/README.md; its default max_length)
+FIELD_TYPES = {
+    "text": ("one line of text", 300),
+    "capitals": ("one line of text stored in capitals (Unicode-aware); may have a romanised companion", 300),
+    "long_text": ("several lines of text", 2000),
+    "email": ("an email address", 254),
+    "phone": ("a telephone number", 40),
+    "date": ("a date, within a year of today", None),
+    "country": ("a country, chosen from the ISO 3166 list", None),
+    "url": ("a web address (http or https)", 500),
+    "orcid": ("an ORCID iD, 0000-0000-0000-0000", None),
+    "choice": ("one of `options`", None),
+    "checkbox": ("a tick box (`required = true`: must be ticked)", None),
+    "signature": ("where the signer signs and dates, on the PDF; not asked on the form", None),
+}
+FILLED_TYPES = tuple(t for t in FIELD_TYPES if t != "signature")
+
+_LEGACY_TYPES = {"signing_date": "date", "address": "long_text", "email": "email", "phone": "phone"}
+LEGACY_SIGNER_TITLE = "The requesting organisation"
+ROMANISED_SUFFIX = "_romanised"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    type: str = "text"
+    required: bool = True
+    help: str = ""
+    max_length: int | None = None
+    options: tuple[str, ...] = ()
+    romanised_label: str = ""
+    signer: str = "signer"
+    # Several lines (a long text, or format 1's address, which is also in capitals).
+    multiline: bool = False
+
+    @property
+    def capitals(self) -> bool:
+        return self.type == "capitals"
+
+    @property
+    def asked(self) -> bool:
+        """Whether the form asks for it (a signature is only a place on the PDF)."""
+        return self.type != "signature"
+
+    @property
+    def romanised_name(self) -> str:
+        return f"{self.name}{ROMANISED_SUFFIX}" if self.romanised_label else ""
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "label": self.label, "required": self.required, "capitals": self.capitals}
+
+
+@dataclass(frozen=True)
+class Signer:
+    key: str
+    title: str
+    fields: tuple[Field, ...] = field(default_factory=tuple)
+
+    @property
+    def signs_at_end(self) -> bool:
+        """Signers without an explicit signature field sign after their fields."""
+        return not any(f.type == "signature" for f in self.fields)
+
+
+def layout(version) -> dict:
+    return getattr(version, "layout", None) or {}
+
+
+def is_format_1(version) -> bool:
+    return not layout(version).get("format")
+
+
+def _field(spec: dict, legacy: bool) -> Field:
+    if legacy:
+        name = spec["name"]
+        kind = "capitals" if spec.get("capitals") else _LEGACY_TYPES.get(name, "text")
+        return Field(
+            name=name, label=spec["label"], type=kind, required=spec.get("required", True),
+            max_length=WELL_KNOWN.get(name, ("text", None))[1], signer="signer",
+            multiline=WELL_KNOWN.get(name, ("text",))[0] == "long_text",
+        )
+    return Field(
+        name=spec["name"], label=spec["label"], type=spec["type"], required=spec["required"],
+        help=spec.get("help", ""), max_length=spec.get("max_length"), options=tuple(spec.get("options", ())),
+        romanised_label=spec.get("romanised_label", ""), signer=spec["signer"],
+        multiline=spec["type"] == "long_text",
+    )
+
+
+def fields(version) -> list[Field]:
+    """Every field the version declares, in the file's order, signatures included."""
+    legacy = is_format_1(version)
+    return [_field(spec, legacy) for spec in version.signer_fields]
+
+
+def signers(version) -> list[Signer]:
+    """The version's signers in order, each with its fields."""
+    all_fields = fields(version)
+    if is_format_1(version):
+        return [Signer(key="signer", title=LEGACY_SIGNER_TITLE, fields=tuple(all_fields))]
+    return [
+        Signer(key=s["key"], title=s["title"], fields=tuple(f for f in all_fields if f.signer == s["key"]))
+        for s in layout(version)["signers"]
+    ]
+
+
+def asks_purpose(version) -> bool:
+    """Format 1 always asked for the research purpose; a format 2 file says whether it does."""
+    return True if is_format_1(version) else bool(layout(version).get("research_purpose"))
+
+
+def purpose_field(version) -> Field | None:
+    if not asks_purpose(version):
+        return None
+    return Field(
+        name=PURPOSE_KEY, label="Research purpose", type="long_text", required=True,
+        help="What the data will be used for.", max_length=PURPOSE_MAX_LENGTH, signer="", multiline=True,
+    )
+
+
+def asked_fields(version) -> list[Field]:
+    """What the application form asks, in order: the signers' fields, then the purpose if asked."""
+    asked = [f for f in fields(version) if f.asked]
+    purpose = purpose_field(version)
+    return [*asked, purpose] if purpose else asked
+
+
+def value_names(version) -> list[tuple[str, str]]:
+    """(name, label) of every value a request under this version stores, romanised companions too."""
+    out = []
+    for f in asked_fields(version):
+        out.append((f.name, f.label))
+        if f.romanised_name:
+            out.append((f.romanised_name, f.romanised_label))
+    return out
+
+
+def paragraphs(text: str) -> list[str]:
+    """A text's paragraphs: blank lines separate them; single line breaks stay inside one."""
+    return [p.strip() for p in (text or "").replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+
+def clause_label(clause: dict) -> str:
+    title = clause.get("title") or ""
+    return f"{clause['number']}. {title}" if title else f"{clause['number']}."

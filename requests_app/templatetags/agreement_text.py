@@ -1,0 +1,31 @@
+"""Agreement text as the owner wrote it: paragraphs kept, clause labels with or without a title."""
+
+from django import template
+
+from ..agreement_format import spec
+
+register = template.Library()
+
+
+@register.filter
+def paragraphs(text: str) -> list[str]:
+    return spec.paragraphs(text)
+
+
+@register.filter
+def clause_label(clause: dict) -> str:
+    return spec.clause_label(clause)
+
+
+@register.filter
+def agreement_layout(version) -> dict:
+    return spec.layout(version)
+
+
+@register.filter
+def who_signs(version) -> str:
+    """Who signs, as the file names the signers; format 1 agreements are signed by a representative."""
+    if version is None or spec.is_format_1(version):
+        return "your institution's authorized representative"
+    titles = [s.title for s in spec.signers(version)]
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
