@@ -33,6 +33,10 @@ class Dataset(models.Model):
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_datasets"
     )
+    hf_repo = models.CharField(
+        "Hugging Face gated repository", max_length=200, blank=True,
+        help_text='"owner/name" of a gated dataset repository whose access follows the licences.',
+    )
 
     class Meta:
         ordering = ["name"]
@@ -119,6 +123,7 @@ class LicenseRequest(models.Model):
     phone = models.CharField("phone", max_length=40, blank=True)
     signing_date = models.DateField("date of signature", null=True, blank=True)
     research_purpose = models.TextField("research purpose", max_length=4000, blank=True)
+    hf_username = models.CharField("Hugging Face username", max_length=96, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -461,3 +466,13 @@ class DeliveryView(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+# The download side's data (API keys, webhooks, Hugging Face calls) lives in its own package.
+from .integrations.models import (  # noqa: E402,F401
+    ApiKey,
+    HuggingFaceCall,
+    HuggingFacePendingRequest,
+    Webhook,
+    WebhookDelivery,
+)
