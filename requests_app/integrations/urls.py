@@ -20,4 +20,7 @@ urlpatterns = [
     path("api/v1/revocations/", api.Revocations.as_view(), name="api_revocations"),
     path("review/api-keys/", views.api_keys, name="api_keys"),
     path("review/api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("review/webhooks/", views.webhooks_page, name="webhooks"),
+    path("review/webhooks/<int:webhook_id>/test/", views.webhook_test, name="webhook_test"),
+    path("review/webhooks/<int:webhook_id>/remove/", views.webhook_disable, name="webhook_disable"),
 ]

@@ -2,12 +2,14 @@
 
 from django import forms
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from requests_app.models import Dataset
 from requests_app.review.views import reviewer_required
 
-from . import keys
+from . import keys, tasks, webhooks
 
 
 class ApiKeyForm(forms.Form):
@@ -20,8 +22,6 @@ class ApiKeyForm(forms.Form):
 
     def __init__(self, *args, datasets, **kwargs):
         super().__init__(*args, **kwargs)
-        from requests_app.models import Dataset
-
         self.fields["datasets"].queryset = Dataset.objects.filter(pk__in=[d.pk for d in datasets])
         self.fields["datasets"].initial = [d.pk for d in datasets]
 
@@ -51,8 +51,61 @@ def api_key_revoke(request, datasets, key_id):
     try:
         api_key = keys.api_key_revoke(user=request.user, key_id=key_id)
     except keys.ApiKey.DoesNotExist:
-        from django.http import Http404
-
         raise Http404("No such key.") from None
     messages.success(request, f"Key “{api_key.name}” revoked: it no longer opens the API.")
     return redirect("api_keys")
+
+
+# --- Webhooks --------------------------------------------------------------------------------------
+
+
+class WebhookForm(forms.Form):
+    dataset = forms.ModelChoiceField(queryset=None)
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https", help_text="https://… on the owner's server.")
+
+    def __init__(self, *args, datasets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].queryset = Dataset.objects.filter(pk__in=[d.pk for d in datasets])
+        if len(datasets) == 1:
+            self.fields["dataset"].initial = datasets[0].pk
+
+
+@reviewer_required
+def webhooks_page(request, datasets):
+    form = WebhookForm(request.POST or None, datasets=datasets)
+    if request.method == "POST" and form.is_valid():
+        try:
+            webhook = webhooks.webhook_register(user=request.user, dataset=form.cleaned_data["dataset"], url=form.cleaned_data["url"])
+        except webhooks.WebhookInvalid as error:
+            form.add_error("url", str(error))
+        else:
+            messages.success(request, f"Webhook registered for {webhook.dataset.name}: {webhook.url}.")
+            return redirect("webhooks")
+    return render(request, "integrations/webhooks.html", {
+        "form": form, "webhooks": webhooks.webhooks_of(request.user),
+        "deliveries": webhooks.recent_deliveries(request.user),
+        "event_types": sorted(set(webhooks.EVENT_TYPES.values())),
+    })
+
+
+@reviewer_required
+@require_POST
+def webhook_test(request, datasets, webhook_id):
+    try:
+        delivery = webhooks.delivery_test(user=request.user, webhook_id=webhook_id)
+    except webhooks.Webhook.DoesNotExist:
+        raise Http404("No such webhook.") from None
+    tasks.deliver_webhook.delay(delivery.pk)
+    messages.success(request, f"Test event {delivery.msg_id} queued; its outcome appears below.")
+    return redirect("webhooks")
+
+
+@reviewer_required
+@require_POST
+def webhook_disable(request, datasets, webhook_id):
+    try:
+        webhook = webhooks.webhook_disable(user=request.user, webhook_id=webhook_id)
+    except webhooks.Webhook.DoesNotExist:
+        raise Http404("No such webhook.") from None
+    messages.success(request, f"Webhook {webhook.url} removed: nothing more is sent there.")
+    return redirect("webhooks")
