@@ -265,6 +265,7 @@ WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=30)
 WEBHOOK_RETRY_BACKOFF_MAX = env.int("WEBHOOK_RETRY_BACKOFF_MAX", default=6 * 3600)
 # Licence tokens (JWT, RS256): the portal's private key, generated on first use when missing.
 LICENCE_TOKEN_KEY_FILE = env.path("LICENCE_TOKEN_KEY_FILE", default=VAR_DIR / "licence-token-key.pem")
+LICENCE_TOKEN_GENERATE_KEY = env.bool("LICENCE_TOKEN_GENERATE_KEY", default=DEBUG)
 LICENCE_TOKEN_MAX_DAYS = env.int("LICENCE_TOKEN_MAX_DAYS", default=365)
 # Hugging Face gated repositories: the owner's token (write access to the repo) and the Hub's address.
 HF_TOKEN = env.str("HF_TOKEN", default="")

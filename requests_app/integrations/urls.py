@@ -23,4 +23,6 @@ urlpatterns = [
     path("review/webhooks/", views.webhooks_page, name="webhooks"),
     path("review/webhooks/<int:webhook_id>/test/", views.webhook_test, name="webhook_test"),
     path("review/webhooks/<int:webhook_id>/remove/", views.webhook_disable, name="webhook_disable"),
+    path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path("requests/<str:reference>/licence-token.jwt", views.licence_token, name="licence_token"),
 ]

@@ -2,14 +2,18 @@
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from requests_app import selectors
 
 from requests_app.models import Dataset
 from requests_app.review.views import reviewer_required
 
-from . import keys, tasks, webhooks
+from . import keys, tasks, tokens, webhooks
 
 
 class ApiKeyForm(forms.Form):
@@ -109,3 +113,24 @@ def webhook_disable(request, datasets, webhook_id):
         raise Http404("No such webhook.") from None
     messages.success(request, f"Webhook {webhook.url} removed: nothing more is sent there.")
     return redirect("webhooks")
+
+
+# --- Licence tokens ----------------------------------------------------------------------------------
+
+
+@login_required
+def licence_token(request, reference):
+    """The applicant's own active licence as a signed token; anyone else, or no active licence: 404."""
+    licence = selectors.request_for_applicant(request.user, reference)
+    if not selectors.licence_is_active(licence):
+        raise Http404("No active licence.")
+    token = tokens.licence_token(licence=licence, now=timezone.now())
+    response = HttpResponse(token, content_type="application/jwt")
+    response["Content-Disposition"] = f'attachment; filename="{licence.reference}.jwt"'
+    return response
+
+
+def jwks(request):
+    response = JsonResponse(tokens.jwks())
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
