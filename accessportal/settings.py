@@ -272,3 +272,7 @@ HF_TOKEN = env.str("HF_TOKEN", default="")
 HF_ENDPOINT = env.str("HF_ENDPOINT", default="https://huggingface.co")
 HF_REPO_TYPE = env.str("HF_REPO_TYPE", default="dataset")
 HF_PENDING_SWEEP_EVERY_MINUTES = env.int("HF_PENDING_SWEEP_EVERY_MINUTES", default=60)
+CELERY_BEAT_SCHEDULE["hf-pending-sweep"] = {
+    "task": "requests_app.integrations.tasks.hf_pending_sweep",
+    "schedule": HF_PENDING_SWEEP_EVERY_MINUTES * 60,
+}

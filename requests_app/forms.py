@@ -6,12 +6,16 @@ import unicodedata
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.utils import timezone
 
 from .agreements import SIGNER_FIELD_NAMES
 from .models import AgreementVersion, LicenseRequest, Publication
 from .signed_copies import UploadRefused, check_upload
+
+HF_USERNAME = RegexValidator(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", "Enter your Hugging Face username as it appears in your profile's address."
+)
 
 # Single-line fields may hold no control characters at all; they reach PDFs and email headers.
 _MULTILINE_FIELDS = {"address", "research_purpose"}
@@ -54,7 +58,7 @@ class ApplicationForm(forms.ModelForm):
     class Meta:
         model = LicenseRequest
         # Every field an agreement may ask the signer for; __init__ drops those this one does not.
-        fields = [*SIGNER_FIELD_NAMES, "research_purpose"]
+        fields = [*SIGNER_FIELD_NAMES, "research_purpose", "hf_username"]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "research_purpose": forms.Textarea(attrs={"rows": 5}),
@@ -72,6 +76,15 @@ class ApplicationForm(forms.ModelForm):
         for name in list(self.fields):
             if name == "research_purpose":
                 self.fields[name].required = submitting
+                continue
+            if name == "hf_username":
+                # Asked only when the dataset is also a gated Hugging Face repository (integrations).
+                if agreement.dataset.hf_repo:
+                    self.fields[name].required = submitting
+                    self.fields[name].validators.append(HF_USERNAME)
+                    self.fields[name].help_text = f"Access to {agreement.dataset.hf_repo} on Hugging Face is granted to this account."
+                else:
+                    del self.fields[name]
                 continue
             spec = self._asked.get(name)
             if spec is None:

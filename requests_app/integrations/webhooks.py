@@ -137,9 +137,8 @@ def _delivery(webhook: Webhook, kind: str, data: dict) -> WebhookDelivery:
 
 
 @transaction.atomic
-def deliveries_for_event(*, event_id: int) -> list[int]:
+def deliveries_for_event(*, event: RequestEvent) -> list[int]:
     """One delivery per active webhook of the event's dataset; none when the event is not one we send."""
-    event = RequestEvent.objects.select_related("request__dataset").get(pk=event_id)
     kind = event_type(from_status=event.from_status, to_status=event.to_status)
     if kind is None:
         return []
