@@ -342,3 +342,34 @@ def test_the_schema_and_the_docs_page_are_served_without_any_cdn(client):
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower() and "unpkg" not in docs.lower()
     assert "/static/drf_spectacular_sidecar/" in docs
+
+
+# --- The schema holds: schemathesis against a live server -------------------------------------------
+
+
+def test_the_api_keeps_to_its_schema_on_a_live_server(live_server, bob, alice, lagper):
+    """Every operation, a few generated cases each (valid and invalid), every schemathesis check.
+
+    The cases are drawn through each operation's Hypothesis strategy rather than schemathesis'
+    pytest plugin, whose fixture loader does not run under this pytest.
+    """
+    import schemathesis
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+
+    for _ in range(2):
+        under_review(lagper, alice)
+    approved(lagper, alice, bob)
+    key = issue_key(bob, [lagper], can_decide=True)
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/?format=json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 8
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @hypothesis_settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+        def keeps_to_schema(case):
+            case.call_and_validate(base_url=live_server.url, headers={"Authorization": f"Bearer {key}"})
+
+        keeps_to_schema()

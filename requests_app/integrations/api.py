@@ -34,9 +34,17 @@ def exception_handler(exc, context):
 
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
+THROTTLED = {429: OpenApiResponse(ERROR, description="Too many requests with this key: wait and retry.")}
 ERRORS = {
     401: OpenApiResponse(ERROR, description="No key, or a revoked or unknown one."),
     404: OpenApiResponse(ERROR, description="No such licence among the key's datasets."),
+    **THROTTLED,
+}
+LIST_ERRORS = {
+    400: OpenApiResponse(description="A filter is malformed; the body names it."),
+    401: ERRORS[401],
+    404: OpenApiResponse(ERROR, description="The cursor is not one this API gave out."),
+    **THROTTLED,
 }
 
 
@@ -125,7 +133,7 @@ class LicenceList(generics.ListAPIView):
             queryset = queryset.filter(updated_at__gte=given["changed_since"])
         return queryset
 
-    @extend_schema(parameters=[LicenceFilters], responses={200: LicenceSerializer(many=True), **ERRORS})
+    @extend_schema(parameters=[LicenceFilters], responses={200: LicenceSerializer(many=True), **LIST_ERRORS})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -167,7 +175,7 @@ class EventList(generics.ListAPIView):
             .select_related("request__dataset")
         )
 
-    @extend_schema(responses={200: EventSerializer(many=True), 401: ERRORS[401]})
+    @extend_schema(responses={200: EventSerializer(many=True), **LIST_ERRORS})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -245,7 +253,7 @@ class Revocations(APIView):
     @extend_schema(responses={200: inline_serializer("Revocations", {
         "revoked": serializers.ListField(child=serializers.CharField()),
         "generated_at": serializers.DateTimeField(),
-    })})
+    }), **THROTTLED})
     def get(self, request):
         revoked = LicenseRequest.objects.filter(status=Status.REVOKED).order_by("reference")
         return Response({
