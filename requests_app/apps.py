@@ -6,4 +6,4 @@ class RequestsAppConfig(AppConfig):
     name = 'requests_app'
 
     def ready(self):
-        from .integrations import signals  # noqa: F401  (connects the RequestEvent receiver)
+        from .integrations import admin, signals  # noqa: F401  (the RequestEvent receiver; admin pages)

@@ -231,3 +231,16 @@ def test_a_draft_keeps_the_hugging_face_username_and_a_malformed_one_is_refused(
     assert not LicenseRequest.objects.exists()
     alice_client.post(url, {"hf_username": "alice-hf", "save": "1"})
     assert LicenseRequest.objects.get(applicant=alice).hf_username == "alice-hf"
+
+
+def test_bob_sees_the_username_and_every_hub_call_on_the_decision_page(hub, gated, alice, bob, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    request = alices(gated, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_approve(request=request, reviewer=bob, expires_at=None)
+    client = Client()
+    client.force_login(bob)
+    page = client.get(reverse("review:request", args=[request.reference])).content.decode()
+    assert "<code>alice-hf</code>" in page
+    assert "<td>grant</td>" in page and "<td>list_pending</td>" in page
