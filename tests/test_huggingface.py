@@ -244,3 +244,8 @@ def test_bob_sees_the_username_and_every_hub_call_on_the_decision_page(hub, gate
     page = client.get(reverse("review:request", args=[request.reference])).content.decode()
     assert "<code>alice-hf</code>" in page
     assert "<td>grant</td>" in page and "<td>list_pending</td>" in page
+
+
+def test_the_dataset_page_tells_hub_users_to_apply_here(client, gated):
+    page = client.get(gated.get_absolute_url()).content.decode()
+    assert f"<code>{REPO}</code>" in page and "Apply here with your Hugging Face username" in page

@@ -204,3 +204,22 @@ def test_charlie_cannot_register_for_lagper_nor_see_the_page(charlie, lagper):
     client = Client()
     client.force_login(charlie)
     assert client.get(reverse("webhooks")).status_code == 404
+
+
+def test_a_receiver_that_does_not_answer_is_retried_then_failed(bob, alice, lagper, settings, django_capture_on_commit_callbacks):
+    from requests_app.integrations import tasks
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    with Receiver() as closed:  # started and stopped: its port now refuses connections
+        url = closed.url
+    webhooks.webhook_register(user=bob, dataset=lagper, url=url)
+    previous = tasks.deliver_webhook.max_retries
+    tasks.deliver_webhook.max_retries = 1
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.request_reject(request=under_review(lagper, alice), reviewer=bob, reason="No.")
+    finally:
+        tasks.deliver_webhook.max_retries = previous
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.outcome, delivery.attempts, delivery.response_status) == ("failed", 2, None)
+    assert delivery.last_error.startswith("No answer")

@@ -19,7 +19,7 @@ import secrets
 import socket
 from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -73,10 +73,12 @@ def _refusal(address: str) -> str | None:
     return None
 
 
-def check_url(url: str) -> None:
+def check_url(url: str) -> str:
     """Raise WebhookInvalid unless `url` is HTTPS and every address its host resolves to is public.
 
-    WEBHOOK_ALLOW_PRIVATE_ADDRESSES lifts both rules (a receiver on the same machine, in tests).
+    Returns one of the checked addresses, for the sender to connect to: resolving the name again
+    when connecting could give another answer (DNS rebinding). WEBHOOK_ALLOW_PRIVATE_ADDRESSES
+    lifts both rules (a receiver on the same machine, in tests).
     """
     parts = urlsplit(url)
     allow_private = settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES
@@ -88,12 +90,32 @@ def check_url(url: str) -> None:
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)}
     except (socket.gaierror, UnicodeError, ValueError):
         raise WebhookInvalid(f"{parts.hostname} does not resolve to any address.") from None
-    if allow_private:
-        return
     for address in sorted(addresses):
-        refusal = _refusal(address)
+        refusal = None if allow_private else _refusal(address)
         if refusal:
             raise WebhookInvalid(f"{parts.hostname} resolves to {address}, {refusal}: the portal does not send there.")
+    return sorted(addresses)[0]
+
+
+def _post(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST to `url` on the checked `address`; TLS still verifies the certificate for the URL's host name."""
+    parts = urlsplit(url)
+    timeout = urllib3.Timeout(total=settings.WEBHOOK_TIMEOUT_SECONDS)
+    if parts.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            address, parts.port or 443, timeout=timeout, retries=False, cert_reqs="CERT_REQUIRED",
+            server_hostname=parts.hostname, assert_hostname=parts.hostname,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, parts.port or 80, timeout=timeout, retries=False)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    with pool:
+        response = pool.urlopen(
+            "POST", path, body=body, headers={**headers, "host": parts.netloc.rsplit("@", 1)[-1]},
+            redirect=False, preload_content=False,
+        )
+        response.drain_conn()
+        return response.status
 
 
 def _new_secret() -> str:
@@ -183,23 +205,22 @@ def deliver(*, delivery_id: int) -> WebhookDelivery:
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
     retry = None
     try:
-        check_url(delivery.webhook.url)
-        response = requests.post(
-            delivery.webhook.url, data=body.encode(), allow_redirects=False,
-            headers=signed_headers(secret=delivery.webhook.secret, msg_id=delivery.msg_id, body=body, now=now),
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+        address = check_url(delivery.webhook.url)
+        status = _post(
+            delivery.webhook.url, address, body.encode(),
+            signed_headers(secret=delivery.webhook.secret, msg_id=delivery.msg_id, body=body, now=now),
         )
     except WebhookInvalid as error:
         delivery.last_error, delivery.failed_at = f"Refused: {error}", now
-    except requests.RequestException as error:
+    except (urllib3.exceptions.HTTPError, OSError) as error:
         delivery.last_error = f"No answer: {type(error).__name__}"
         retry = WebhookFailed(delivery.last_error)
     else:
-        delivery.response_status = response.status_code
-        if 200 <= response.status_code < 300:
+        delivery.response_status = status
+        if 200 <= status < 300:
             delivery.delivered_at, delivery.last_error = now, ""
         else:
-            delivery.last_error = f"HTTP {response.status_code}"
+            delivery.last_error = f"HTTP {status}"
             retry = WebhookFailed(delivery.last_error)
     delivery.save()
     if retry:
