@@ -28,7 +28,7 @@ PREFIX = f"/api/datasets/{REPO}/user-access-request/"
 
 
 def hub_time(moment) -> str:
-    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 class FakeHub:
@@ -171,7 +171,7 @@ def test_a_refusal_by_the_hub_is_recorded_on_the_request(hub, gated, alice, bob,
         services.request_approve(request=request, reviewer=bob, expires_at=None)
     request.refresh_from_db()
     assert request.status == Status.APPROVED  # the licence stands; the Hub's answer is on record
-    [(action, _, ok, result)] = [c for c in calls(request) if c[0] == "grant"]
+    [(_, _, ok, result)] = [c for c in calls(request) if c[0] == "grant"]
     assert not ok and result.startswith("HTTP 403")
 
 

@@ -112,8 +112,8 @@ def hf_pending_sweep() -> dict[str, list[str]]:
             if licence is None:
                 unlicensed[access_request.username or f"request {access_request.request_id}"] = access_request.timestamp
             else:
-                _call(licence, "accept", lambda r=access_request: api.accept_access_request(
-                    dataset.hf_repo, r.username, repo_type=settings.HF_REPO_TYPE))
+                _call(licence, "accept", lambda repo=dataset.hf_repo, r=access_request: api.accept_access_request(
+                    repo, r.username, repo_type=settings.HF_REPO_TYPE))
         _record_pending(dataset, unlicensed)
         left[dataset.slug] = sorted(unlicensed)
     return left

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from requests_app import selectors
-
 from requests_app.models import Dataset
 from requests_app.review.views import reviewer_required
 

@@ -94,7 +94,7 @@ def check_url(url: str) -> str:
         refusal = None if allow_private else _refusal(address)
         if refusal:
             raise WebhookInvalid(f"{parts.hostname} resolves to {address}, {refusal}: the portal does not send there.")
-    return sorted(addresses)[0]
+    return min(addresses)
 
 
 def _post(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
