@@ -372,3 +372,10 @@ def test_the_api_keeps_to_its_schema_on_a_live_server(live_server, bob, alice, l
             case.call_and_validate(base_url=live_server.url, headers={"Authorization": f"Bearer {key}"})
 
         keeps_to_schema()
+
+
+def test_the_review_queue_links_the_key_and_webhook_pages(bob):
+    client = Client()
+    client.force_login(bob)
+    page = client.get(reverse("review:queue")).content.decode()
+    assert f'href="{reverse("api_keys")}"' in page and f'href="{reverse("webhooks")}"' in page
