@@ -379,3 +379,35 @@ def test_the_review_queue_links_the_key_and_webhook_pages(bob):
     client.force_login(bob)
     page = client.get(reverse("review:queue")).content.decode()
     assert f'href="{reverse("api_keys")}"' in page and f'href="{reverse("webhooks")}"' in page
+
+
+@pytest.mark.browser
+def test_the_docs_page_renders_in_a_browser_that_may_reach_only_the_portal(live_server, monkeypatch):
+    """Swagger UI draws every operation with any request off the portal's own address aborted."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    elsewhere = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+        def only_the_portal(route):
+            if route.request.url.startswith(live_server.url):
+                return route.continue_()
+            elsewhere.append(route.request.url)
+            return route.abort()
+
+        page.route("**/*", only_the_portal)
+        page.goto(f"{live_server.url}/api/v1/docs/")
+        expect(page.locator(".opblock-summary-path").first).to_be_visible(timeout=15_000)
+        expect(page.locator("body")).to_contain_text("/api/v1/licences/{reference}/approve/")
+        page.screenshot(path=SCREENSHOTS / "api-docs.png", full_page=True)
+        browser.close()
+    from django.db import connections
+
+    connections.close_all()
+    assert elsewhere == []
