@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "requests_app",
 ]
 
@@ -226,4 +229,50 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_app.tasks.reviewer_digest_sweep",
         "schedule": crontab(hour=REVIEWER_DIGEST_HOUR, minute=0),
     },
+}
+
+
+# --- The download side: API, webhooks, licence tokens, Hugging Face (requests_app/integrations) ----
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["requests_app.integrations.keys.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["requests_app.integrations.keys.HasApiKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["requests_app.integrations.keys.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_KEY_RATE", default="600/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "requests_app.integrations.api.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dataset licence portal API",
+    "DESCRIPTION": "Licences, their audit trail and reviewers' decisions, for the dataset owner's download side.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # The documentation page's Swagger UI comes from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"LicenceStatusEnum": "requests_app.models.LicenseRequest.Status"},
+}
+# Webhooks: loopback, private and link-local targets (and plain http) are refused unless allowed.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=8)
+WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=30)
+WEBHOOK_RETRY_BACKOFF_MAX = env.int("WEBHOOK_RETRY_BACKOFF_MAX", default=6 * 3600)
+# Licence tokens (JWT, RS256): the portal's private key, generated on first use when missing.
+LICENCE_TOKEN_KEY_FILE = env.path("LICENCE_TOKEN_KEY_FILE", default=VAR_DIR / "licence-token-key.pem")
+LICENCE_TOKEN_GENERATE_KEY = env.bool("LICENCE_TOKEN_GENERATE_KEY", default=DEBUG)
+LICENCE_TOKEN_MAX_DAYS = env.int("LICENCE_TOKEN_MAX_DAYS", default=365)
+# Hugging Face gated repositories: the owner's token (write access to the repo) and the Hub's address.
+HF_TOKEN = env.str("HF_TOKEN", default="")
+HF_ENDPOINT = env.str("HF_ENDPOINT", default="https://huggingface.co")
+HF_REPO_TYPE = env.str("HF_REPO_TYPE", default="dataset")
+HF_PENDING_SWEEP_EVERY_MINUTES = env.int("HF_PENDING_SWEEP_EVERY_MINUTES", default=60)
+CELERY_BEAT_SCHEDULE["hf-pending-sweep"] = {
+    "task": "requests_app.integrations.tasks.hf_pending_sweep",
+    "schedule": HF_PENDING_SWEEP_EVERY_MINUTES * 60,
 }

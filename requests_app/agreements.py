@@ -6,6 +6,7 @@ written, so a malformed file changes nothing.
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,7 +160,10 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
         "reference_prefix": prefix,
         "turnaround_days": r.get(data, "turnaround_days", int, required=False, default=10),
         "licence_duration_days": duration or None,
+        "hf_repo": r.get(data, "hf_repo", str, required=False, default=""),
     }
+    if dataset["hf_repo"] and not re.fullmatch(r"[\w.-]+/[\w.-]+", dataset["hf_repo"], re.ASCII):
+        r.fail("hf_repo", 'must be a Hugging Face repository id, "owner/name"')
     if "@" not in dataset["contact_email"]:
         r.fail("contact_email", "must be an email address")
 

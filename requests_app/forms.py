@@ -6,12 +6,17 @@ import unicodedata
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 
 from . import clock
 from .agreement_format import formfields, spec
 from .models import AgreementVersion, LicenseRequest, Publication
 from .signed_copies import UploadRefused, check_upload
+
+HF_USERNAME_FIELD = "hf_username"
+HF_USERNAME = RegexValidator(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", "Enter your Hugging Face username as it appears in your profile's address."
+)
 
 # Single-line fields may hold no control characters at all; they reach PDFs and email headers.
 # Bidirectional overrides and isolates can make a printed name read differently from what was stored.
@@ -73,6 +78,14 @@ class ApplicationForm(forms.Form):
             if f.romanised_name:
                 self.fields[f.romanised_name] = formfields.romanised_field(f, submitting=submitting)
                 self._capitals.add(f.romanised_name)
+        if agreement.dataset.hf_repo:
+            # The dataset is also a gated Hugging Face repository: access goes to this account (integrations).
+            self.fields[HF_USERNAME_FIELD] = forms.CharField(
+                label="Hugging Face username", max_length=96, required=submitting, validators=[HF_USERNAME],
+                help_text=f"Access to {agreement.dataset.hf_repo} on Hugging Face is granted to this account.",
+            )
+            if instance is not None:
+                self.initial.setdefault(HF_USERNAME_FIELD, instance.hf_username)
         if editable_fields is not None:
             for name in set(self.fields) - set(editable_fields):
                 base = name.removesuffix(spec.ROMANISED_SUFFIX)
@@ -142,8 +155,9 @@ class ApplicationForm(forms.Form):
                 if f.asked:
                     names += [f.name, f.romanised_name] if f.romanised_name else [f.name]
             groups.append((signer.title, [self[n] for n in names]))
-        if spec.PURPOSE_KEY in self.fields:
-            groups.append(("", [self[spec.PURPOSE_KEY]]))
+        last = [self[name] for name in (spec.PURPOSE_KEY, HF_USERNAME_FIELD) if name in self.fields]
+        if last:
+            groups.append(("", last))
         return groups
 
     def request_fields(self) -> dict:
@@ -159,7 +173,7 @@ class ApplicationForm(forms.Form):
         values.update({name: formfields.to_stored(value) for name, value in changed.items()})
         columns = {
             name: value for name, value in changed.items()
-            if name in spec.WELL_KNOWN or name == spec.PURPOSE_KEY
+            if name in spec.WELL_KNOWN or name in (spec.PURPOSE_KEY, HF_USERNAME_FIELD)
         }
         if "signing_date" in columns and columns["signing_date"] == "":
             columns["signing_date"] = None

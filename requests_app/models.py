@@ -38,6 +38,10 @@ class Dataset(models.Model):
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_datasets"
     )
+    hf_repo = models.CharField(
+        "Hugging Face gated repository", max_length=200, blank=True,
+        help_text='"owner/name" of a gated dataset repository whose access follows the licences.',
+    )
 
     class Meta:
         ordering = ["name"]
@@ -128,6 +132,8 @@ class LicenseRequest(models.Model):
     # Every value the applicant typed, keyed by the agreement's field names. The columns above
     # mirror the well-known keys (agreement_format.spec.WELL_KNOWN) for the queue, search and CSV.
     values = models.JSONField(default=dict, blank=True)
+
+    hf_username = models.CharField("Hugging Face username", max_length=96, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -563,3 +569,13 @@ class Reacceptance(models.Model):
 
     def __str__(self):
         return f"{self.request} to accept {self.agreement_version}"
+
+
+# The download side's data (API keys, webhooks, Hugging Face calls) lives in its own package.
+from .integrations.models import (  # noqa: E402,F401
+    ApiKey,
+    HuggingFaceCall,
+    HuggingFacePendingRequest,
+    Webhook,
+    WebhookDelivery,
+)
