@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Debian packages: Chromium for the browser tests, poppler for pdftotext, CJK fonts for screenshots.
 APT_PACKAGES := chromium poppler-utils fonts-noto-cjk
 
-.PHONY: run test bench system-packages migrate load-datasets clean
+.PHONY: run serve test bench system-packages migrate load-datasets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,15 @@ run: load-datasets
 	$(BIN)/celery -A accessportal worker -B --concurrency=2 --loglevel=INFO --without-gossip --without-mingle & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The production stack against this machine's PostgreSQL and Redis (bin/serve says what it starts).
+# Every variable can be overridden: make serve DATABASE_URL=... WEB_CONCURRENCY=4
+serve: $(VENV)/.runtime-installed
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
+	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	bin/serve
 
 test: system-packages $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

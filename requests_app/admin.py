@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from . import notifications, services
+from .ops.client_ip import client_ip
 from .agreements import CANONICAL_KEYS, agreement_sha256
 from .models import (
     AgreementVersion,
@@ -113,7 +114,7 @@ class LicenseRequestAdmin(ReadOnlyAdmin):
                 services.request_approve(
                     request=license_request, reviewer=request.user,
                     expires_at=services.default_expiry(license_request.dataset),
-                    note="Approved from the admin.", ip=request.META.get("REMOTE_ADDR"),
+                    note="Approved from the admin.", ip=client_ip(request),
                 )
             except services.TransitionNotAllowed as error:
                 self.message_user(request, str(error), messages.WARNING)

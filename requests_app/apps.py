@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RequestsAppConfig(AppConfig):
     default_auto_field = 'django.db.models.BigAutoField'
     name = 'requests_app'
+
+    def ready(self):
+        from .access import mfa  # noqa: F401  (connects the second-factor signal receivers)
+        from .audit import tasks  # noqa: F401  (registers the audit digest task with Celery)
+        from .ops import checks  # noqa: F401  (registers the production system checks)

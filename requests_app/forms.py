@@ -80,7 +80,7 @@ class ApplicationForm(forms.ModelForm):
             self.fields[name].label = spec["label"]
             self.fields[name].required = submitting and spec["required"]
             if spec["capitals"]:
-                self.fields[name].widget.attrs["style"] = "text-transform: uppercase"
+                self.fields[name].widget.attrs["class"] = "text-uppercase"  # a class: the CSP allows no style=
         for name, field in self.fields.items():
             limit = LicenseRequest._meta.get_field(name).max_length
             if limit:

@@ -209,6 +209,13 @@ class RequestEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("RequestEvent is append-only.")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        from .audit.links import link_all
+
+        objs = list(objs)
+        link_all(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def delete(self):
         raise TypeError("RequestEvent is append-only.")
 
@@ -229,15 +236,23 @@ class RequestEvent(models.Model):
     note = models.TextField(blank=True)
     at = models.DateTimeField(db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # The hash chain (requests_app/audit/chain.py), filled in by save()/bulk_create, never by callers.
+    seq = models.PositiveIntegerField(editable=False, help_text="1, 2, 3... within the request.")
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = RequestEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["request", "seq"], name="unique_event_seq")]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise TypeError("RequestEvent is append-only.")
+        from .audit.links import link_all
+
+        link_all([self])
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

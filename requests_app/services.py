@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from . import selectors
+from .access.conflicts import conflict_of_interest
 from .agreements import sha256_text
 from .models import (
     Notification,
@@ -310,6 +311,8 @@ def _decide(
     notification: str, now: datetime.datetime | None = None, **changes,
 ) -> LicenseRequest:
     """A reviewer's decision: the transition, stamped decided_at, and the applicant's email claimed with it."""
+    if conflict := conflict_of_interest(request=request, user=reviewer):
+        raise TransitionNotAllowed(conflict)
     now = now or timezone.now()
     transition(
         request=request, allowed_from=allowed_from, to=to, actor=reviewer, note=note, ip=ip,

@@ -12,6 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .ops.client_ip import client_ip as ops_client_ip
 from .forms import ApplicationForm, SignedCopyForm
 from .models import SIGNED_COPY_STATUSES, Dataset, LicenseRequest
 
@@ -21,7 +22,7 @@ CORRECT_THE_FIELDS = "Please correct the fields marked below; nothing you typed 
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return ops_client_ip(request)
 
 
 def dataset_list(request):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
+from ..access.conflicts import conflict_of_interest
 from ..csv_export import stream_csv
 from ..views import client_ip
 from .forms import ApproveForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
@@ -74,6 +75,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
         "revoke_form": ReasonForm(prefix="revoke"),
         "remark_form": RemarkForm(prefix="remark"),
         "returned_labels": selectors.returned_field_labels(license_request),
+        "conflict": conflict_of_interest(request=license_request, user=request.user),
         **(bound or {}),
     }
     return render(request, "review/request.html", context)
