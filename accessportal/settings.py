@@ -170,6 +170,26 @@ STORAGES = {
 }
 # Uploaded signed copies live outside any static root and are served only by permission-checked views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "private")
+# Or in an S3-compatible bucket (django-storages) that every web and worker machine shares. Objects
+# are private (no public ACL, no public URL): the portal streams them through the same checked
+# views, and any URL the storage makes is signed and expires after S3_URL_SECONDS.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,  # MinIO, Ceph, Garage...
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env.int("S3_URL_SECONDS", default=300),
+            "file_overwrite": False,
+        },
+    }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -272,6 +292,18 @@ CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged after it ran: a worker that dies mid-task leaves it for another worker
 # (the Notification claim makes the second run a no-op if the email already went out).
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process was killed goes back to the queue at once instead of being acked as
+# failed. Safe for every task here: each claims its rows first, so a rerun sends nothing twice.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With late acks a worker holds one message per process beyond the one it runs, not four.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands a message a worker took but never acked (the whole worker died) to another worker
+# after the visibility timeout. It must exceed the longest countdown a task is given (a retry's
+# backoff, NOTIFICATION_RETRY_BACKOFF_MAX) or that task is delivered again early (harmless here,
+# but noisy). RabbitMQ needs none: it redelivers as soon as the dead worker's connection drops.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=4200)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "beat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
@@ -292,6 +324,9 @@ NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)
 # A sweep's emails are sent in batches of this many per task: a few commits per batch, not per email.
 NOTIFICATION_SEND_BATCH = env.int("NOTIFICATION_SEND_BATCH", default=100)
 NOTIFICATION_RETRY_BACKOFF_MAX = env.int("NOTIFICATION_RETRY_BACKOFF_MAX", default=3600)
+# A notification claimed for longer than this without being marked sent had its worker die mid-send:
+# the admin shows it as uncertain (maybe sent) and only an admin sends it again (requests_app/ops/uncertain.py).
+NOTIFICATION_UNCERTAIN_AFTER_SECONDS = env.int("NOTIFICATION_UNCERTAIN_AFTER_SECONDS", default=900)
 
 # The audit digest: every request's chain head, signed, written daily to AUDIT_DIGEST_DIR and its
 # root emailed to AUDIT_DIGEST_EMAILS (the owner). Keep both somewhere the database's admins cannot write.

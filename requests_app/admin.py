@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from . import notifications, services
+from .ops import uncertain
 from .ops.client_ip import client_ip
 from .agreements import CANONICAL_KEYS, agreement_sha256
 from .models import (
@@ -167,7 +169,8 @@ class DeliveryFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("failed", "Failed (retries gave up)"),
-            ("sending", "Being sent (or the worker died while sending)"),
+            ("sending", "Being sent"),
+            ("uncertain", "Uncertain (the worker stopped while sending: maybe sent)"),
             ("pending", "Waiting to be sent"),
             ("sent", "Sent"),
         ]
@@ -175,7 +178,8 @@ class DeliveryFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         return {
             "failed": queryset.filter(failed_at__isnull=False),
-            "sending": queryset.filter(claimed_at__isnull=False, sent_at__isnull=True, failed_at__isnull=True),
+            "sending": uncertain.being_sent(queryset, now=timezone.now()),
+            "uncertain": uncertain.uncertain(queryset, now=timezone.now()),
             "pending": queryset.filter(claimed_at__isnull=True, sent_at__isnull=True, failed_at__isnull=True),
             "sent": queryset.filter(sent_at__isnull=False),
         }.get(self.value(), queryset)
@@ -189,12 +193,17 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = [DeliveryFilter, "kind"]
     list_select_related = ["request", "recipient"]
     search_fields = ["request__reference", "recipient__email", "period"]
-    actions = ["send_failed_again"]
+    actions = ["send_failed_again", "send_uncertain_again"]
 
     @admin.action(description="Send the failed ones again")
     def send_failed_again(self, request, queryset):
         count = notifications.send_failed_again(notification_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} failed notification(s) queued to be sent again.")
+
+    @admin.action(description="Send the uncertain ones again (their email may already have gone out)")
+    def send_uncertain_again(self, request, queryset):
+        count = uncertain.resend_uncertain(notification_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} uncertain notification(s) queued to be sent again.")
 
 
 @admin.register(ReviewerPreference)
