@@ -5,19 +5,29 @@ BIN := $(VENV)/bin
 # Debian packages: Chromium for the browser tests, poppler for pdftotext, CJK fonts for screenshots.
 APT_PACKAGES := chromium poppler-utils fonts-noto-cjk
 
-.PHONY: run serve test bench system-packages migrate load-datasets clean
+.PHONY: run serve test bench lock system-packages migrate load-datasets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# Both files are locks (every package, transitive ones too, pinned with its hashes): pip refuses
+# anything whose hash differs. Edit requirements.in / requirements-dev.in, then `make lock`.
 $(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
+
+# Recompile the locks from the .in files (after adding or bumping a dependency there). The dev lock
+# is constrained by the runtime one, so both environments install the same versions.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools==7.6.2
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
