@@ -17,12 +17,30 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 INSECURE_DEFAULT_SECRET_KEY = "django-insecure-laptop-only-secret-key-change-me"
-DEBUG = env.bool("DEBUG", default=True)
+# Two profiles: "laptop" (the default, DEBUG on) and "production" (PORTAL_PROFILE=production, or
+# DEBUG=false). Production refuses to start without its own strong SECRET_KEY and ALLOWED_HOSTS,
+# and turns on every HTTPS protection that `check --deploy` asks for.
+PORTAL_PROFILE = env.str("PORTAL_PROFILE", default="laptop" if env.bool("DEBUG", default=True) else "production")
+if PORTAL_PROFILE not in {"laptop", "production"}:
+    raise ImproperlyConfigured(f"PORTAL_PROFILE must be laptop or production, not {PORTAL_PROFILE!r}.")
+PRODUCTION = PORTAL_PROFILE == "production"
+DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+if PRODUCTION:
+    from accessportal.checks import secret_key_problem
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+    if problem := secret_key_problem(SECRET_KEY):
+        raise ImproperlyConfigured(problem)
+
+ALLOWED_HOSTS = (
+    env.list("ALLOWED_HOSTS")
+    if PRODUCTION or "ALLOWED_HOSTS" in env
+    else ["127.0.0.1", "localhost", "testserver"]
+)
+if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the portal's host names in production (not '*').")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -37,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
@@ -44,10 +63,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "requests_app",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "requests_app.access.mfa.RequireSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "accessportal.urls"
@@ -84,6 +106,10 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache shared by every web process (rate limits count across all of them): CACHE_URL, e.g.
+# redis://127.0.0.1:6379/1. The default, per process, is only right for one process on a laptop.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -109,6 +135,21 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Licence portal] "
 LOGIN_REDIRECT_URL = "requests_app:my_requests"
+# Rate limits (allauth, counted in the shared cache). Failed logins are limited per account first:
+# five wrong passwords lock that account for a while, not the address they came from, so one
+# person cannot lock out a whole lab behind one NAT address. The per-address limit is there to
+# slow down someone trying many accounts, and is set well above what a lab's users produce.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="5/5m/key,60/10m/ip"),
+    "login": env.str("RATE_LIMIT_LOGIN", default="30/m/ip"),
+}
+# Second factor (allauth.mfa): reviewers and staff must have one before the paths below.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # security keys on http://127.0.0.1 in the laptop profile
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Licence portal")
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
+MFA_REQUIRED_PATHS = ["review:queue", "admin:index"]
 LOGIN_URL = "account_login"
 
 LANGUAGE_CODE = "en-gb"
@@ -132,6 +173,26 @@ STORAGES = {
 }
 # Uploaded signed copies live outside any static root and are served only by permission-checked views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "private")
+# Or in an S3-compatible bucket (django-storages) that every web and worker machine shares. Objects
+# are private (no public ACL, no public URL): the portal streams them through the same checked
+# views, and any URL the storage makes is signed and expires after S3_URL_SECONDS.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,  # MinIO, Ceph, Garage...
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env.int("S3_URL_SECONDS", default=300),
+            "file_overwrite": False,
+        },
+    }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -149,6 +210,44 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Behind a TLS proxy (production profile) ------------------------------------------------------
+# The proxy terminates TLS and must set X-Forwarded-Proto (and overwrite any the client sent).
+# HSTS is on for a year by default; HSTS_SECONDS=0 turns it off while trying a new host name.
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The proxy and the orchestrator probe /healthz over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_PROXY_SSL_HEADER = (env.str("SECURE_PROXY_SSL_HEADER", default="HTTP_X_FORWARDED_PROTO"), "https")
+    SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8). Anyone
+# else's header is ignored: the client's own address is the one that connected (requests_app/ops).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Content Security Policy (django-csp), in both profiles so that the laptop shows what production
+# would block: no inline script or style anywhere; every script and stylesheet is a static file.
+from csp.constants import SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "object-src": [SELF],  # the browser's PDF viewer embeds the issued agreement
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -196,6 +295,18 @@ CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged after it ran: a worker that dies mid-task leaves it for another worker
 # (the Notification claim makes the second run a no-op if the email already went out).
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process was killed goes back to the queue at once instead of being acked as
+# failed. Safe for every task here: each claims its rows first, so a rerun sends nothing twice.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With late acks a worker holds one message per process beyond the one it runs, not four.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands a message a worker took but never acked (the whole worker died) to another worker
+# after the visibility timeout. It must exceed the longest countdown a task is given (a retry's
+# backoff, NOTIFICATION_RETRY_BACKOFF_MAX) or that task is delivered again early (harmless here,
+# but noisy). RabbitMQ needs none: it redelivers as soon as the dead worker's connection drops.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=4200)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "beat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
@@ -216,6 +327,16 @@ NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)
 # A sweep's emails are sent in batches of this many per task: a few commits per batch, not per email.
 NOTIFICATION_SEND_BATCH = env.int("NOTIFICATION_SEND_BATCH", default=100)
 NOTIFICATION_RETRY_BACKOFF_MAX = env.int("NOTIFICATION_RETRY_BACKOFF_MAX", default=3600)
+# A notification claimed for longer than this without being marked sent had its worker die mid-send:
+# the admin shows it as uncertain (maybe sent) and only an admin sends it again (requests_app/ops/uncertain.py).
+NOTIFICATION_UNCERTAIN_AFTER_SECONDS = env.int("NOTIFICATION_UNCERTAIN_AFTER_SECONDS", default=900)
+
+# The audit digest: every request's chain head, signed, written daily to AUDIT_DIGEST_DIR and its
+# root emailed to AUDIT_DIGEST_EMAILS (the owner). Keep both somewhere the database's admins cannot write.
+AUDIT_DIGEST_DIR = env.path("AUDIT_DIGEST_DIR", default=VAR_DIR / "audit")
+AUDIT_DIGEST_EMAILS = env.list("AUDIT_DIGEST_EMAILS", default=[])
+AUDIT_DIGEST_KEY = env.str("AUDIT_DIGEST_KEY", default="")
+AUDIT_DIGEST_HOUR = env.int("AUDIT_DIGEST_HOUR", default=2)
 
 # The one beat schedule.
 from celery.schedules import crontab  # noqa: E402  (only the schedule needs it)
@@ -228,6 +349,10 @@ CELERY_BEAT_SCHEDULE = {
     "reviewer-digest": {
         "task": "requests_app.tasks.reviewer_digest_sweep",
         "schedule": crontab(hour=REVIEWER_DIGEST_HOUR, minute=0),
+    },
+    "audit-digest": {
+        "task": "requests_app.audit.tasks.audit_digest",
+        "schedule": crontab(hour=AUDIT_DIGEST_HOUR, minute=30),
     },
 }
 

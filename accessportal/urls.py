@@ -1,7 +1,14 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from requests_app.ops.health import healthz
+
+# The admin signs in through allauth's login: its rate limits and second factor apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     # The download side (API, keys, webhooks, tokens): before review/<reference>/ and requests/<reference>/.

@@ -3,6 +3,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
+from .ops.client_ip import client_ip
 from .selectors import is_reviewer
 
 
@@ -18,3 +19,7 @@ class AccountAdapter(DefaultAccountAdapter):
         if is_reviewer(user=request.user):
             return reverse("review:queue")
         return super().get_login_redirect_url(request)
+
+    def get_client_ip(self, request):
+        # allauth's rate limits key on this: behind a proxy it must be the client, not the proxy.
+        return client_ip(request) or super().get_client_ip(request)

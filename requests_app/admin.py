@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from . import notifications, services
 from .models import (
@@ -17,6 +18,8 @@ from .models import (
     SignedCopy,
     SignedCopyFile,
 )
+from .ops import uncertain
+from .ops.client_ip import client_ip
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -125,7 +128,7 @@ class LicenseRequestAdmin(ReadOnlyAdmin):
                 services.request_approve(
                     request=license_request, reviewer=request.user,
                     expires_at=services.default_expiry(license_request.dataset),
-                    note="Approved from the admin.", ip=request.META.get("REMOTE_ADDR"),
+                    note="Approved from the admin.", ip=client_ip(request),
                 )
             except (services.TransitionNotAllowed, services.DecisionInvalid) as error:
                 self.message_user(request, str(error), messages.WARNING)
@@ -178,7 +181,8 @@ class DeliveryFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("failed", "Failed (retries gave up)"),
-            ("sending", "Being sent (or the worker died while sending)"),
+            ("sending", "Being sent"),
+            ("uncertain", "Uncertain (the worker stopped while sending: maybe sent)"),
             ("pending", "Waiting to be sent"),
             ("sent", "Sent"),
         ]
@@ -186,7 +190,8 @@ class DeliveryFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         return {
             "failed": queryset.filter(failed_at__isnull=False),
-            "sending": queryset.filter(claimed_at__isnull=False, sent_at__isnull=True, failed_at__isnull=True),
+            "sending": uncertain.being_sent(queryset, now=timezone.now()),
+            "uncertain": uncertain.uncertain(queryset, now=timezone.now()),
             "pending": queryset.filter(claimed_at__isnull=True, sent_at__isnull=True, failed_at__isnull=True),
             "sent": queryset.filter(sent_at__isnull=False),
         }.get(self.value(), queryset)
@@ -200,12 +205,17 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = [DeliveryFilter, "kind"]
     list_select_related = ["request", "recipient"]
     search_fields = ["request__reference", "recipient__email", "period"]
-    actions = ["send_failed_again"]
+    actions = ["send_failed_again", "send_uncertain_again"]
 
     @admin.action(description="Send the failed ones again")
     def send_failed_again(self, request, queryset):
         count = notifications.notifications_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} failed notification(s) queued to be sent again.")
+
+    @admin.action(description="Send the uncertain ones again (their email may already have gone out)")
+    def send_uncertain_again(self, request, queryset):
+        count = uncertain.resend_uncertain(notification_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} uncertain notification(s) queued to be sent again.")
 
 
 @admin.register(ReviewerPreference)

@@ -260,6 +260,15 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise TypeError(f"{self.model.__name__} is append-only.")
 
 
+class RequestEventQuerySet(AppendOnlyQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        from .audit.links import link_all
+
+        objs = list(objs)
+        link_all(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class AppendOnly(models.Model):
     """A record: written once, never updated or deleted through the ORM."""
 
@@ -293,12 +302,27 @@ class RequestEvent(AppendOnly):
     note = models.TextField(blank=True)
     at = models.DateTimeField(db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # The hash chain (requests_app/audit/chain.py), filled in by save()/bulk_create, never by callers.
+    seq = models.PositiveIntegerField(editable=False, help_text="1, 2, 3... within the request.")
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    objects = RequestEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["request", "seq"], name="unique_event_seq")]
 
     def __str__(self):
         return f"{self.request} {self.from_status or '-'} -> {self.to_status} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # The chain is linked as the event is written, wherever it is written from.
+        if self._state.adding:
+            from .audit.links import link_all
+
+            link_all([self])
+        super().save(*args, **kwargs)
 
 
 # --- The issued agreement and the signed copies that come back (issue 4) ---------------------

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from . import clock, selectors, workflow
+from .access.conflicts import conflict_of_interest
 from .agreement_format.formfields import to_stored
 from .agreements import sha256_text
 from .models import (
@@ -270,6 +271,8 @@ def _decide(
     notification: str, now: datetime.datetime | None = None, **changes,
 ) -> LicenseRequest:
     """A reviewer's decision: the transition, stamped decided_at, and the applicant's email claimed with it."""
+    if conflict := conflict_of_interest(request=request, user=reviewer):
+        raise TransitionNotAllowed(conflict)
     now = now or clock.now()
     workflow.perform(
         transition, request=request, actor=reviewer, note=note, ip=ip, now=now, decided_at=now, **changes

@@ -16,13 +16,14 @@ from .agreement_format import reacceptance
 from .forms import ApplicationForm, SignedCopyForm
 from .http import found_or_404
 from .models import Dataset, LicenseRequest
+from .ops.client_ip import client_ip as ops_client_ip
 
 # What a form page says when its POST is refused; the form is shown again with what was typed.
 CORRECT_THE_FIELDS = "Please correct the fields marked below; nothing you typed was lost."
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return ops_client_ip(request)
 
 
 def dataset_list(request):

@@ -17,6 +17,12 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_second_factor_required(settings):
+    """Tests sign reviewers in with force_login, which passes no second factor; test_access.py turns it on."""
+    settings.MFA_REQUIRED_FOR_STAFF = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate limits live in the cache: a test starts with none of another test's attempts counted."""
     from django.core.cache import cache

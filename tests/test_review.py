@@ -448,8 +448,9 @@ def test_the_decision_page_costs_the_same_queries_for_10_or_1000_requests(
         for i in range(related)
     )
     # session, user, datasets, request + 4 prefetches (events, clauses, remarks, delivery views),
-    # the signed-copy panel (issued agreement, signed copies, their files); the nav reuses the datasets.
-    with django_assert_num_queries(11):
+    # the signed-copy panel (issued agreement, signed copies, their files), the reviewer's own email
+    # addresses (the conflict-of-interest check); the nav reuses the datasets.
+    with django_assert_num_queries(12):
         response = bob_client.get(reverse("review:request", args=[request.reference]))
     assert response.status_code == 200
 
@@ -579,12 +580,12 @@ def test_rejecting_and_revoking_ask_bob_to_confirm_approving_does_not(bob_client
     # Both cannot be undone and email the applicant at once; a stray click must not do it.
     request = under_review(lagper, alice)
     page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
-    assert page.count('onsubmit="return confirm(') == 1
+    assert page.count(' data-confirm="') == 1
     assert "Reject this request? The applicant is emailed the reason" in page
 
     services.request_approve(request=request, reviewer=bob, expires_at=None, note="")
     page = bob_client.get(reverse("review:request", args=[request.reference])).content.decode()
-    assert page.count('onsubmit="return confirm(') == 1
+    assert page.count(' data-confirm="') == 1
     assert "Revoke this licence? The applicant loses access" in page
 
 

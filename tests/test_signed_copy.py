@@ -387,7 +387,7 @@ def test_a_signed_pdf_is_framed_in_the_review_page(client, alice, bob, alices_re
 
     client.force_login(bob)
     page = client.get(reverse("review:request", args=[alices_request.reference])).content.decode()
-    assert f'<iframe class="w-100 border bg-white" style="height: 42rem" src="{url}?inline=1"' in page
+    assert f'<iframe class="w-100 border bg-white signed-copy-frame" src="{url}?inline=1"' in page
     assert f'<a href="{url}?inline=1" target="_blank" rel="noopener">Open signed.pdf in a new tab</a>' in page
 
 

@@ -62,7 +62,7 @@ def form_field(spec: Field, *, submitting: bool) -> forms.Field:
     if spec.max_length:
         field.widget.attrs["maxlength"] = spec.max_length
     if kind == "capitals":
-        field.widget.attrs["style"] = "text-transform: uppercase"
+        field.widget.attrs["class"] = "text-uppercase"  # a class: the CSP allows no style=
     return field
 
 
@@ -72,7 +72,7 @@ def romanised_field(spec: Field, *, submitting: bool) -> forms.Field:
         label=spec.romanised_label, required=False, max_length=spec.max_length,
         help_text="In Latin letters, as in your passport.",
     )
-    field.widget.attrs["style"] = "text-transform: uppercase"
+    field.widget.attrs["class"] = "text-uppercase"  # a class: the CSP allows no style=
     return field
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .. import clock, selectors, services
+from ..access.conflicts import conflict_of_interest
 from ..csv_export import stream_csv
 from ..http import found_or_404
 from ..views import agreement_panel, client_ip
@@ -75,6 +76,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
         "revoke_form": ReasonForm(prefix="revoke"),
         "remark_form": RemarkForm(prefix="remark"),
         "returned_labels": selectors.returned_field_labels(request=license_request),
+        "conflict": conflict_of_interest(request=license_request, user=request.user),
         **agreement_panel(license_request, can_upload=False, preview=True),
         **(bound or {}),
     }

@@ -17,6 +17,8 @@ append_only = import_module("requests_app.migrations.0002_requestevent_append_on
 class Command(flush.Command):
     def handle(self, **options):
         connection = connections[options["database"]]
+        if connection.vendor == "postgresql":
+            return self._flush_postgresql(connection, **options)
         if connection.vendor != "sqlite":
             return super().handle(**options)
         with transaction.atomic(using=options["database"]), connection.cursor() as cursor:
@@ -27,3 +29,18 @@ class Command(flush.Command):
             super().handle(**options)
             if guarded:
                 cursor.execute(append_only.SQLITE[1])
+
+    def _flush_postgresql(self, connection, **options):
+        # Migration 0008 refuses TRUNCATE on the history; the owner lifts that for the flush, in one
+        # transaction (the app's own role may not ALTER the table, so it never can).
+        with transaction.atomic(using=options["database"]), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_trigger WHERE tgname = 'requestevent_no_truncate'"
+                " AND tgrelid = 'requests_app_requestevent'::regclass"
+            )
+            guarded = cursor.fetchone() is not None
+            if guarded:
+                cursor.execute("ALTER TABLE requests_app_requestevent DISABLE TRIGGER requestevent_no_truncate")
+            super().handle(**options)
+            if guarded:
+                cursor.execute("ALTER TABLE requests_app_requestevent ENABLE TRIGGER requestevent_no_truncate")

@@ -1,0 +1,1 @@
+"""The audit trail's integrity: the per-request hash chain of RequestEvents, its verification and digests."""

@@ -1,0 +1,1 @@
+"""Running the portal for real: client addresses behind proxies, health, start-up checks, the audit chain."""
