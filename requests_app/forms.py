@@ -7,6 +7,7 @@ import unicodedata
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _, gettext_lazy
 
 from . import clock
 from .agreements import SIGNER_FIELD_NAMES
@@ -34,13 +35,13 @@ def _check_plain_text(value: str, multiline: bool) -> str:
     """Refuse what cannot be printed faithfully on the agreement or sent safely in an email."""
     value = value.replace("\r\n", "\n")
     if any(_is_control(c, multiline) for c in value):
-        raise forms.ValidationError("Remove the invisible control characters from this field.")
+        raise forms.ValidationError(_("Remove the invisible control characters from this field."))
     if _MARKUP.search(value):
-        raise forms.ValidationError("Remove the markup (text such as <b> or </para>): enter plain text only.")
+        raise forms.ValidationError(_("Remove the markup (text such as <b> or </para>): enter plain text only."))
     if any(low <= ord(c) <= high for c in value for low, high in _EMOJI_RANGES):
-        raise forms.ValidationError("Remove the emoji: the agreement cannot print them.")
+        raise forms.ValidationError(_("Remove the emoji: the agreement cannot print them."))
     if value and all(unicodedata.category(c)[0] in "ZC" for c in value):
-        raise forms.ValidationError("Enter visible text, not only invisible characters.")
+        raise forms.ValidationError(_("Enter visible text, not only invisible characters."))
     return value
 
 
@@ -61,8 +62,8 @@ class ApplicationForm(forms.ModelForm):
             "signing_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         help_texts = {
-            "unit": "Clause 2: the data may not be passed to any other facility or unit of your organisation.",
-            "research_purpose": "What the data will be used for.",
+            "unit": gettext_lazy("Clause 2: the data may not be passed to any other facility or unit of your organisation."),
+            "research_purpose": gettext_lazy("What the data will be used for."),
         }
 
     def __init__(self, *args, agreement: AgreementVersion, submitting: bool, editable_fields=None, **kwargs):
@@ -93,8 +94,8 @@ class ApplicationForm(forms.ModelForm):
         for clause in agreement.clauses if editable_fields is None else ():
             self.fields[f"clause_{clause['number']}"] = forms.BooleanField(
                 required=submitting,
-                label=f"I accept clause {clause['number']} ({clause['title']}).",
-                error_messages={"required": "You must accept this clause to submit."},
+                label=_("I accept clause %(number)s (%(title)s).") % {"number": clause["number"], "title": clause["title"]},
+                error_messages={"required": _("You must accept this clause to submit.")},
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -114,7 +115,7 @@ class ApplicationForm(forms.ModelForm):
                 # Upper-casing can lengthen text ("ß" becomes "SS"); the column cannot.
                 limit = self.fields[name].max_length
                 if limit and len(value) > limit:
-                    self.add_error(name, f"In capitals this is {len(value)} characters; the limit is {limit}.")
+                    self.add_error(name, _("In capitals this is %(length)s characters; the limit is %(limit)s.") % {"length": len(value), "limit": limit})
                     continue
             cleaned[name] = value
         return cleaned
@@ -124,7 +125,7 @@ class ApplicationForm(forms.ModelForm):
         today = clock.today()
         # In a correction a date the applicant may not change is not theirs to fix.
         if value and not self.fields["signing_date"].disabled and abs(value - today) > datetime.timedelta(days=366):
-            raise forms.ValidationError("Enter the date the agreement will be signed, within a year of today.")
+            raise forms.ValidationError(_("Enter the date the agreement will be signed, within a year of today."))
         return value
 
     @property
@@ -170,8 +171,8 @@ class SignedCopyForm(forms.Form):
     """
 
     files = _MultipleFileField(
-        label="Signed agreement",
-        help_text="One PDF (a scan, or the issued PDF signed digitally), or one JPEG/PNG image per page.",
+        label=gettext_lazy("Signed agreement"),
+        help_text=gettext_lazy("One PDF (a scan, or the issued PDF signed digitally), or one JPEG/PNG image per page."),
     )
 
     def __init__(self, *args, issued, **kwargs):
@@ -197,7 +198,7 @@ class PublicationForm(forms.ModelForm):
     class Meta:
         model = Publication
         fields = ["title", "venue", "year", "link"]
-        help_texts = {"link": "A DOI such as 10.1109/CVPR.2025.01234, or the paper's web address."}
+        help_texts = {"link": gettext_lazy("A DOI such as 10.1109/CVPR.2025.01234, or the paper's web address.")}
 
     def clean_title(self):
         return _check_plain_text(self.cleaned_data["title"].strip(), multiline=False)
@@ -209,7 +210,7 @@ class PublicationForm(forms.ModelForm):
         year = self.cleaned_data["year"]
         latest = clock.today().year + 1  # accepted papers appear next year
         if not 1950 <= year <= latest:
-            raise forms.ValidationError(f"Enter a year between 1950 and {latest}.")
+            raise forms.ValidationError(_("Enter a year between 1950 and %(latest)s.") % {"latest": latest})
         return year
 
     def clean_link(self):
@@ -225,6 +226,6 @@ class PublicationForm(forms.ModelForm):
             URLValidator(schemes=["http", "https"])(link)
         except forms.ValidationError:
             raise forms.ValidationError(
-                "Enter a DOI (like 10.1109/CVPR.2025.01234) or a web address starting with https://."
+                _("Enter a DOI (like 10.1109/CVPR.2025.01234) or a web address starting with https://.")
             ) from None
         return link

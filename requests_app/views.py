@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _, gettext_lazy
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -17,7 +18,7 @@ from .models import Dataset, LicenseRequest
 
 
 # What a form page says when its POST is refused; the form is shown again with what was typed.
-CORRECT_THE_FIELDS = "Please correct the fields marked below; nothing you typed was lost."
+CORRECT_THE_FIELDS = gettext_lazy("Please correct the fields marked below; nothing you typed was lost.")
 
 
 def client_ip(request) -> str | None:
@@ -44,7 +45,7 @@ def apply(request, slug):
     if draft is not None:
         return redirect("requests_app:request_edit", reference=draft.reference)
     if dataset.current_agreement is None:
-        messages.error(request, f"{dataset.name} cannot be applied for yet: it has no agreement.")
+        messages.error(request, _("%(name)s cannot be applied for yet: it has no agreement.") % {"name": dataset.name})
         return redirect(dataset)
     return _application_form(request, dataset, license_request=None)
 
@@ -55,7 +56,7 @@ def request_edit(request, reference):
     if license_request.status == LicenseRequest.Status.RETURNED:
         return _correction_form(request, license_request)
     if license_request.status != LicenseRequest.Status.DRAFT:
-        messages.info(request, "This request has been submitted and can no longer be edited.")
+        messages.info(request, _("This request has been submitted and can no longer be edited."))
         return redirect(license_request)
     return _application_form(request, license_request.dataset, license_request=license_request)
 
@@ -79,9 +80,9 @@ def _application_form(request, dataset, *, license_request):
             messages.error(request, str(error))
         else:
             if submitting:
-                messages.success(request, f"Submitted as {license_request.reference}.")
+                messages.success(request, _("Submitted as %(reference)s.") % {"reference": license_request.reference})
                 return redirect(license_request)
-            messages.success(request, f"Draft {license_request.reference} saved.")
+            messages.success(request, _("Draft %(reference)s saved.") % {"reference": license_request.reference})
             return redirect("requests_app:request_edit", reference=license_request.reference)
     elif request.method == "POST":
         messages.error(request, CORRECT_THE_FIELDS)
@@ -124,7 +125,7 @@ def request_withdraw(request, reference):
     except services.TransitionNotAllowed as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{license_request.reference} has been withdrawn.")
+        messages.success(request, _("%(reference)s has been withdrawn.") % {"reference": license_request.reference})
     return redirect(license_request)
 
 
@@ -153,7 +154,7 @@ def signed_copy_upload(request, reference):
     # Only checking an upload needs the issued bytes (a digital signature must cover them).
     issued = selectors.latest_issued_agreement(license_request, with_pdf=request.method == "POST")
     if issued is None or not license_request.accepts_signed_copy:
-        messages.info(request, "This request is not waiting for a signed agreement.")
+        messages.info(request, _("This request is not waiting for a signed agreement."))
         return redirect(license_request)
     if request.method == "POST":
         form = SignedCopyForm(request.POST, request.FILES, issued=issued)
@@ -165,7 +166,7 @@ def signed_copy_upload(request, reference):
             except services.TransitionNotAllowed as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, f"Signed copy received: {copy.summary}.")
+                messages.success(request, _("Signed copy received: %(summary)s.") % {"summary": copy.summary})
             return redirect(license_request)
     else:
         form = SignedCopyForm(issued=issued)
@@ -222,7 +223,7 @@ def _correction_form(request, license_request):
         except (services.TransitionNotAllowed, services.DecisionInvalid) as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"{license_request.reference} corrected: sign the new agreement and upload it.")
+            messages.success(request, _("%(reference)s corrected: sign the new agreement and upload it.") % {"reference": license_request.reference})
             return redirect(license_request)
     elif request.method == "POST":
         messages.error(request, CORRECT_THE_FIELDS)

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _, gettext_lazy
 
 from .. import clock
 from .. import selectors, services
@@ -109,22 +110,22 @@ ACTIONS = {
         run=lambda form, lr, user, ip: services.request_approve(
             request=lr, reviewer=user, expires_at=form.expires_at, note=form.cleaned_data["note"], ip=ip
         ),
-        done="approved; the applicant has been emailed",
+        done=gettext_lazy("approved; the applicant has been emailed"),
     ),
-    "reject": _with_reason("reject", services.request_reject, "rejected; the applicant has been emailed the reason"),
+    "reject": _with_reason("reject", services.request_reject, gettext_lazy("rejected; the applicant has been emailed the reason")),
     "return": Action(
         form=lambda data, lr: ReturnForm(data, prefix="return", request=lr),
         run=lambda form, lr, user, ip: services.request_return_for_correction(
             request=lr, reviewer=user, fields=form.cleaned_data["returned_fields"],
             reason=form.cleaned_data["reason"], ip=ip,
         ),
-        done="returned for correction; the applicant has been emailed",
+        done=gettext_lazy("returned for correction; the applicant has been emailed"),
     ),
-    "revoke": _with_reason("revoke", services.request_revoke, "revoked; the applicant has been emailed the reason"),
+    "revoke": _with_reason("revoke", services.request_revoke, gettext_lazy("revoked; the applicant has been emailed the reason")),
     "remark": Action(
         form=lambda data, lr: RemarkForm(data, prefix="remark"),
         run=lambda form, lr, user, ip: services.remark_add(request=lr, author=user, text=form.cleaned_data["text"]),
-        done="remark added",
+        done=gettext_lazy("remark added"),
     ),
 }
 
@@ -148,7 +149,7 @@ def request_act(request, datasets, reference, action):
         else:
             messages.success(request, f"{reference} {ACTIONS[action].done}.")
             return redirect("review:request", reference=reference)
-    messages.error(request, "Please correct the form below; nothing you typed was lost.")
+    messages.error(request, _("Please correct the form below; nothing you typed was lost."))
     return _detail(request, license_request, bound={f"{action}_form": form})
 
 
