@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class RequestsAppConfig(AppConfig):
     default_auto_field = 'django.db.models.BigAutoField'
     name = 'requests_app'
+
+    def ready(self):
+        from .i18n import signals  # noqa: F401  (connects the language receivers)

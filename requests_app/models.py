@@ -444,3 +444,8 @@ class DeliveryView(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+# --- Languages: what each person reads (requests_app/i18n) ---------------------------------------
+
+from .i18n.models import LanguagePreference  # noqa: E402,F401
