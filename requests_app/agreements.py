@@ -28,6 +28,9 @@ SIGNER_FIELD_NAMES = (
     "phone",
 )
 
+# Those that may also be asked in Latin letters beside the original (`romanised = true`).
+ROMANISABLE_FIELDS = ("representative_name", "organisation")
+
 _STR = "a non-empty string"
 
 
@@ -174,6 +177,11 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
                 "capitals": r.get(field, "capitals", bool, required=False, default=False, prefix=where),
             }
         )
+        # Kept out of the spec when false, so that an agreement which never asks for it keeps its sha256.
+        if r.get(field, "romanised", bool, required=False, default=False, prefix=where):
+            if name not in ROMANISABLE_FIELDS:
+                r.fail(f"{where}romanised", f"is possible only for {', '.join(ROMANISABLE_FIELDS)}")
+            signer_fields[-1]["romanised"] = True
     version = r.get(a, "version", str, prefix="agreement.")
     if len(version) > 40:
         # A changed text under an unchanged version gets "-<8 hex digits>" appended; that must still fit.

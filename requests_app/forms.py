@@ -10,8 +10,8 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _, gettext_lazy
 
 from . import clock
-from .agreements import SIGNER_FIELD_NAMES
-from .models import AgreementVersion, LicenseRequest, Publication
+from .agreements import ROMANISABLE_FIELDS, SIGNER_FIELD_NAMES
+from .models import AgreementVersion, LicenseRequest, Publication, romanised_label
 from .signed_copies import UploadRefused, check_upload
 
 # Single-line fields may hold no control characters at all; they reach PDFs and email headers.
@@ -45,6 +45,27 @@ def _check_plain_text(value: str, multiline: bool) -> str:
     return value
 
 
+# Shown beside a romanised companion in both languages at once: the applicant may read only one.
+ROMANISED_HELP = (
+    "If you wrote it in Chinese (or another non-Latin script), also write it here in Latin letters, "
+    "e.g. NORTHWESTERN POLYTECHNICAL UNIVERSITY. "
+    "如上面以中文填写，请在此用拉丁字母（拼音或英文）再填写一次，例如 NORTHWESTERN POLYTECHNICAL UNIVERSITY。"
+)
+ROMANISED_MISSING = gettext_lazy("Also write this in Latin letters: the agreement needs it in a form everyone can read.")
+ROMANISED_NOT_LATIN = gettext_lazy("Use Latin letters here (pinyin or the English name), not Chinese characters.")
+
+
+def _is_latin(value: str) -> bool:
+    """Every letter is a Latin one (accents allowed); digits, spaces and punctuation pass."""
+    return all(not c.isalpha() or unicodedata.name(c, "").startswith("LATIN") for c in value)
+
+
+def _needs_latin_form(value: str) -> bool:
+    """Written only in another script: "西北工业大学" needs a Latin form, "李伟 (Li Wei)" carries one."""
+    letters = [c for c in value if c.isalpha()]
+    return bool(letters) and not any(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+
+
 class ApplicationForm(forms.ModelForm):
     """The researcher's application: the fields the agreement asks for, and every clause.
 
@@ -55,7 +76,7 @@ class ApplicationForm(forms.ModelForm):
     class Meta:
         model = LicenseRequest
         # Every field an agreement may ask the signer for; __init__ drops those this one does not.
-        fields = [*SIGNER_FIELD_NAMES, "research_purpose"]
+        fields = [*SIGNER_FIELD_NAMES, *(f"{name}_romanised" for name in ROMANISABLE_FIELDS), "research_purpose"]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "research_purpose": forms.Textarea(attrs={"rows": 5}),
@@ -69,8 +90,11 @@ class ApplicationForm(forms.ModelForm):
     def __init__(self, *args, agreement: AgreementVersion, submitting: bool, editable_fields=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.agreement = agreement
+        self.submitting = submitting
         self._asked = {f["name"]: f for f in agreement.signer_fields}
         for name in list(self.fields):
+            if name.endswith("_romanised"):
+                continue  # placed and labelled with its original, below
             if name == "research_purpose":
                 self.fields[name].required = submitting
                 continue
@@ -82,12 +106,15 @@ class ApplicationForm(forms.ModelForm):
             self.fields[name].required = submitting and spec["required"]
             if spec["capitals"]:
                 self.fields[name].widget.attrs["style"] = "text-transform: uppercase"
+        self._place_romanised_companions()
         for name, field in self.fields.items():
             limit = LicenseRequest._meta.get_field(name).max_length
             if limit:
                 field.max_length = limit
                 field.widget.attrs["maxlength"] = limit
         if editable_fields is not None:
+            # A returned name or organisation may be corrected in both of its spellings.
+            editable_fields = [*editable_fields, *(f"{name}_romanised" for name in editable_fields)]
             for name in set(self.fields) - set(editable_fields):
                 self.fields[name].disabled = True
         # A correction keeps the clause acceptances already recorded: the agreement version is unchanged.
@@ -118,7 +145,39 @@ class ApplicationForm(forms.ModelForm):
                     self.add_error(name, _("In capitals this is %(length)s characters; the limit is %(limit)s.") % {"length": len(value), "limit": limit})
                     continue
             cleaned[name] = value
+        self._clean_romanised(cleaned)
         return cleaned
+
+    def _place_romanised_companions(self):
+        """Each asked-for companion right after its original, labelled and explained in both languages."""
+        ordered = {}
+        for name, field in self.fields.items():
+            if name.endswith("_romanised"):
+                continue
+            ordered[name] = field
+            spec = self._asked.get(name, {})
+            companion = self.fields.get(f"{name}_romanised")
+            if companion is not None and spec.get("romanised"):
+                companion.label = romanised_label(spec["label"])
+                companion.required = False  # required only beside a value not in Latin letters (clean)
+                companion.help_text = ROMANISED_HELP
+                if spec["capitals"]:
+                    companion.widget.attrs["style"] = "text-transform: uppercase"
+                ordered[f"{name}_romanised"] = companion
+        self.fields = ordered
+
+    def _clean_romanised(self, cleaned):
+        for name, spec in self._asked.items():
+            companion = f"{name}_romanised"
+            if not spec.get("romanised") or companion not in self.fields or self.fields[companion].disabled:
+                continue
+            original, latin = cleaned.get(name) or "", (cleaned.get(companion) or "").strip()
+            if latin and not _is_latin(latin):
+                self.add_error(companion, ROMANISED_NOT_LATIN)
+            elif self.submitting and _needs_latin_form(original) and not latin:
+                self.add_error(companion, ROMANISED_MISSING)
+            elif companion in cleaned:
+                cleaned[companion] = latin.upper() if spec["capitals"] else latin
 
     def clean_signing_date(self):
         value = self.cleaned_data.get("signing_date")

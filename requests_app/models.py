@@ -109,6 +109,9 @@ class LicenseRequest(models.Model):
     unit = models.CharField("department or unit that will use the data", max_length=300, blank=True)
     address = models.TextField("postal address", max_length=600, blank=True)
     email = models.EmailField("representative's email", max_length=254, blank=True)
+    # Beside a name or organisation not written in Latin letters, when the agreement asks (`romanised`).
+    representative_name_romanised = models.CharField("name in Latin letters", max_length=200, blank=True)
+    organisation_romanised = models.CharField("organisation in Latin letters", max_length=300, blank=True)
     phone = models.CharField("phone", max_length=40, blank=True)
     signing_date = models.DateField("date of signature", null=True, blank=True)
     research_purpose = models.TextField("research purpose", max_length=4000, blank=True)
@@ -163,7 +166,12 @@ class LicenseRequest(models.Model):
 
     def signer_values(self):
         """(label, value) for each field the agreement asks the signer for, in the agreement's order."""
-        return [(spec["label"], getattr(self, spec["name"])) for spec in self.agreement_version.signer_fields]
+        rows = []
+        for spec in self.agreement_version.signer_fields:
+            rows.append((spec["label"], getattr(self, spec["name"])))
+            if spec.get("romanised") and getattr(self, f"{spec['name']}_romanised"):
+                rows.append((romanised_label(spec["label"]), getattr(self, f"{spec['name']}_romanised")))
+        return rows
 
     @property
     def is_withdrawable(self):
@@ -172,6 +180,11 @@ class LicenseRequest(models.Model):
     @property
     def accepts_signed_copy(self):
         return UPLOAD_SIGNED_COPY.allows(self.status)
+
+
+def romanised_label(label: str) -> str:
+    """The companion field's label, in both languages whatever the page's: the applicant may read either."""
+    return f"{label} — in Latin letters / 拉丁字母（拼音或英文）"
 
 
 # Every agreement asks for the research purpose, after its own signer fields.

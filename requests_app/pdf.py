@@ -278,5 +278,12 @@ def document_template(buffer, **info) -> SimpleDocTemplate:
 
 def _signer_values(request, version) -> list[tuple[dict, object]]:
     """What the signer filled in, for the fields *this* version asks for, then the purpose."""
-    return [(spec, getattr(request, spec["name"])) for spec in request.application_fields(version)]
+    rows = []
+    for spec in request.application_fields(version):
+        rows.append((spec, getattr(request, spec["name"])))
+        # A name or organisation written in another script is followed by its Latin form, when given.
+        latin = getattr(request, f"{spec['name']}_romanised", "") if spec.get("romanised") else ""
+        if latin:
+            rows.append(({**spec, "label": f"{spec['label']}, in Latin letters"}, latin))
+    return rows
 

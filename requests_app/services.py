@@ -331,7 +331,8 @@ def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | N
     The clause acceptances stand (the agreement version is unchanged); the earlier issued
     agreement and its signed copy stay in the history.
     """
-    changed = set(fields) - set(request.returned_fields)
+    # A returned name or organisation comes back with its spelling in Latin letters, if asked for.
+    changed = set(fields) - set(request.returned_fields) - {f"{name}_romanised" for name in request.returned_fields}
     if changed:
         raise DecisionInvalid(_("Only the returned fields may be changed, not %(fields)s.") % {"fields": ", ".join(sorted(changed))})
     workflow.perform(
