@@ -223,6 +223,14 @@ NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)
 NOTIFICATION_SEND_BATCH = env.int("NOTIFICATION_SEND_BATCH", default=100)
 NOTIFICATION_RETRY_BACKOFF_MAX = env.int("NOTIFICATION_RETRY_BACKOFF_MAX", default=3600)
 
+# The representative's link to confirm a request works this long; one reminder after the second period.
+REPRESENTATIVE_LINK_DAYS = env.int("REPRESENTATIVE_LINK_DAYS", default=14)
+REPRESENTATIVE_REMIND_AFTER_DAYS = env.int("REPRESENTATIVE_REMIND_AFTER_DAYS", default=3)
+
+# Rejected and withdrawn requests lose their personal data this long after they closed; a licence
+# keeps its record until it ended (expired or revoked), plus the same period.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
+
 # The one beat schedule.
 from celery.schedules import crontab  # noqa: E402  (only the schedule needs it)
 
@@ -234,5 +242,13 @@ CELERY_BEAT_SCHEDULE = {
     "reviewer-digest": {
         "task": "requests_app.tasks.reviewer_digest_sweep",
         "schedule": crontab(hour=REVIEWER_DIGEST_HOUR, minute=0),
+    },
+    "personal-data-sweep": {
+        "task": "requests_app.privacy.tasks.personal_data_sweep",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "representative-reminders": {
+        "task": "requests_app.identity.tasks.representative_reminders_sweep",
+        "schedule": REMINDER_SWEEP_EVERY_MINUTES * 60,
     },
 }

@@ -228,3 +228,8 @@ class DeliveryViewAdmin(ReadOnlyAdmin):
     list_display = ["at", "request", "user", "ip"]
     list_select_related = ["request", "user"]
     search_fields = ["request__reference", "user__email"]
+
+
+# The parts' own admin screens, registered with the site when Django loads this module.
+from .identity import admin as _identity_admin  # noqa: E402,F401
+from .privacy import admin as _privacy_admin  # noqa: E402,F401

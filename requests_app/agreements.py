@@ -141,6 +141,9 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
         "reference_prefix": prefix,
         "turnaround_days": r.get(data, "turnaround_days", int, required=False, default=10),
         "licence_duration_days": duration or None,
+        "representative_confirmation_required": r.get(
+            data, "representative_confirmation_required", bool, required=False, default=False
+        ),
     }
     if "@" not in dataset["contact_email"]:
         r.fail("contact_email", "must be an email address")

@@ -7,3 +7,5 @@ class RequestsAppConfig(AppConfig):
 
     def ready(self):
         from .i18n import signals  # noqa: F401  (connects the language receivers)
+        from .identity import receivers, tasks  # noqa: F401  (the representative's email; its reminder task)
+        from .privacy import tasks as privacy_tasks  # noqa: F401  (the retention sweep)

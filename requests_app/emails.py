@@ -109,3 +109,15 @@ def request_returned(request) -> None:
 
 def request_revoked(request) -> None:
     _to_applicant("request_revoked", request)
+
+
+# --- Who is asking: the representative named on a request -------------------------------------------
+
+
+def representative_confirmation(confirmation, *, link: str, expires_at, reminder: bool) -> None:
+    """To the representative, who has no account: in the applicant's language, the one the form was filled in."""
+    request = confirmation.request
+    _send(
+        "representative_confirmation", to=[confirmation.email], recipient=request.applicant,
+        context={"request": request, "dataset": request.dataset, "link": link, "expires_at": expires_at, "reminder": reminder},
+    )

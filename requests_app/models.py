@@ -32,6 +32,9 @@ class Dataset(models.Model):
     licence_duration_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="Empty: licences do not expire."
     )
+    representative_confirmation_required = models.BooleanField(
+        default=False, help_text="A request is approved only once its representative confirmed it by email."
+    )
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_datasets"
     )
@@ -125,6 +128,9 @@ class LicenseRequest(models.Model):
     returned_fields = models.JSONField(default=list, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Set when the personal fields were replaced by "[removed]" (requests_app/privacy): pages and exports
+    # then show the history's notes as removed too.
+    personal_data_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # What the reviewers' search matches, lower-cased, in one column the database computes on every
     # write (save, update, bulk_create, raw SQL alike), so no write path can leave it stale. Stored
     # lower-cased so that a search compares it as it is: no UPPER() on every row (on PostgreSQL that
@@ -462,3 +468,11 @@ class DeliveryView(models.Model):
 # --- Languages: what each person reads (requests_app/i18n) ---------------------------------------
 
 from .i18n.models import LanguagePreference  # noqa: E402,F401
+
+# --- Who is asking: the representative's confirmation (requests_app/identity) ----------------------
+
+from .identity.models import RepresentativeConfirmation  # noqa: E402,F401
+
+# --- Personal data: who looked at a signed copy (requests_app/privacy) ------------------------------
+
+from .privacy.models import SignedCopyView  # noqa: E402,F401

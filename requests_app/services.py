@@ -32,6 +32,7 @@ from .models import (
     SignedCopy,
     SignedCopyFile,
 )
+from .identity.selectors import confirmation_missing
 from .notifications import notification_claim, notify_decision
 from .pdf import render_agreement
 from .signed_copies import CheckedUpload
@@ -239,6 +240,9 @@ def request_approve(
     now = clock.now()
     if expires_at is not None and expires_at <= now:
         raise DecisionInvalid(_("The licence would already be expired: choose a later expiry date."))
+    waiting_for_representative = confirmation_missing(request)
+    if waiting_for_representative:
+        raise DecisionInvalid(waiting_for_representative)
     return _decide(
         workflow.APPROVE, request=request, reviewer=reviewer,
         note=note.strip() or "Approved.", ip=ip, notification=Notification.Kind.REQUEST_APPROVED, now=now,

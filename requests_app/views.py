@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import ApplicationForm, SignedCopyForm
 from .models import Dataset, LicenseRequest
+from .privacy.services import signed_copy_view_record
 
 
 # What a form page says when its POST is refused; the form is shown again with what was typed.
@@ -186,8 +187,12 @@ def signed_copy_file(request, reference, file_id):
     nosniff stops the browser from guessing another one; same-origin framing lets the review page embed it.
     """
     copy_file = selectors.signed_copy_file_for_participant(request.user, reference, file_id)
+    inline = request.GET.get("inline") == "1"
+    if copy_file.signed_copy.request.applicant_id != request.user.pk:
+        # A signed copy is a personal document: every look by someone other than its applicant is recorded.
+        signed_copy_view_record(copy_file=copy_file, viewer=request.user, ip=client_ip(request), inline=inline)
     response = FileResponse(copy_file.file.open("rb"), content_type=copy_file.content_type)
-    return _attachment(response, copy_file.original_name, inline=request.GET.get("inline") == "1")
+    return _attachment(response, copy_file.original_name, inline=inline)
 
 
 def verify(request, token):

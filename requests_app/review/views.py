@@ -21,6 +21,7 @@ from .. import clock
 from .. import selectors, services
 from ..csv_export import stream_csv
 from ..views import client_ip
+from ..identity.checks import request_signals
 from .forms import ApproveForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
 
 PAGE_SIZE = 50
@@ -76,6 +77,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
         "revoke_form": ReasonForm(prefix="revoke"),
         "remark_form": RemarkForm(prefix="remark"),
         "returned_labels": selectors.returned_field_labels(license_request),
+        "signals": request_signals(license_request),
         **(bound or {}),
     }
     return render(request, "review/request.html", context)
@@ -185,7 +187,10 @@ def export_requests(request, datasets):
 @reviewer_required
 def export_events(request, datasets):
     rows = (
-        [e.request.reference, e.at, e.actor.email if e.actor else "", e.from_status, e.to_status, e.note, e.ip]
+        [
+            e.request.reference, e.at, e.actor.email if e.actor else "", e.from_status, e.to_status,
+            "[removed]" if e.request.personal_data_removed_at else e.note, e.ip,
+        ]
         for e in selectors.audit_events(_filtered(request, datasets)).iterator(chunk_size=2000)
     )
     return stream_csv("audit-trail.csv", EVENT_COLUMNS, rows)
