@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .workflow import UPLOAD_SIGNED_COPY, WITHDRAW, Status
 
@@ -297,9 +298,9 @@ class SignedCopy(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DIGITAL_SIGNATURE_VERIFIED = "digital_signature_verified", "Digital signature verified"
-        SCAN_QR_CHECKED = "scan_qr_checked", "Scan: every page's code is this agreement's"
-        SCAN_QR_INCOMPLETE = "scan_qr_incomplete", "Scan: some pages without a readable code"
+        DIGITAL_SIGNATURE_VERIFIED = "digital_signature_verified", _("Digital signature verified")
+        SCAN_QR_CHECKED = "scan_qr_checked", _("Scan: every page's code is this agreement's")
+        SCAN_QR_INCOMPLETE = "scan_qr_incomplete", _("Scan: some pages without a readable code")
 
     request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="signed_copies")
     issued_agreement = models.ForeignKey(IssuedAgreement, on_delete=models.PROTECT, related_name="signed_copies")
@@ -352,17 +353,17 @@ class Notification(models.Model):
     """
 
     class Kind(models.TextChoices):
-        TERMS_REMINDER = "terms_reminder", "Terms and citation reminder"
-        SIGNATURE_NUDGE = "signature_nudge", "Signed agreement still awaited"
-        RETURNED_NUDGE = "returned_nudge", "Correction still awaited"
-        STALE_WITHDRAWN = "stale_withdrawn", "Withdrawn as stale"
-        EXPIRY_NOTICE = "expiry_notice", "Licence expires soon"
-        EXPIRED = "expired", "Licence expired"
-        REVIEWER_DIGEST = "reviewer_digest", "Reviewer's daily digest"
-        REQUEST_APPROVED = "request_approved", "Licence approved"
-        REQUEST_REJECTED = "request_rejected", "Request rejected"
-        REQUEST_RETURNED = "request_returned", "Returned for correction"
-        REQUEST_REVOKED = "request_revoked", "Licence revoked"
+        TERMS_REMINDER = "terms_reminder", _("Terms and citation reminder")
+        SIGNATURE_NUDGE = "signature_nudge", _("Signed agreement still awaited")
+        RETURNED_NUDGE = "returned_nudge", _("Correction still awaited")
+        STALE_WITHDRAWN = "stale_withdrawn", _("Withdrawn as stale")
+        EXPIRY_NOTICE = "expiry_notice", _("Licence expires soon")
+        EXPIRED = "expired", _("Licence expired")
+        REVIEWER_DIGEST = "reviewer_digest", _("Reviewer's daily digest")
+        REQUEST_APPROVED = "request_approved", _("Licence approved")
+        REQUEST_REJECTED = "request_rejected", _("Request rejected")
+        REQUEST_RETURNED = "request_returned", _("Returned for correction")
+        REQUEST_REVOKED = "request_revoked", _("Licence revoked")
 
     request = models.ForeignKey(
         LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"

@@ -41,11 +41,7 @@ def representative_confirmation_send(*, request) -> RepresentativeConfirmation |
     if request.representative_confirmations.filter(email__iexact=request.email).exists():
         return None
     confirmation = RepresentativeConfirmation.objects.create(request=request, email=request.email, sent_at=clock.now())
-    transaction.on_commit(
-        lambda: emails.representative_confirmation(
-            confirmation, link=_link(confirmation), expires_at=_expires_on(confirmation), reminder=False
-        )
-    )
+    _send_on_commit(confirmation, reminder=False)
     return confirmation
 
 
@@ -84,9 +80,24 @@ def representative_remind(*, confirmation: RepresentativeConfirmation, now: date
     )
     if not claimed:
         return False
-    transaction.on_commit(
-        lambda: emails.representative_confirmation(
-            confirmation, link=_link(confirmation), expires_at=_expires_on(confirmation), reminder=True
-        )
-    )
+    _send_on_commit(confirmation, reminder=True)
     return True
+
+
+def _send_on_commit(confirmation, *, reminder: bool) -> None:
+    # In a worker, retried on mail errors: a mail server that is down never fails the applicant's page.
+    from .tasks import send_representative_email
+
+    transaction.on_commit(lambda: send_representative_email.delay(confirmation.pk, reminder))
+
+
+def representative_email_send(*, confirmation_id: int, reminder: bool) -> None:
+    """Write to the representative (the task's body); nothing once they have answered."""
+    confirmation = RepresentativeConfirmation.objects.select_related("request__dataset", "request__applicant").get(
+        pk=confirmation_id
+    )
+    if confirmation.answer:
+        return
+    emails.representative_confirmation(
+        confirmation, link=_link(confirmation), expires_at=_expires_on(confirmation), reminder=reminder
+    )
