@@ -50,12 +50,14 @@ def test_mei_goes_through_the_whole_journey_in_chinese(chinese_page, live_server
     page.fill("input[name=email]", MEI)
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/confirm-email/")
+    shot(page, "chinese-00-verify-your-email")
     [verification] = mail.outbox
     assert re.search(r"[\u4e00-\u9fff]", verification.body), verification.body
     confirm_path = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", verification.body)[1]
     page.goto(live_server.url + confirm_path)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     expect(page.locator("nav")).to_contain_text(MEI)
     shot(page, "chinese-01-verified")
 

@@ -107,3 +107,12 @@ def test_someone_who_never_chose_gets_the_sites_default(alice, bob, lagper, djan
 def test_the_language_is_stored_as_a_supported_code(alice):
     assert language_remember(user=alice, language="zh-cn").language == "zh-hans"
     assert language_remember(user=alice, language="en-us").language == "en-gb"
+
+
+def test_the_portals_own_history_notes_are_translated_and_a_reviewers_words_are_not(alice, bob, lagper, client):
+    request = journeys.under_review(applicant=alice, dataset=lagper)
+    services.request_reject(request=request, reviewer=bob, reason="Unsigned page 2.")
+    client.force_login(alice)
+    page = client.get(request.get_absolute_url(), **ZH).content.decode()
+    assert "已提交；已接受全部条款。" in page and "Submitted; every clause accepted." not in page
+    assert "Unsigned page 2." in page
