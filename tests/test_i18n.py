@@ -116,3 +116,13 @@ def test_the_portals_own_history_notes_are_translated_and_a_reviewers_words_are_
     page = client.get(request.get_absolute_url(), **ZH).content.decode()
     assert "已提交；已接受全部条款。" in page and "Submitted; every clause accepted." not in page
     assert "Unsigned page 2." in page
+
+
+def test_an_upload_refusal_is_in_chinese_for_a_chinese_reader(alice, alice_client, lagper, private_media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    request = journeys.submitted(applicant=alice, dataset=lagper)
+    svg = SimpleUploadedFile("scan.svg", b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", content_type="image/svg+xml")
+    response = alice_client.post(reverse("requests_app:signed_copy_upload", args=[request.reference]), {"files": [svg]}, **ZH)
+    assert response.status_code == 400
+    assert "不接受 SVG" in response.content.decode()
