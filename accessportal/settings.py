@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before common: the page's language from the switcher's cookie or the browser.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -68,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "requests_app.context_processors.is_reviewer",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -111,6 +114,12 @@ LOGIN_URL = "account_login"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# English and Simplified Chinese; a zh-CN / zh-SG browser gets zh-hans. Each name is written in its own
+# language, so a reader who cannot read the current page still finds theirs in the switcher.
+LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice, remembered by the browser for a year (and for a signed-in person's emails).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -214,6 +223,14 @@ NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)
 NOTIFICATION_SEND_BATCH = env.int("NOTIFICATION_SEND_BATCH", default=100)
 NOTIFICATION_RETRY_BACKOFF_MAX = env.int("NOTIFICATION_RETRY_BACKOFF_MAX", default=3600)
 
+# The representative's link to confirm a request works this long; one reminder after the second period.
+REPRESENTATIVE_LINK_DAYS = env.int("REPRESENTATIVE_LINK_DAYS", default=14)
+REPRESENTATIVE_REMIND_AFTER_DAYS = env.int("REPRESENTATIVE_REMIND_AFTER_DAYS", default=3)
+
+# Rejected and withdrawn requests lose their personal data this long after they closed; a licence
+# keeps its record until it ended (expired or revoked), plus the same period.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
+
 # The one beat schedule.
 from celery.schedules import crontab  # noqa: E402  (only the schedule needs it)
 
@@ -225,5 +242,13 @@ CELERY_BEAT_SCHEDULE = {
     "reviewer-digest": {
         "task": "requests_app.tasks.reviewer_digest_sweep",
         "schedule": crontab(hour=REVIEWER_DIGEST_HOUR, minute=0),
+    },
+    "personal-data-sweep": {
+        "task": "requests_app.privacy.tasks.personal_data_sweep",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "representative-reminders": {
+        "task": "requests_app.identity.tasks.representative_reminders_sweep",
+        "schedule": REMINDER_SWEEP_EVERY_MINUTES * 60,
     },
 }

@@ -28,6 +28,9 @@ SIGNER_FIELD_NAMES = (
     "phone",
 )
 
+# Those that may also be asked in Latin letters beside the original (`romanised = true`).
+ROMANISABLE_FIELDS = ("representative_name", "organisation")
+
 _STR = "a non-empty string"
 
 
@@ -159,6 +162,9 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
         "reference_prefix": prefix,
         "turnaround_days": r.get(data, "turnaround_days", int, required=False, default=10),
         "licence_duration_days": duration or None,
+        "representative_confirmation_required": r.get(
+            data, "representative_confirmation_required", bool, required=False, default=False
+        ),
     }
     if "@" not in dataset["contact_email"]:
         r.fail("contact_email", "must be an email address")
@@ -195,6 +201,11 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
                 "capitals": r.get(field, "capitals", bool, required=False, default=False, prefix=where),
             }
         )
+        # Kept out of the spec when false, so that an agreement which never asks for it keeps its sha256.
+        if r.get(field, "romanised", bool, required=False, default=False, prefix=where):
+            if name not in ROMANISABLE_FIELDS:
+                r.fail(f"{where}romanised", f"is possible only for {', '.join(ROMANISABLE_FIELDS)}")
+            signer_fields[-1]["romanised"] = True
     version = r.get(a, "version", str, prefix="agreement.")
     if len(version) > 40:
         # A changed text under an unchanged version gets "-<8 hex digits>" appended; that must still fit.
