@@ -172,3 +172,22 @@ def test_every_reviewer_view_of_a_signed_copy_is_recorded_and_listed_in_the_admi
     assert (view.viewer, view.request, view.ip, view.inline) == (bob, request, "192.0.2.4", True)
     page = admin_client.get(reverse("admin:requests_app_signedcopyview_changelist")).content.decode()
     assert request.reference in page and "bob" in page
+
+
+def test_removal_replaces_every_typed_value_but_the_institutions(alice, bob, lagper, clock, private_media):
+    typed = {
+        "representative_name": "王教授", "representative_name_romanised": "PROF. WANG", "organisation": "西北工业大学",
+        "organisation_romanised": "NORTHWESTERN POLYTECHNICAL UNIVERSITY", "orcid": "0000-0002-1825-0097", "consents": True,
+        "phone": "",
+    }
+    request = journeys.under_review(applicant=alice, dataset=lagper, values=typed)
+    services.request_reject(request=request, reviewer=bob, reason="Unsigned.")
+
+    clock.shift(366 * DAY)
+    assert personal_data_sweep() == 1
+    request.refresh_from_db()
+    assert request.values == {
+        "representative_name": "[removed]", "representative_name_romanised": "[removed]", "organisation": "西北工业大学",
+        "organisation_romanised": "NORTHWESTERN POLYTECHNICAL UNIVERSITY", "orcid": "[removed]", "consents": True,
+        "phone": "",
+    }
