@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages: Chromium for the browser tests, poppler for pdftotext, CJK fonts for screenshots.
-APT_PACKAGES := chromium poppler-utils fonts-noto-cjk
+# Debian packages: Chromium for the browser tests, poppler for pdftotext, CJK fonts for screenshots,
+# gettext for the translation catalogues (makemessages, compilemessages).
+APT_PACKAGES := chromium poppler-utils fonts-noto-cjk gettext
 
 .PHONY: run serve test lint bench lock system-packages migrate load-datasets clean
 

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before common: the page's language from the switcher's cookie or the browser.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "requests_app.context_processors.is_reviewer",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -155,6 +158,12 @@ LOGIN_URL = "account_login"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# English and Simplified Chinese; a zh-CN / zh-SG browser gets zh-hans. Each name is written in its own
+# language, so a reader who cannot read the current page still finds theirs in the switcher.
+LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice, remembered by the browser for a year (and for a signed-in person's emails).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -338,6 +347,14 @@ AUDIT_DIGEST_EMAILS = env.list("AUDIT_DIGEST_EMAILS", default=[])
 AUDIT_DIGEST_KEY = env.str("AUDIT_DIGEST_KEY", default="")
 AUDIT_DIGEST_HOUR = env.int("AUDIT_DIGEST_HOUR", default=2)
 
+# The representative's link to confirm a request works this long; one reminder after the second period.
+REPRESENTATIVE_LINK_DAYS = env.int("REPRESENTATIVE_LINK_DAYS", default=14)
+REPRESENTATIVE_REMIND_AFTER_DAYS = env.int("REPRESENTATIVE_REMIND_AFTER_DAYS", default=3)
+
+# Rejected and withdrawn requests lose their personal data this long after they closed; a licence
+# keeps its record until it ended (expired or revoked), plus the same period.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
+
 # The one beat schedule.
 from celery.schedules import crontab  # noqa: E402  (only the schedule needs it)
 
@@ -353,6 +370,14 @@ CELERY_BEAT_SCHEDULE = {
     "audit-digest": {
         "task": "requests_app.audit.tasks.audit_digest",
         "schedule": crontab(hour=AUDIT_DIGEST_HOUR, minute=30),
+    },
+    "personal-data-sweep": {
+        "task": "requests_app.privacy.tasks.personal_data_sweep",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "representative-reminders": {
+        "task": "requests_app.identity.tasks.representative_reminders_sweep",
+        "schedule": REMINDER_SWEEP_EVERY_MINUTES * 60,
     },
 }
 

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import notifications, services
 from .models import (
@@ -120,7 +122,7 @@ class LicenseRequestAdmin(ReadOnlyAdmin):
     inlines = [ClauseAcceptanceInline, RequestEventInline]
     actions = ["approve_selected"]
 
-    @admin.action(description="Approve the selected requests under review (default licence duration)")
+    @admin.action(description=gettext_lazy("Approve the selected requests under review (default licence duration)"))
     def approve_selected(self, request, queryset):
         # Through the service, one request at a time: each gets its event and its email, or a message why not.
         for license_request in queryset.select_related("dataset", "applicant"):
@@ -133,7 +135,7 @@ class LicenseRequestAdmin(ReadOnlyAdmin):
             except (services.TransitionNotAllowed, services.DecisionInvalid) as error:
                 self.message_user(request, str(error), messages.WARNING)
             else:
-                self.message_user(request, f"{license_request.reference} approved.", messages.SUCCESS)
+                self.message_user(request, _("%(reference)s approved.") % {"reference": license_request.reference}, messages.SUCCESS)
 
 
 @admin.register(RequestEvent)
@@ -175,16 +177,16 @@ class SignedCopyAdmin(ReadOnlyAdmin):
 
 
 class DeliveryFilter(admin.SimpleListFilter):
-    title = "delivery"
+    title = gettext_lazy("delivery")
     parameter_name = "delivery"
 
     def lookups(self, request, model_admin):
         return [
-            ("failed", "Failed (retries gave up)"),
-            ("sending", "Being sent"),
-            ("uncertain", "Uncertain (the worker stopped while sending: maybe sent)"),
-            ("pending", "Waiting to be sent"),
-            ("sent", "Sent"),
+            ("failed", _("Failed (retries gave up)")),
+            ("sending", _("Being sent")),
+            ("uncertain", _("Uncertain (the worker stopped while sending: maybe sent)")),
+            ("pending", _("Waiting to be sent")),
+            ("sent", _("Sent")),
         ]
 
     def queryset(self, request, queryset):
@@ -207,10 +209,10 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ["request__reference", "recipient__email", "period"]
     actions = ["send_failed_again", "send_uncertain_again"]
 
-    @admin.action(description="Send the failed ones again")
+    @admin.action(description=gettext_lazy("Send the failed ones again"))
     def send_failed_again(self, request, queryset):
         count = notifications.notifications_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"{count} failed notification(s) queued to be sent again.")
+        self.message_user(request, _("%(count)s failed notification(s) queued to be sent again.") % {"count": count})
 
     @admin.action(description="Send the uncertain ones again (their email may already have gone out)")
     def send_uncertain_again(self, request, queryset):
@@ -254,3 +256,8 @@ class DeliveryViewAdmin(ReadOnlyAdmin):
     list_display = ["at", "request", "user", "ip"]
     list_select_related = ["request", "user"]
     search_fields = ["request__reference", "user__email"]
+
+
+# The parts' own admin screens, registered with the site when Django loads this module.
+from .identity import admin as _identity_admin  # noqa: E402,F401
+from .privacy import admin as _privacy_admin  # noqa: E402,F401

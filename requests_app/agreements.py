@@ -29,6 +29,9 @@ SIGNER_FIELD_NAMES = (
     "phone",
 )
 
+# Those that may also be asked in Latin letters beside the original (`romanised = true`).
+ROMANISABLE_FIELDS = ("representative_name", "organisation")
+
 _STR = "a non-empty string"
 
 
@@ -161,6 +164,9 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
         "turnaround_days": r.get(data, "turnaround_days", int, required=False, default=10),
         "licence_duration_days": duration or None,
         "hf_repo": r.get(data, "hf_repo", str, required=False, default=""),
+        "representative_confirmation_required": r.get(
+            data, "representative_confirmation_required", bool, required=False, default=False
+        ),
     }
     if dataset["hf_repo"] and not re.fullmatch(r"[\w.-]+/[\w.-]+", dataset["hf_repo"], re.ASCII):
         r.fail("hf_repo", 'must be a Hugging Face repository id, "owner/name"')
@@ -199,6 +205,11 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
                 "capitals": r.get(field, "capitals", bool, required=False, default=False, prefix=where),
             }
         )
+        # Kept out of the spec when false, so that an agreement which never asks for it keeps its sha256.
+        if r.get(field, "romanised", bool, required=False, default=False, prefix=where):
+            if name not in ROMANISABLE_FIELDS:
+                r.fail(f"{where}romanised", f"is possible only for {', '.join(ROMANISABLE_FIELDS)}")
+            signer_fields[-1]["romanised"] = True
     version = r.get(a, "version", str, prefix="agreement.")
     if len(version) > 40:
         # A changed text under an unchanged version gets "-<8 hex digits>" appended; that must still fit.

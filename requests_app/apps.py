@@ -6,7 +6,12 @@ class RequestsAppConfig(AppConfig):
     name = 'requests_app'
 
     def ready(self):
-        from .access import mfa  # noqa: F401  (connects the second-factor signal receivers)
-        from .audit import tasks  # noqa: F401  (registers the audit digest task with Celery)
+        # Importing these connects their signal receivers and registers their Celery tasks and checks.
+        from .access import mfa  # noqa: F401  (second-factor receivers)
+        from .audit import tasks as audit_tasks  # noqa: F401  (the audit digest task)
+        from .i18n import signals as language_signals  # noqa: F401  (the language receivers)
+        from .identity import receivers  # noqa: F401  (the representative's email)
+        from .identity import tasks as identity_tasks  # noqa: F401  (its reminder task)
         from .integrations import admin, signals  # noqa: F401  (the RequestEvent receiver; admin pages)
-        from .ops import checks  # noqa: F401  (registers the production system checks)
+        from .ops import checks  # noqa: F401  (the production system checks)
+        from .privacy import tasks as privacy_tasks  # noqa: F401  (the retention sweep)

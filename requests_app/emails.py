@@ -4,11 +4,19 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
+from .i18n.services import language_of
 from .selectors import returned_field_labels
 
 
-def _send(name: str, *, to: list[str], context: dict) -> None:
+def _send(name: str, *, to: list[str], context: dict, recipient=None) -> None:
+    """Render and send; in `recipient`'s language (the site's default when unknown), whoever triggered it."""
+    with translation.override(language_of(recipient)):
+        _render_and_send(name, to=to, context=context)
+
+
+def _render_and_send(name: str, *, to: list[str], context: dict) -> None:
     context = {"site_url": settings.SITE_URL, **context}
     # Subjects are one line whatever the context holds: a newline would inject a header.
     # Every portal email carries the prefix allauth puts on its own, so one mail filter catches them all.
@@ -38,7 +46,10 @@ def _licence_context(request) -> dict:
 
 
 def _to_applicant(name: str, request, **context) -> None:
-    _send(name, to=[request.applicant.email], context={**_licence_context(request), **context})
+    _send(
+        name, to=[request.applicant.email], context={**_licence_context(request), **context},
+        recipient=request.applicant,
+    )
 
 
 def send_terms_reminder(*, request, months: int) -> None:
@@ -69,6 +80,7 @@ def send_reviewer_digest(*, reviewer, requests: list) -> None:
     _send(
         "reviewer_digest",
         to=[reviewer.email],
+        recipient=reviewer,
         context={
             "reviewer": reviewer,
             "requests": requests,
@@ -109,3 +121,15 @@ def reacceptance_needed(request) -> None:
 
 def reacceptance_nudge(request, *, days: int) -> None:
     _to_applicant("reacceptance_nudge", request, days=days)
+
+
+# --- Who is asking: the representative named on a request -------------------------------------------
+
+
+def representative_confirmation(confirmation, *, link: str, expires_at, reminder: bool) -> None:
+    """To the representative, who has no account: in the applicant's language, the one the form was filled in."""
+    request = confirmation.request
+    _send(
+        "representative_confirmation", to=[confirmation.email], recipient=request.applicant,
+        context={"request": request, "dataset": request.dataset, "link": link, "expires_at": expires_at, "reminder": reminder},
+    )

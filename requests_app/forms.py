@@ -7,6 +7,8 @@ import unicodedata
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.validators import RegexValidator, URLValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import clock
 from .agreement_format import formfields, spec
@@ -37,13 +39,13 @@ def _check_plain_text(value: str, multiline: bool) -> str:
     """Refuse what cannot be printed faithfully on the agreement or sent safely in an email."""
     value = value.replace("\r\n", "\n")
     if any(_is_control(c, multiline) for c in value):
-        raise forms.ValidationError("Remove the invisible control characters from this field.")
+        raise forms.ValidationError(_("Remove the invisible control characters from this field."))
     if _MARKUP.search(value):
-        raise forms.ValidationError("Remove the markup (text such as <b> or </para>): enter plain text only.")
+        raise forms.ValidationError(_("Remove the markup (text such as <b> or </para>): enter plain text only."))
     if any(low <= ord(c) <= high for c in value for low, high in _EMOJI_RANGES):
-        raise forms.ValidationError("Remove the emoji: the agreement cannot print them.")
+        raise forms.ValidationError(_("Remove the emoji: the agreement cannot print them."))
     if value and all(unicodedata.category(c)[0] in "ZC" for c in value):
-        raise forms.ValidationError("Enter visible text, not only invisible characters.")
+        raise forms.ValidationError(_("Enter visible text, not only invisible characters."))
     return value
 
 
@@ -59,6 +61,7 @@ class ApplicationForm(forms.Form):
                  instance: LicenseRequest | None = None, **kwargs):
         self.instance = instance
         self.agreement = agreement
+        self.submitting = submitting
         self._specs = {f.name: f for f in spec.asked_fields(agreement)}
         initial = kwargs.pop("initial", None) or {}
         if instance is not None:
@@ -86,6 +89,10 @@ class ApplicationForm(forms.Form):
             )
             if instance is not None:
                 self.initial.setdefault(HF_USERNAME_FIELD, instance.hf_username)
+        if spec.PURPOSE_KEY in self.fields:
+            # The portal's own question, not the file's: asked in the reader's language.
+            self.fields[spec.PURPOSE_KEY].label = gettext_lazy("Research purpose")
+            self.fields[spec.PURPOSE_KEY].help_text = gettext_lazy("What the data will be used for.")
         if editable_fields is not None:
             for name in set(self.fields) - set(editable_fields):
                 base = name.removesuffix(spec.ROMANISED_SUFFIX)
@@ -93,11 +100,13 @@ class ApplicationForm(forms.Form):
                     self.fields[name].disabled = True
         # A correction keeps the clause acceptances already recorded: the agreement version is unchanged.
         for clause in agreement.clauses if editable_fields is None else ():
-            title = f" ({clause['title']})" if clause.get("title") else ""
             self.fields[f"clause_{clause['number']}"] = forms.BooleanField(
                 required=submitting,
-                label=f"I accept clause {clause['number']}{title}.",
-                error_messages={"required": "You must accept this clause to submit."},
+                label=(
+                    _("I accept clause %(number)s (%(title)s).") % {"number": clause["number"], "title": clause["title"]}
+                    if clause.get("title") else _("I accept clause %(number)s.") % {"number": clause["number"]}
+                ),
+                error_messages={"required": _("You must accept this clause to submit.")},
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -121,19 +130,34 @@ class ApplicationForm(forms.Form):
                 # Upper-casing can lengthen text ("ß" becomes "SS"); the column cannot.
                 limit = self.fields[name].max_length
                 if limit and len(value) > limit:
-                    self.add_error(name, f"In capitals this is {len(value)} characters; the limit is {limit}.")
+                    self.add_error(name, _("In capitals this is %(length)s characters; the limit is %(limit)s.") % {"length": len(value), "limit": limit})
                     continue
             cleaned[name] = value
         for name, f in self._specs.items():
             if f.type == "date" and not self.fields[name].disabled:
                 self._check_date(name, cleaned.get(name))
+            if f.romanised_name:
+                self._check_romanised(f, cleaned)
         return cleaned
 
     def _check_date(self, name, value):
         today = clock.today()
         # In a correction a date the applicant may not change is not theirs to fix.
         if value and abs(value - today) > datetime.timedelta(days=366):
-            self.add_error(name, "Enter the date the agreement will be signed, within a year of today.")
+            self.add_error(name, _("Enter the date the agreement will be signed, within a year of today."))
+
+    def _check_romanised(self, f: spec.Field, cleaned: dict) -> None:
+        """The Latin form beside a value in another script: in Latin letters, and given when submitting."""
+        companion = f.romanised_name
+        if self.fields[companion].disabled or companion not in cleaned:
+            return
+        original, latin = cleaned.get(f.name) or "", (cleaned.get(companion) or "").strip()
+        if latin and not formfields.is_latin(latin):
+            self.add_error(companion, formfields.ROMANISED_NOT_LATIN)
+        elif self.submitting and formfields.needs_latin_form(original) and not latin:
+            self.add_error(companion, formfields.ROMANISED_MISSING)
+        else:
+            cleaned[companion] = latin
 
     @property
     def clauses_with_fields(self):
@@ -204,8 +228,8 @@ class SignedCopyForm(forms.Form):
     """
 
     files = _MultipleFileField(
-        label="Signed agreement",
-        help_text="One PDF (a scan, or the issued PDF signed digitally), or one JPEG/PNG image per page.",
+        label=gettext_lazy("Signed agreement"),
+        help_text=gettext_lazy("One PDF (a scan, or the issued PDF signed digitally), or one JPEG/PNG image per page."),
     )
 
     def __init__(self, *args, issued, **kwargs):
@@ -231,7 +255,7 @@ class PublicationForm(forms.ModelForm):
     class Meta:
         model = Publication
         fields = ["title", "venue", "year", "link"]
-        help_texts = {"link": "A DOI such as 10.1109/CVPR.2025.01234, or the paper's web address."}
+        help_texts = {"link": gettext_lazy("A DOI such as 10.1109/CVPR.2025.01234, or the paper's web address.")}
 
     def clean_title(self):
         return _check_plain_text(self.cleaned_data["title"].strip(), multiline=False)
@@ -243,7 +267,7 @@ class PublicationForm(forms.ModelForm):
         year = self.cleaned_data["year"]
         latest = clock.today().year + 1  # accepted papers appear next year
         if not 1950 <= year <= latest:
-            raise forms.ValidationError(f"Enter a year between 1950 and {latest}.")
+            raise forms.ValidationError(_("Enter a year between 1950 and %(latest)s.") % {"latest": latest})
         return year
 
     def clean_link(self):
@@ -259,6 +283,6 @@ class PublicationForm(forms.ModelForm):
             URLValidator(schemes=["http", "https"])(link)
         except forms.ValidationError:
             raise forms.ValidationError(
-                "Enter a DOI (like 10.1109/CVPR.2025.01234) or a web address starting with https://."
+                _("Enter a DOI (like 10.1109/CVPR.2025.01234) or a web address starting with https://.")
             ) from None
         return link

@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from . import clock
 from .workflow import UPLOAD_SIGNED_COPY, WITHDRAW, Status
@@ -34,6 +35,9 @@ class Dataset(models.Model):
     )
     licence_duration_days = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: licences do not expire."
+    )
+    representative_confirmation_required = models.BooleanField(
+        default=False, help_text="A request is approved only once its representative confirmed it by email."
     )
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_datasets"
@@ -144,6 +148,9 @@ class LicenseRequest(models.Model):
     returned_fields = models.JSONField(default=list, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Set when the personal fields were replaced by "[removed]" (requests_app/privacy): pages and exports
+    # then show the history's notes as removed too.
+    personal_data_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # What the reviewers' search matches, lower-cased, in one column the database computes on every
     # write (save, update, bulk_create, raw SQL alike), so no write path can leave it stale. Stored
     # lower-cased so that a search compares it as it is: no UPPER() on every row (on PostgreSQL that
@@ -196,9 +203,13 @@ class LicenseRequest(models.Model):
         from .agreement_format import formfields, spec
 
         kinds = {f.name: f.type for f in spec.fields(self.agreement_version)}
+        # Format 1 asks for a Latin form only beside another script: shown when given, like the PDF.
+        unasked = {name for name, _label in spec.value_names(self.agreement_version) if name.endswith(spec.ROMANISED_SUFFIX)
+                   and spec.is_format_1(self.agreement_version) and not self.value(name)}
         return [
             (label, formfields.display(kinds.get(name, "text"), self.value(name)))
-            for name, label in spec.value_names(self.agreement_version) if name != spec.PURPOSE_KEY
+            for name, label in spec.value_names(self.agreement_version)
+            if name != spec.PURPOSE_KEY and name not in unasked
         ]
 
     @property
@@ -372,9 +383,9 @@ class SignedCopy(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DIGITAL_SIGNATURE_VERIFIED = "digital_signature_verified", "Digital signature verified"
-        SCAN_QR_CHECKED = "scan_qr_checked", "Scan: every page's code is this agreement's"
-        SCAN_QR_INCOMPLETE = "scan_qr_incomplete", "Scan: some pages without a readable code"
+        DIGITAL_SIGNATURE_VERIFIED = "digital_signature_verified", _("Digital signature verified")
+        SCAN_QR_CHECKED = "scan_qr_checked", _("Scan: every page's code is this agreement's")
+        SCAN_QR_INCOMPLETE = "scan_qr_incomplete", _("Scan: some pages without a readable code")
 
     request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="signed_copies")
     issued_agreement = models.ForeignKey(IssuedAgreement, on_delete=models.PROTECT, related_name="signed_copies")
@@ -427,19 +438,19 @@ class Notification(models.Model):
     """
 
     class Kind(models.TextChoices):
-        TERMS_REMINDER = "terms_reminder", "Terms and citation reminder"
-        SIGNATURE_NUDGE = "signature_nudge", "Signed agreement still awaited"
-        RETURNED_NUDGE = "returned_nudge", "Correction still awaited"
-        STALE_WITHDRAWN = "stale_withdrawn", "Withdrawn as stale"
-        EXPIRY_NOTICE = "expiry_notice", "Licence expires soon"
-        EXPIRED = "expired", "Licence expired"
-        REVIEWER_DIGEST = "reviewer_digest", "Reviewer's daily digest"
-        REQUEST_APPROVED = "request_approved", "Licence approved"
-        REQUEST_REJECTED = "request_rejected", "Request rejected"
-        REQUEST_RETURNED = "request_returned", "Returned for correction"
-        REQUEST_REVOKED = "request_revoked", "Licence revoked"
-        REACCEPTANCE_NEEDED = "reacceptance_needed", "Changed agreement to accept"
-        REACCEPTANCE_NUDGE = "reacceptance_nudge", "Changed agreement still to accept"
+        TERMS_REMINDER = "terms_reminder", _("Terms and citation reminder")
+        SIGNATURE_NUDGE = "signature_nudge", _("Signed agreement still awaited")
+        RETURNED_NUDGE = "returned_nudge", _("Correction still awaited")
+        STALE_WITHDRAWN = "stale_withdrawn", _("Withdrawn as stale")
+        EXPIRY_NOTICE = "expiry_notice", _("Licence expires soon")
+        EXPIRED = "expired", _("Licence expired")
+        REVIEWER_DIGEST = "reviewer_digest", _("Reviewer's daily digest")
+        REQUEST_APPROVED = "request_approved", _("Licence approved")
+        REQUEST_REJECTED = "request_rejected", _("Request rejected")
+        REQUEST_RETURNED = "request_returned", _("Returned for correction")
+        REQUEST_REVOKED = "request_revoked", _("Licence revoked")
+        REACCEPTANCE_NEEDED = "reacceptance_needed", _("Changed agreement to accept")
+        REACCEPTANCE_NUDGE = "reacceptance_nudge", _("Changed agreement still to accept")
 
     request = models.ForeignKey(
         LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
@@ -596,6 +607,11 @@ class Reacceptance(models.Model):
 
 
 # The download side's data (API keys, webhooks, Hugging Face calls) lives in its own package.
+# --- Languages: what each person reads (requests_app/i18n) ---------------------------------------
+from .i18n.models import LanguagePreference  # noqa: E402,F401
+
+# --- Who is asking: the representative's confirmation (requests_app/identity) ----------------------
+from .identity.models import RepresentativeConfirmation  # noqa: E402,F401
 from .integrations.models import (  # noqa: E402,F401
     ApiKey,
     HuggingFaceCall,
@@ -603,3 +619,6 @@ from .integrations.models import (  # noqa: E402,F401
     Webhook,
     WebhookDelivery,
 )
+
+# --- Personal data: who looked at a signed copy (requests_app/privacy) ------------------------------
+from .privacy.models import SignedCopyView  # noqa: E402,F401

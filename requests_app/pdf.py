@@ -301,7 +301,8 @@ def _signer_blocks(request, version, styles) -> list:
                 continue
             text = _display(formfields.display(field.type, request.value(field.name)))
             out.append(_para(text.upper() if field.capitals else text, styles, bold_prefix=_label(field.label)))
-            if field.romanised_name:
+            # Format 1 asks for the Latin form only beside another script: printed when given.
+            if field.romanised_name and not (legacy and not request.value(field.romanised_name)):
                 text = _display(request.value(field.romanised_name))
                 out.append(_para(text.upper(), styles, bold_prefix=f"{field.romanised_label}:"))
         if not legacy and signer.signs_at_end:

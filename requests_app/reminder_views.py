@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from . import selectors, services
 from .csv_export import stream_csv
@@ -25,7 +26,7 @@ def report_publication(request, reference):
         except services.TransitionNotAllowed as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Thank you: the paper is recorded with your licence.")
+            messages.success(request, _("Thank you: the paper is recorded with your licence."))
             return redirect("reminders:report_publication", reference=reference)
     elif request.method == "POST":
         messages.error(request, CORRECT_THE_FIELDS)
@@ -76,7 +77,7 @@ def digest_preference(request):
     if request.method == "POST":
         daily_digest = request.POST.get("daily_digest") == "on"
         services.reviewer_set_daily_digest(user=request.user, daily_digest=daily_digest)
-        messages.success(request, "Daily digest " + ("on." if daily_digest else "off."))
+        messages.success(request, _("Daily digest on.") if daily_digest else _("Daily digest off."))
         return redirect("reminders:digest_preference")
     return render(
         request, "reminders/digest_preference.html", {"daily_digest": selectors.daily_digest_on(user=request.user)}

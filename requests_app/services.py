@@ -13,11 +13,13 @@ import pypdf
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from . import clock, selectors, workflow
 from .access.conflicts import conflict_of_interest
 from .agreement_format.formfields import to_stored
 from .agreements import sha256_text
+from .identity.selectors import confirmation_missing
 from .models import (
     AgreementVersion,
     ClauseAcceptance,
@@ -51,7 +53,7 @@ def request_create_draft(*, applicant, dataset: Dataset, fields: dict, ip: str |
     """Start an application under the dataset's current agreement, with what the applicant typed."""
     version = dataset.current_agreement
     if version is None:
-        raise TransitionNotAllowed(f"{dataset.name} has no published agreement yet.")
+        raise TransitionNotAllowed(_("%(name)s has no published agreement yet.") % {"name": dataset.name})
     request = LicenseRequest.objects.create(
         applicant=applicant, dataset=dataset, agreement_version=version, **fields
     )
@@ -166,7 +168,7 @@ def signed_copy_record(*, request: LicenseRequest, user, checked: CheckedUpload,
     """
     latest = request.issued_agreements.order_by("-issue").values_list("pk", flat=True).first()
     if latest != checked.issued.pk:
-        raise TransitionNotAllowed("A new agreement was issued meanwhile: download it, sign it and upload that.")
+        raise TransitionNotAllowed(_("A new agreement was issued meanwhile: download it, sign it and upload that."))
     replacing = request.signed_copies.exists()
     workflow.perform(
         workflow.UPLOAD_SIGNED_COPY, request=request, actor=user, ip=ip,
@@ -199,7 +201,7 @@ def signed_copy_record(*, request: LicenseRequest, user, checked: CheckedUpload,
 def publication_report(*, request: LicenseRequest, user, fields: dict) -> Publication:
     """The licensee reports a paper that uses the dataset; only while their licence is active."""
     if not selectors.active_licences(now=clock.now()).filter(pk=request.pk, applicant=user).exists():
-        raise TransitionNotAllowed(f"Papers can be reported only under an active licence; {request.reference} is not one.")
+        raise TransitionNotAllowed(_("Papers can be reported only under an active licence; %(reference)s is not one.") % {"reference": request.reference})
     return Publication.objects.create(request=request, reported_by=user, reported_at=clock.now(), **fields)
 
 
@@ -239,7 +241,7 @@ class DecisionInvalid(ValueError):
 def _required(text: str, what: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise DecisionInvalid(f"Write {what}: the applicant reads it.")
+        raise DecisionInvalid(_("Write %(what)s: the applicant reads it.") % {"what": what})
     return text
 
 
@@ -258,7 +260,10 @@ def request_approve(
     """Grant the licence, valid until `expires_at` (None: it does not expire)."""
     now = clock.now()
     if expires_at is not None and expires_at <= now:
-        raise DecisionInvalid("The licence would already be expired: choose a later expiry date.")
+        raise DecisionInvalid(_("The licence would already be expired: choose a later expiry date."))
+    waiting_for_representative = confirmation_missing(request=request)
+    if waiting_for_representative:
+        raise DecisionInvalid(waiting_for_representative)
     return _decide(
         workflow.APPROVE, request=request, reviewer=reviewer,
         note=note.strip() or "Approved.", ip=ip, notification=Notification.Kind.REQUEST_APPROVED, now=now,
@@ -284,7 +289,7 @@ def _decide(
 @transaction.atomic
 def request_reject(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
     """Refuse the request; the applicant is emailed the reason and may apply again."""
-    reason = _required(reason, "the reason for the rejection")
+    reason = _required(reason, _("the reason for the rejection"))
     return _decide(
         workflow.REJECT, request=request, reviewer=reviewer,
         note=reason, ip=ip, notification=Notification.Kind.REQUEST_REJECTED, decision_reason=reason,
@@ -296,11 +301,11 @@ def request_return_for_correction(
     *, request: LicenseRequest, reviewer, fields: Iterable[str], reason: str, ip: str | None = None
 ) -> LicenseRequest:
     """Send the request back; the applicant may then change only `fields`, and signs a new agreement."""
-    reason = _required(reason, "what must be corrected, and why")
+    reason = _required(reason, _("what must be corrected, and why"))
     labels = dict(selectors.returnable_fields(request=request))
     fields = [name for name in labels if name in set(fields)]
     if not fields:
-        raise DecisionInvalid("Choose at least one field the applicant must correct.")
+        raise DecisionInvalid(_("Choose at least one field the applicant must correct."))
     return _decide(
         workflow.RETURN, request=request, reviewer=reviewer,
         note=f"Returned for correction of {', '.join(labels[f] for f in fields)}: {reason}", ip=ip,
@@ -311,7 +316,7 @@ def request_return_for_correction(
 @transaction.atomic
 def request_revoke(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
     """End an approved licence; the applicant is emailed the reason."""
-    reason = _required(reason, "the reason for revoking the licence")
+    reason = _required(reason, _("the reason for revoking the licence"))
     return _decide(
         workflow.REVOKE, request=request, reviewer=reviewer,
         note=reason, ip=ip, notification=Notification.Kind.REQUEST_REVOKED, decision_reason=reason,
@@ -360,7 +365,7 @@ def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | N
         if value != to_stored(request.value(name)) and name.removesuffix("_romanised") not in request.returned_fields
     }
     if changed:
-        raise DecisionInvalid(f"Only the returned fields may be changed, not {', '.join(sorted(changed))}.")
+        raise DecisionInvalid(_("Only the returned fields may be changed, not %(fields)s.") % {"fields": ", ".join(sorted(changed))})
     workflow.perform(
         workflow.RESUBMIT, request=request, actor=user, note="Corrected and resubmitted.", ip=ip,
         returned_fields=[], decision_reason="", **fields,
@@ -373,7 +378,7 @@ def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | N
 def remark_add(*, request: LicenseRequest, author, text: str) -> ReviewerRemark:
     text = (text or "").strip()
     if not text:
-        raise DecisionInvalid("The remark is empty.")
+        raise DecisionInvalid(_("The remark is empty."))
     return ReviewerRemark.objects.create(request=request, author=author, text=text, at=clock.now())
 
 

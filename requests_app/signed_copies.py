@@ -27,6 +27,7 @@ import zxingcpp
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from .models import IssuedAgreement, SignedCopy
@@ -77,7 +78,7 @@ class _Deadline:
 
     def check(self) -> None:
         if time.monotonic() > self.ends:
-            raise UploadRefused("Checking this file took too long. Upload a smaller or simpler scan.")
+            raise UploadRefused(_("Checking this file took too long. Upload a smaller or simpler scan."))
 
 
 def _megabytes(n: int) -> str:
@@ -87,17 +88,17 @@ def _megabytes(n: int) -> str:
 def check_upload(files, *, issued: IssuedAgreement) -> CheckedUpload:
     """Check uploaded files (Django UploadedFile objects) against `issued`, or raise UploadRefused."""
     if not files:
-        raise UploadRefused("Choose the signed agreement to upload: one PDF, or JPEG/PNG page images.")
+        raise UploadRefused(_("Choose the signed agreement to upload: one PDF, or JPEG/PNG page images."))
     max_bytes = settings.SIGNED_COPY_MAX_BYTES
     if sum(f.size for f in files) > max_bytes:
-        raise UploadRefused(f"The upload is larger than {_megabytes(max_bytes)}. Scan at 150–300 dpi and try again.")
+        raise UploadRefused(_("The upload is larger than %(size)s. Scan at 150–300 dpi and try again.") % {"size": _megabytes(max_bytes)})
     deadline = _Deadline(settings.SIGNED_COPY_CHECK_SECONDS)
     parts = [_read(f, max_bytes) for f in files]
     types = {p.content_type for p in parts}
     if PDF in types and len(parts) > 1:
-        raise UploadRefused("Upload a PDF on its own, or page images (JPEG/PNG) only, not both.")
+        raise UploadRefused(_("Upload a PDF on its own, or page images (JPEG/PNG) only, not both."))
     if len(parts) > settings.SIGNED_COPY_MAX_PAGES:
-        raise UploadRefused(f"Upload at most {settings.SIGNED_COPY_MAX_PAGES} pages.")
+        raise UploadRefused(_("Upload at most %(limit)s pages.") % {"limit": settings.SIGNED_COPY_MAX_PAGES})
     if types == {PDF}:
         return _check_pdf(parts[0], issued, deadline)
     pages = (_open_image(part, deadline) for part in parts)
@@ -128,9 +129,9 @@ def _sniff(data: bytes, name: str) -> str:
     elif head.startswith(b"\x89PNG\r\n\x1a\n"):
         content_type = PNG
     elif b"<svg" in head.lower():
-        raise UploadRefused(f"{name} is an SVG image; SVG is not accepted. Upload a PDF, JPEG or PNG.")
+        raise UploadRefused(_("%(name)s is an SVG image; SVG is not accepted. Upload a PDF, JPEG or PNG.") % {"name": name})
     else:
-        raise UploadRefused(f"{name} is not a PDF, JPEG or PNG file, whatever its name says.")
+        raise UploadRefused(_("%(name)s is not a PDF, JPEG or PNG file, whatever its name says.") % {"name": name})
     _refuse_polyglot(data, content_type, name)
     return content_type
 
@@ -142,11 +143,11 @@ _ENDINGS = {PDF: (b"%%EOF",), JPEG: (b"\xff\xd9",), PNG: (b"IEND\xaeB`\x82",)}
 def _refuse_polyglot(data: bytes, content_type: str, name: str) -> None:
     if not data.rstrip(b"\x00\r\n\t ").endswith(_ENDINGS[content_type]):
         raise UploadRefused(
-            f"{name} is incomplete or has other data appended after its end. "
-            "Export or scan it again and upload the new file."
+            _("%(name)s is incomplete or has other data appended after its end. "
+              "Export or scan it again and upload the new file.") % {"name": name}
         )
     if zipfile.is_zipfile(io.BytesIO(data)):
-        raise UploadRefused(f"{name} is also a ZIP archive. Upload a plain PDF, JPEG or PNG.")
+        raise UploadRefused(_("%(name)s is also a ZIP archive. Upload a plain PDF, JPEG or PNG.") % {"name": name})
 
 
 # --- PDFs ---------------------------------------------------------------------------------------
@@ -165,21 +166,21 @@ def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> tuple[bool, int]:
     try:
         reader = pypdf.PdfReader(io.BytesIO(part.data))
         if reader.is_encrypted:
-            raise UploadRefused(f"{name} is encrypted or password-protected. Upload an unprotected PDF.")
+            raise UploadRefused(_("%(name)s is encrypted or password-protected. Upload an unprotected PDF.") % {"name": name})
         count = len(reader.pages)
         if count > settings.SIGNED_COPY_MAX_PAGES:
-            raise UploadRefused(f"{name} has {count} pages; upload at most {settings.SIGNED_COPY_MAX_PAGES}.")
+            raise UploadRefused(_("%(name)s has %(count)s pages; upload at most %(limit)s.") % {"name": name, "count": count, "limit": settings.SIGNED_COPY_MAX_PAGES})
         if count == 0:
-            raise UploadRefused(f"{name} has no pages.")
+            raise UploadRefused(_("%(name)s has no pages.") % {"name": name})
         if reader.attachments:
-            raise UploadRefused(f"{name} carries attached files. Upload the signed agreement alone.")
+            raise UploadRefused(_("%(name)s carries attached files. Upload the signed agreement alone.") % {"name": name})
         _inflate_every_stream(reader, name, deadline)
         return _has_signature(reader), count
     except UploadRefused:
         raise
     except Exception as error:  # pypdf raises many types on malformed input; all mean "damaged".
         logger.info("Refused unreadable PDF upload: %r", error)
-        raise UploadRefused(f"{name} could not be read as a PDF: it may be damaged or incomplete.") from None
+        raise UploadRefused(_("%(name)s could not be read as a PDF: it may be damaged or incomplete.") % {"name": name}) from None
 
 
 def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadline) -> None:
@@ -196,7 +197,7 @@ def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadlin
             if not isinstance(obj, pypdf.generic.StreamObject):
                 continue
             if obj.get("/Subtype") == "/Image" and _pixels(obj) > settings.SIGNED_COPY_MAX_PIXELS:
-                raise UploadRefused(f"{name} contains an image with too many pixels. Scan at 150–300 dpi.")
+                raise UploadRefused(_("%(name)s contains an image with too many pixels. Scan at 150–300 dpi.") % {"name": name})
             filters = obj.get("/Filter")
             data = obj._data
             for name_of_filter in filters if isinstance(filters, list) else [filters]:
@@ -208,15 +209,15 @@ def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadlin
                 break
             if budget < 0:
                 raise UploadRefused(
-                    f"{name} expands to more than {_megabytes(settings.SIGNED_COPY_MAX_INFLATED_BYTES)} "
-                    "when opened. Scan it again at a normal resolution."
+                    _("%(name)s expands to more than %(size)s "
+                      "when opened. Scan it again at a normal resolution.") % {"name": name, "size": _megabytes(settings.SIGNED_COPY_MAX_INFLATED_BYTES)}
                 )
 
 
 def _pixels(image: pypdf.generic.StreamObject) -> int:
     width, height = image.get("/Width", 0), image.get("/Height", 0)
     if not isinstance(width, int) or not isinstance(height, int):
-        raise UploadRefused("An image in this PDF has no valid size: the file may be damaged.")
+        raise UploadRefused(_("An image in this PDF has no valid size: the file may be damaged."))
     return abs(width * height)
 
 
@@ -235,9 +236,9 @@ def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> Che
     name = part.original_name
     if not part.data.startswith(bytes(issued.pdf)):
         raise UploadRefused(
-            f"{name} is digitally signed, but it is not the agreement issued for {issued.request.reference} "
-            f"(issue {issued.issue}), or it was changed before signing. Download the agreement again, "
-            "sign it without editing it, and upload the signed file."
+            _("%(name)s is digitally signed, but it is not the agreement issued for %(reference)s "
+              "(issue %(issue)s), or it was changed before signing. Download the agreement again, "
+              "sign it without editing it, and upload the signed file.") % {"name": name, "reference": issued.request.reference, "issue": issued.issue}
         )
     try:
         signatures = PdfFileReader(io.BytesIO(part.data), strict=False).embedded_signatures
@@ -247,12 +248,12 @@ def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> Che
         statuses = [validate_pdf_signature(s, signer_validation_context=context) for s in signatures]
     except Exception as error:
         logger.info("Refused PDF whose signature cannot be validated: %r", error)
-        raise UploadRefused(f"The digital signature in {name} could not be read.") from None
+        raise UploadRefused(_("The digital signature in %(name)s could not be read.") % {"name": name}) from None
     last = statuses[-1] if statuses else None
     if last is None or not all(s.intact and s.valid for s in statuses):
-        raise UploadRefused(f"The digital signature in {name} does not match its content: the file was changed after signing.")
+        raise UploadRefused(_("The digital signature in %(name)s does not match its content: the file was changed after signing.") % {"name": name})
     if last.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        raise UploadRefused(f"{name} was changed after it was signed: the signature does not cover the whole file.")
+        raise UploadRefused(_("%(name)s was changed after it was signed: the signature does not cover the whole file.") % {"name": name})
     signer = last.signing_cert.subject.human_friendly
     summary = f"{INTEGRITY_VERIFIED} (issue {issued.issue}; signed by {signer}; certificate not checked against a trust list)"
     return CheckedUpload(
@@ -277,7 +278,7 @@ def _render_pdf(part: UploadedPart, deadline: _Deadline) -> Iterator[Image.Image
         raise
     except Exception as error:
         logger.info("Refused PDF that does not render: %r", error)
-        raise UploadRefused(f"{part.original_name} could not be rendered: it may be damaged.") from None
+        raise UploadRefused(_("%(name)s could not be rendered: it may be damaged.") % {"name": part.original_name}) from None
     finally:
         document.close()
 
@@ -288,7 +289,7 @@ def _render_pdf(part: UploadedPart, deadline: _Deadline) -> Iterator[Image.Image
 def _open_image(part: UploadedPart, deadline: _Deadline) -> Image.Image:
     deadline.check()
     name, limit = part.original_name, settings.SIGNED_COPY_MAX_PIXELS
-    too_large = UploadRefused(f"{name} has too many pixels (limit {limit // 1_000_000} megapixels). Scan at 150–300 dpi.")
+    too_large = UploadRefused(_("%(name)s has too many pixels (limit %(megapixels)s megapixels). Scan at 150–300 dpi.") % {"name": name, "megapixels": limit // 1_000_000})
     try:
         image = Image.open(io.BytesIO(part.data), formats=["JPEG", "PNG"])
         if image.width * image.height > limit:
@@ -300,9 +301,9 @@ def _open_image(part: UploadedPart, deadline: _Deadline) -> Image.Image:
         raise too_large from None
     except Exception as error:
         logger.info("Refused unreadable image upload: %r", error)
-        raise UploadRefused(f"{name} could not be read as an image: it may be damaged or incomplete.") from None
+        raise UploadRefused(_("%(name)s could not be read as an image: it may be damaged or incomplete.") % {"name": name}) from None
     if Image.MIME.get(image.format) != part.content_type:
-        raise UploadRefused(f"{name} is not a plain JPEG or PNG image.")
+        raise UploadRefused(_("%(name)s is not a plain JPEG or PNG image.") % {"name": name})
     return image
 
 
@@ -317,13 +318,13 @@ def _page_result(image: Image.Image, issued: IssuedAgreement, page: int, total: 
     for code in codes:
         if code["token"] != issued.request.token:
             raise UploadRefused(
-                f"{where.capitalize()} belongs to another request's agreement, not {reference}. "
-                "Upload only the pages of the agreement issued for this request."
+                _("Page %(page)s of %(total)s belongs to another request's agreement, not %(reference)s. "
+                  "Upload only the pages of the agreement issued for this request.") % {"page": page, "total": total, "reference": reference}
             )
         if int(code["issue"]) != issued.issue:
             raise UploadRefused(
-                f"{where.capitalize()} is from another issue of this agreement (issue {code['issue']}); "
-                f"the current one is issue {issued.issue}. Download it, sign it and upload that."
+                _("Page %(page)s of %(total)s is from another issue of this agreement (issue %(other)s); "
+                  "the current one is issue %(issue)s. Download it, sign it and upload that.") % {"page": page, "total": total, "other": code["issue"], "issue": issued.issue}
             )
     return {"page": page, "status": "ok", "message": f"{where}: code of {reference}, issue {issued.issue}"}
 

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -17,9 +19,10 @@ from .forms import ApplicationForm, SignedCopyForm
 from .http import found_or_404
 from .models import Dataset, LicenseRequest
 from .ops.client_ip import client_ip as ops_client_ip
+from .privacy.services import signed_copy_view_record
 
 # What a form page says when its POST is refused; the form is shown again with what was typed.
-CORRECT_THE_FIELDS = "Please correct the fields marked below; nothing you typed was lost."
+CORRECT_THE_FIELDS = gettext_lazy("Please correct the fields marked below; nothing you typed was lost.")
 
 
 def client_ip(request) -> str | None:
@@ -46,7 +49,7 @@ def apply(request, slug):
     if draft is not None:
         return redirect("requests_app:request_edit", reference=draft.reference)
     if dataset.current_agreement is None:
-        messages.error(request, f"{dataset.name} cannot be applied for yet: it has no agreement.")
+        messages.error(request, _("%(name)s cannot be applied for yet: it has no agreement.") % {"name": dataset.name})
         return redirect(dataset)
     return _application_form(request, dataset, license_request=None)
 
@@ -57,7 +60,7 @@ def request_edit(request, reference):
     if license_request.status == LicenseRequest.Status.RETURNED:
         return _correction_form(request, license_request)
     if license_request.status != LicenseRequest.Status.DRAFT:
-        messages.info(request, "This request has been submitted and can no longer be edited.")
+        messages.info(request, _("This request has been submitted and can no longer be edited."))
         return redirect(license_request)
     return _application_form(request, license_request.dataset, license_request=license_request)
 
@@ -81,9 +84,9 @@ def _application_form(request, dataset, *, license_request):
             messages.error(request, str(error))
         else:
             if submitting:
-                messages.success(request, f"Submitted as {license_request.reference}.")
+                messages.success(request, _("Submitted as %(reference)s.") % {"reference": license_request.reference})
                 return redirect(license_request)
-            messages.success(request, f"Draft {license_request.reference} saved.")
+            messages.success(request, _("Draft %(reference)s saved.") % {"reference": license_request.reference})
             return redirect("requests_app:request_edit", reference=license_request.reference)
     elif request.method == "POST":
         messages.error(request, CORRECT_THE_FIELDS)
@@ -117,7 +120,7 @@ def delivery_instructions(request, reference):
     """
     license_request = found_or_404(selectors.request_for_applicant, user=request.user, reference=reference)
     if not selectors.licence_is_active(request=license_request) or reacceptance.pending(license_request):
-        messages.info(request, f"{license_request.reference} is not an active licence you can use yet.")
+        messages.info(request, _("%(reference)s is not an active licence you can use yet.") % {"reference": license_request.reference})
         return redirect(license_request)
     services.delivery_view_record(request=license_request, user=request.user, ip=client_ip(request))
     return _request_page(request, license_request, delivery_shown=True)
@@ -165,7 +168,7 @@ def request_reaccept(request, reference):
     except (services.TransitionNotAllowed, reacceptance.AcceptanceIncomplete) as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{license_request.reference}: the changed agreement is accepted.")
+        messages.success(request, _("%(reference)s: the changed agreement is accepted.") % {"reference": license_request.reference})
     return redirect(license_request)
 
 
@@ -178,7 +181,7 @@ def request_withdraw(request, reference):
     except services.TransitionNotAllowed as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{license_request.reference} has been withdrawn.")
+        messages.success(request, _("%(reference)s has been withdrawn.") % {"reference": license_request.reference})
     return redirect(license_request)
 
 
@@ -207,7 +210,7 @@ def signed_copy_upload(request, reference):
     # Only checking an upload needs the issued bytes (a digital signature must cover them).
     issued = selectors.latest_issued_agreement(request=license_request, with_pdf=request.method == "POST")
     if issued is None or not license_request.accepts_signed_copy:
-        messages.info(request, "This request is not waiting for a signed agreement.")
+        messages.info(request, _("This request is not waiting for a signed agreement."))
         return redirect(license_request)
     if request.method == "POST":
         form = SignedCopyForm(request.POST, request.FILES, issued=issued)
@@ -219,7 +222,7 @@ def signed_copy_upload(request, reference):
             except services.TransitionNotAllowed as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, f"Signed copy received: {copy.summary}.")
+                messages.success(request, _("Signed copy received: %(summary)s.") % {"summary": copy.summary})
             return redirect(license_request)
     else:
         form = SignedCopyForm(issued=issued)
@@ -239,8 +242,12 @@ def signed_copy_file(request, reference, file_id):
     nosniff stops the browser from guessing another one; same-origin framing lets the review page embed it.
     """
     copy_file = found_or_404(selectors.signed_copy_file_for_participant, user=request.user, reference=reference, file_id=file_id)
+    inline = request.GET.get("inline") == "1"
+    if copy_file.signed_copy.request.applicant_id != request.user.pk:
+        # A signed copy is a personal document: every look by someone other than its applicant is recorded.
+        signed_copy_view_record(copy_file=copy_file, viewer=request.user, ip=client_ip(request), inline=inline)
     response = FileResponse(copy_file.file.open("rb"), content_type=copy_file.content_type)
-    return _attachment(response, copy_file.original_name, inline=request.GET.get("inline") == "1")
+    return _attachment(response, copy_file.original_name, inline=inline)
 
 
 def verify(request, token):
@@ -276,7 +283,7 @@ def _correction_form(request, license_request):
         except (services.TransitionNotAllowed, services.DecisionInvalid) as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"{license_request.reference} corrected: sign the new agreement and upload it.")
+            messages.success(request, _("%(reference)s corrected: sign the new agreement and upload it.") % {"reference": license_request.reference})
             return redirect(license_request)
     elif request.method == "POST":
         messages.error(request, CORRECT_THE_FIELDS)

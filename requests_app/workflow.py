@@ -15,28 +15,30 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import clock
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    AWAITING_SIGNATURE = "awaiting_signature", "Awaiting signed agreement"
-    UNDER_REVIEW = "under_review", "Under review"
-    RETURNED = "returned", "Returned for correction"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    REVOKED = "revoked", "Revoked"
-    EXPIRED = "expired", "Expired"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    AWAITING_SIGNATURE = "awaiting_signature", _("Awaiting signed agreement")
+    UNDER_REVIEW = "under_review", _("Under review")
+    RETURNED = "returned", _("Returned for correction")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class By(models.TextChoices):
     """Who may make a move: the applicant, a reviewer of the request's dataset, or the portal itself."""
 
-    APPLICANT = "applicant", "the applicant"
-    REVIEWER = "reviewer", "a reviewer of the dataset"
-    PORTAL = "portal", "the portal"
+    APPLICANT = "applicant", _("the applicant")
+    REVIEWER = "reviewer", _("a reviewer of the dataset")
+    PORTAL = "portal", _("the portal")
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,17 @@ class TransitionNotAllowed(Exception):
 def _status_message(request) -> str:
     last = request.events.select_related("actor").order_by("-at", "-pk").first()
     if last is None:
-        return f"{request.reference} is {request.get_status_display().lower()}."
+        return gettext("%(reference)s is %(status)s.") % {
+            "reference": request.reference, "status": request.get_status_display().lower()
+        }
     if last.actor_id == request.applicant_id:
-        who = "the applicant"
+        who = gettext("the applicant")
     else:
-        who = (last.actor.email or last.actor.get_username()) if last.actor else "the portal"
+        who = (last.actor.email or last.actor.get_username()) if last.actor else gettext("the portal")
     when = timezone.localtime(last.at).strftime("%d %b %Y %H:%M %Z")
-    return f"{request.reference} is already {last.get_to_status_display().lower()} ({who}, {when})."
+    return gettext("%(reference)s is already %(status)s (%(who)s, %(when)s).") % {
+        "reference": request.reference, "status": last.get_to_status_display().lower(), "who": who, "when": when,
+    }
 
 
 def refused(request) -> TransitionNotAllowed:
@@ -136,7 +142,7 @@ def perform(
     """
     if not _may(transition, request, actor):
         raise TransitionNotAllowed(
-            f"Only {transition.by.label} can do this to {request.reference}."
+            gettext("Only %(who)s can do this to %(reference)s.") % {"who": transition.by.label, "reference": request.reference}
         )
     return _transition(request=request, transition=transition, actor=actor, note=note, ip=ip, now=now, **changes)
 

@@ -96,7 +96,9 @@ def test_bad_input_is_refused_beside_its_field_and_kept(alice_client, lagper, fi
     assert expected_message(field, kind) in page.errors[field]
     assert set(page.errors) == {field}, "only the bad field is marked"
     sent = application_data(lagper.current_agreement, **{field: typed})
-    assert page.values == {name: sent[name] for name in FORM_FIELDS}, "every field shows what was typed"
+    # The companions in Latin letters were left empty, and are shown empty.
+    companions = {f"{name}_romanised": "" for name in ("representative_name", "organisation")}
+    assert page.values == {name: sent[name] for name in FORM_FIELDS} | companions, "every field shows what was typed"
     assert "nothing you typed was lost" in response.content.decode()
     assert_nothing_written()
 

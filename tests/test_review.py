@@ -449,8 +449,9 @@ def test_the_decision_page_costs_the_same_queries_for_10_or_1000_requests(
     )
     # session, user, datasets, request + 4 prefetches (events, clauses, remarks, delivery views),
     # the signed-copy panel (issued agreement, signed copies, their files), the reviewer's own email
-    # addresses (the conflict-of-interest check); the nav reuses the datasets.
-    with django_assert_num_queries(12):
+    # addresses (the conflict-of-interest check), the signals panel (the representative's confirmation,
+    # the latest signed copy, earlier requests); the nav reuses the datasets.
+    with django_assert_num_queries(15):
         response = bob_client.get(reverse("review:request", args=[request.reference]))
     assert response.status_code == 200
 

@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..agreements import DatasetFileError, load_dataset_file, parse_dataset_file
 from ..models import Dataset
@@ -24,15 +26,15 @@ MAX_FILE_BYTES = 1_000_000
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="Dataset file (.toml)", help_text="Format: datasets/README.md.")
+    file = forms.FileField(label=gettext_lazy("Dataset file (.toml)"), help_text=gettext_lazy("Format: datasets/README.md."))
 
 
 class PublishForm(forms.Form):
     content = forms.CharField(widget=forms.HiddenInput, strip=False)
     content_sha256 = forms.CharField(widget=forms.HiddenInput)
     licensees_must_reaccept = forms.BooleanField(
-        required=False, label="Holders of an active licence must accept the changed clauses",
-        help_text="Preset from the file's agreement.licensees_must_reaccept; applies only to a changed wording.",
+        required=False, label=gettext_lazy("Holders of an active licence must accept the changed clauses"),
+        help_text=gettext_lazy("Preset from the file's agreement.licensees_must_reaccept; applies only to a changed wording."),
     )
 
 
@@ -57,13 +59,13 @@ def _publish_text(text: str, name: str, *, licensees_must_reaccept: bool):
 def publish_view(model_admin, request):
     if not model_admin.has_add_permission(request) or not request.user.has_perm("requests_app.add_agreementversion"):
         raise PermissionDenied
-    context = {**model_admin.admin_site.each_context(request), "title": "Publish a dataset file", "opts": Dataset._meta}
+    context = {**model_admin.admin_site.each_context(request), "title": _("Publish a dataset file"), "opts": Dataset._meta}
     if request.method == "POST" and "publish" in request.POST:
         form = PublishForm(request.POST)
         if form.is_valid():
             text = form.cleaned_data["content"]
             if hashlib.sha256(text.encode("utf-8")).hexdigest() != form.cleaned_data["content_sha256"]:
-                messages.error(request, "The file changed after its preview; upload it again.")
+                messages.error(request, _("The file changed after its preview; upload it again."))
                 return redirect("admin:requests_app_dataset_publish")
             try:
                 result = _publish_text(
@@ -72,10 +74,11 @@ def publish_view(model_admin, request):
             except DatasetFileError as error:
                 messages.error(request, str(error))
                 return redirect("admin:requests_app_dataset_publish")
-            state = "published as a new version" if result.version_created else "unchanged"
-            messages.success(
-                request, f"{result.dataset.name}: agreement version {result.agreement_version.label} {state}."
+            done = (
+                _("%(name)s: agreement version %(label)s published as a new version.")
+                if result.version_created else _("%(name)s: agreement version %(label)s unchanged.")
             )
+            messages.success(request, done % {"name": result.dataset.name, "label": result.agreement_version.label})
             return redirect(reverse("admin:requests_app_dataset_change", args=[result.dataset.pk]))
     upload = UploadForm(request.POST or None, request.FILES or None)
     context["upload"] = upload

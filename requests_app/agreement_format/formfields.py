@@ -6,8 +6,10 @@ application form writes it, through `to_stored`, so every stored value passed th
 
 import datetime
 import re
+import unicodedata
 
 from django import forms
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from .spec import Field
@@ -25,7 +27,7 @@ def _orcid_checksum_ok(orcid: str) -> bool:
 
 
 class OrcidField(forms.CharField):
-    default_error_messages = {"invalid": "Enter an ORCID iD as 0000-0000-0000-0000 (the last character may be X)."}
+    default_error_messages = {"invalid": gettext_lazy("Enter an ORCID iD as 0000-0000-0000-0000 (the last character may be X).")}
 
     def clean(self, value):
         value = super().clean(value)
@@ -55,7 +57,7 @@ def form_field(spec: Field, *, submitting: bool) -> forms.Field:
         return forms.ChoiceField(choices=[("", "—"), *((o, o) for o in spec.options)], **common)
     if kind == "checkbox":
         return forms.BooleanField(
-            error_messages={"required": "Tick this box to submit."}, **common
+            error_messages={"required": gettext_lazy("Tick this box to submit.")}, **common
         )
     widget = forms.Textarea(attrs={"rows": 5 if spec.name == "research_purpose" else 3}) if spec.multiline else None
     field = forms.CharField(max_length=spec.max_length, widget=widget, **common)
@@ -66,11 +68,34 @@ def form_field(spec: Field, *, submitting: bool) -> forms.Field:
     return field
 
 
+# Shown beside a romanised companion in both languages at once: the applicant may read only one.
+ROMANISED_HELP = (
+    "If you wrote it in Chinese (or another non-Latin script), also write it here in Latin letters, "
+    "e.g. NORTHWESTERN POLYTECHNICAL UNIVERSITY. "
+    "如上面以中文填写，请在此用拉丁字母（拼音或英文）再填写一次，例如 NORTHWESTERN POLYTECHNICAL UNIVERSITY。"
+)
+ROMANISED_MISSING = gettext_lazy("Also write this in Latin letters: the agreement needs it in a form everyone can read.")
+ROMANISED_NOT_LATIN = gettext_lazy("Use Latin letters here (pinyin or the English name), not Chinese characters.")
+
+
+def is_latin(value: str) -> bool:
+    """Every letter is a Latin one (accents allowed); digits, spaces and punctuation pass."""
+    return all(not c.isalpha() or unicodedata.name(c, "").startswith("LATIN") for c in value)
+
+
+def needs_latin_form(value: str) -> bool:
+    """Written only in another script: "西北工业大学" needs a Latin form, "李伟 (Li Wei)" carries one."""
+    letters = [c for c in value if c.isalpha()]
+    return bool(letters) and not any(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+
+
 def romanised_field(spec: Field, *, submitting: bool) -> forms.Field:
-    """The romanised spelling of a capitals field (e.g. a Chinese name in pinyin), stored in capitals too."""
+    """The romanised spelling of a capitals field (e.g. a Chinese name in pinyin), stored in capitals too.
+
+    Never required by itself: the form asks for it only beside a value with no Latin letters.
+    """
     field = forms.CharField(
-        label=spec.romanised_label, required=False, max_length=spec.max_length,
-        help_text="In Latin letters, as in your passport.",
+        label=spec.romanised_label, required=False, max_length=spec.max_length, help_text=ROMANISED_HELP,
     )
     field.widget.attrs["class"] = "text-uppercase"  # a class: the CSP allows no style=
     return field

@@ -11,6 +11,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .. import clock, selectors
 from ..agreements import sha256_text
@@ -80,16 +81,17 @@ def reacceptance_accept(
     """The licensee accepts every changed or added clause of the wording they must accept."""
     waiting = pending(request)
     if waiting is None or request.applicant_id != user.pk:
-        raise TransitionNotAllowed(f"{request.reference} has no changed agreement to accept.")
+        raise TransitionNotAllowed(_("%(reference)s has no changed agreement to accept.") % {"reference": request.reference})
     changes = [c for c in changes_for(request, waiting) if c.needs_acceptance]
     missing = [c.number for c in changes if c.number not in clause_numbers]
     if missing:
         raise AcceptanceIncomplete(
-            "Accept each changed clause to continue: " + ", ".join(f"clause {n}" for n in missing) + "."
+            _("Accept each changed clause to continue: %(clauses)s.")
+            % {"clauses": ", ".join(_("clause %(number)s") % {"number": n} for n in missing)}
         )
     now = clock.now()
     if not Reacceptance.objects.filter(pk=waiting.pk, accepted_at__isnull=True).update(accepted_at=now):
-        raise TransitionNotAllowed("This changed agreement was accepted already.")
+        raise TransitionNotAllowed(_("This changed agreement was accepted already."))
     ClauseAcceptance.objects.bulk_create(
         ClauseAcceptance(
             request=request, agreement_version=waiting.agreement_version, clause_number=c.number,

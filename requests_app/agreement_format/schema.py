@@ -171,6 +171,10 @@ class DatasetFileModel(pd.BaseModel):
     )
     turnaround_days: Whole = _doc("Working days the owner promises for a decision.", default=10)
     licence_duration_days: Whole = _doc("How long an approved licence lasts; `0`: licences do not expire.", default=0)
+    representative_confirmation_required: bool = _doc(
+        "The representative named on each request is always emailed a link to confirm it; `true` makes "
+        "approval wait for that confirmation.", default=False
+    )
     delivery_instructions: Required = _doc("How a licensee gets the data; shown only to holders of an active licence.")
     facts: dict[str, Required] = _doc("`[facts]`: figures shown on the dataset page, `\"Images\" = \"63,841\"`, in order.", default_factory=dict)
     citation: CitationModel = _doc("`[citation]`: what licensees cite.", default_factory=CitationModel)
@@ -263,6 +267,7 @@ def to_internal(model: DatasetFileModel) -> tuple[dict, dict]:
         "citation_text": model.citation.text, "citation_bibtex": model.citation.bibtex,
         "delivery_instructions": model.delivery_instructions, "reference_prefix": model.reference_prefix,
         "turnaround_days": model.turnaround_days, "licence_duration_days": model.licence_duration_days or None,
+        "representative_confirmation_required": model.representative_confirmation_required,
     }
     a = model.agreement
     clauses = [

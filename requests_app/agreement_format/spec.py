@@ -95,6 +95,10 @@ def is_format_1(version) -> bool:
     return not layout(version).get("format")
 
 
+def legacy_romanised_label(label: str) -> str:
+    return f"{label}, in Latin letters"
+
+
 def _field(spec: dict, legacy: bool) -> Field:
     if legacy:
         name = spec["name"]
@@ -103,6 +107,8 @@ def _field(spec: dict, legacy: bool) -> Field:
             name=name, label=spec["label"], type=kind, required=spec.get("required", True),
             max_length=WELL_KNOWN.get(name, ("text", None))[1], signer="signer",
             multiline=WELL_KNOWN.get(name, ("text",))[0] == "long_text",
+            # A format 1 file says `romanised = true`; the companion is labelled from the field's label.
+            romanised_label=legacy_romanised_label(spec["label"]) if spec.get("romanised") else "",
         )
     return Field(
         name=spec["name"], label=spec["label"], type=spec["type"], required=spec["required"],

@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import clock
 from ..models import Dataset, LicenseRequest
@@ -15,12 +16,12 @@ REASON = {"widget": forms.Textarea(attrs={"rows": 3}), "max_length": 4000}
 
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[("", "All")] + [(value, label) for value, label in Status.choices if value != Status.DRAFT],
+        choices=[("", _("All"))] + [(value, label) for value, label in Status.choices if value != Status.DRAFT],
         required=False,
     )
     dataset = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    overdue = forms.BooleanField(required=False, label="Waiting longer than promised")
-    q = forms.CharField(required=False, max_length=100, label="Search", strip=True)
+    overdue = forms.BooleanField(required=False, label=_("Waiting longer than promised"))
+    q = forms.CharField(required=False, max_length=100, label=_("Search"), strip=True)
 
     def __init__(self, data, *, datasets: list[Dataset]):
         # The queue opens on what needs a decision; "All" is an explicit choice.
@@ -28,7 +29,7 @@ class QueueFilterForm(forms.Form):
         data.setdefault("status", Status.UNDER_REVIEW)
         super().__init__(data)
         self.datasets = {dataset.pk: dataset for dataset in datasets}
-        self.fields["dataset"].choices = [("", "All my datasets")] + [(d.pk, d.name) for d in datasets]
+        self.fields["dataset"].choices = [("", _("All my datasets"))] + [(d.pk, d.name) for d in datasets]
 
     def filters(self) -> QueueFilters:
         """The filters asked for; anything invalid falls back to its default rather than failing."""
@@ -44,16 +45,16 @@ class QueueFilterForm(forms.Form):
 
 class ApproveForm(forms.Form):
     expires_on = forms.DateField(
-        required=False, label="Licence valid until",
+        required=False, label=_("Licence valid until"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Defaults to the dataset's licence duration. Empty: the licence does not expire.",
+        help_text=_("Defaults to the dataset's licence duration. Empty: the licence does not expire."),
     )
-    note = forms.CharField(required=False, label="Note for the record (optional)", **REASON)
+    note = forms.CharField(required=False, label=_("Note for the record (optional)"), **REASON)
 
     def clean_expires_on(self):
         value = self.cleaned_data["expires_on"]
         if value and value <= clock.today():
-            raise forms.ValidationError("Choose a date after today.")
+            raise forms.ValidationError(_("Choose a date after today."))
         return value
 
     @property
@@ -66,15 +67,15 @@ class ApproveForm(forms.Form):
 class ReasonForm(forms.Form):
     """Reject and revoke: the reason is required, and the applicant reads it."""
 
-    reason = forms.CharField(label="Reason (sent to the applicant)", **REASON)
+    reason = forms.CharField(label=_("Reason (sent to the applicant)"), **REASON)
 
 
 class ReturnForm(forms.Form):
     returned_fields = forms.MultipleChoiceField(
-        label="Fields the applicant must correct", widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Tick at least one field: the applicant may change only the ones ticked."},
+        label=_("Fields the applicant must correct"), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one field: the applicant may change only the ones ticked.")},
     )
-    reason = forms.CharField(label="What is wrong, and why (sent to the applicant)", **REASON)
+    reason = forms.CharField(label=_("What is wrong, and why (sent to the applicant)"), **REASON)
 
     def __init__(self, *args, request: LicenseRequest, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,4 +83,4 @@ class ReturnForm(forms.Form):
 
 
 class RemarkForm(forms.Form):
-    text = forms.CharField(label="Internal remark (never shown to the applicant)", **REASON)
+    text = forms.CharField(label=_("Internal remark (never shown to the applicant)"), **REASON)

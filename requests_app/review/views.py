@@ -14,12 +14,15 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import clock, selectors, services
 from ..access.conflicts import conflict_of_interest
 from ..csv_export import stream_csv
 from ..http import found_or_404
+from ..identity.checks import request_signals
 from ..views import agreement_panel, client_ip
 from .forms import ApproveForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
 
@@ -77,6 +80,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
         "remark_form": RemarkForm(prefix="remark"),
         "returned_labels": selectors.returned_field_labels(request=license_request),
         "conflict": conflict_of_interest(request=license_request, user=request.user),
+        "signals": request_signals(request=license_request),
         **agreement_panel(license_request, can_upload=False, preview=True),
         **(bound or {}),
     }
@@ -112,22 +116,22 @@ ACTIONS = {
         run=lambda form, lr, user, ip: services.request_approve(
             request=lr, reviewer=user, expires_at=form.expires_at, note=form.cleaned_data["note"], ip=ip
         ),
-        done="approved; the applicant has been emailed",
+        done=gettext_lazy("approved; the applicant has been emailed"),
     ),
-    "reject": _with_reason("reject", services.request_reject, "rejected; the applicant has been emailed the reason"),
+    "reject": _with_reason("reject", services.request_reject, gettext_lazy("rejected; the applicant has been emailed the reason")),
     "return": Action(
         form=lambda data, lr: ReturnForm(data, prefix="return", request=lr),
         run=lambda form, lr, user, ip: services.request_return_for_correction(
             request=lr, reviewer=user, fields=form.cleaned_data["returned_fields"],
             reason=form.cleaned_data["reason"], ip=ip,
         ),
-        done="returned for correction; the applicant has been emailed",
+        done=gettext_lazy("returned for correction; the applicant has been emailed"),
     ),
-    "revoke": _with_reason("revoke", services.request_revoke, "revoked; the applicant has been emailed the reason"),
+    "revoke": _with_reason("revoke", services.request_revoke, gettext_lazy("revoked; the applicant has been emailed the reason")),
     "remark": Action(
         form=lambda data, lr: RemarkForm(data, prefix="remark"),
         run=lambda form, lr, user, ip: services.remark_add(request=lr, author=user, text=form.cleaned_data["text"]),
-        done="remark added",
+        done=gettext_lazy("remark added"),
     ),
 }
 
@@ -151,7 +155,7 @@ def request_act(request, datasets, reference, action):
         else:
             messages.success(request, f"{reference} {ACTIONS[action].done}.")
             return redirect("review:request", reference=reference)
-    messages.error(request, "Please correct the form below; nothing you typed was lost.")
+    messages.error(request, _("Please correct the form below; nothing you typed was lost."))
     return _detail(request, license_request, bound={f"{action}_form": form})
 
 
@@ -187,7 +191,10 @@ def export_requests(request, datasets):
 @reviewer_required
 def export_events(request, datasets):
     rows = (
-        [e.request.reference, e.at, e.actor.email if e.actor else "", e.from_status, e.to_status, e.note, e.ip]
+        [
+            e.request.reference, e.at, e.actor.email if e.actor else "", e.from_status, e.to_status,
+            "[removed]" if e.request.personal_data_removed_at else e.note, e.ip,
+        ]
         for e in selectors.audit_events(requests=_filtered(request, datasets)).iterator(chunk_size=2000)
     )
     return stream_csv("audit-trail.csv", EVENT_COLUMNS, rows)

@@ -1,6 +1,7 @@
 """Agreement text as the owner wrote it: paragraphs kept, clause labels with or without a title."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 from ..agreement_format import spec
 
@@ -26,6 +27,8 @@ def agreement_layout(version) -> dict:
 def who_signs(version) -> str:
     """Who signs, as the file names the signers; format 1 agreements are signed by a representative."""
     if version is None or spec.is_format_1(version):
-        return "your institution's authorized representative"
+        return _("your institution's authorized representative")
     titles = [s.title for s in spec.signers(version)]
-    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+    if len(titles) == 1:
+        return titles[0]
+    return _("%(first)s and %(last)s") % {"first": ", ".join(titles[:-1]), "last": titles[-1]}
