@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 
-from .workflow import UPLOAD_SIGNED_COPY, WITHDRAW, Status
+from .workflow import BOOKKEEPING, UPLOAD_SIGNED_COPY, WITHDRAW, Status
 
 
 class Dataset(models.Model):
@@ -34,6 +34,17 @@ class Dataset(models.Model):
     )
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_datasets"
+    )
+    # How the owner wants the review run; editable in the admin (and canned reasons from the file).
+    show_assignee_to_applicant = models.BooleanField(
+        default=False, help_text="Tell applicants which reviewer handles their request (otherwise only that one does)."
+    )
+    two_person_rule = models.BooleanField(
+        default=False, help_text="Approval needs two different reviewers: the first approval is a recommendation."
+    )
+    canned_reasons = models.JSONField(
+        default=list, blank=True,
+        help_text='Reasons reviewers can start from: a list of {"use": "return" or "reject", "label", "text"}.',
     )
 
     class Meta:
@@ -114,6 +125,12 @@ class LicenseRequest(models.Model):
     research_purpose = models.TextField("research purpose", max_length=4000, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_requests",
+        help_text="The reviewer handling the request; set by the claim and assign services only.",
+    )
+    # The fields the last correction changed (the ones returned), for the reviewer to look at first.
+    corrected_fields = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -216,6 +233,9 @@ class RequestEvent(models.Model):
     note = models.TextField(blank=True)
     at = models.DateTimeField(db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # The workflow service that wrote the event (empty for the draft's first one). Nullable so that
+    # adding it is a plain ADD COLUMN on SQLite: rebuilding the table would drop its append-only triggers.
+    transition = models.CharField(max_length=60, null=True, blank=True, editable=False)
 
     objects = RequestEventQuerySet.as_manager()
 
@@ -229,6 +249,13 @@ class RequestEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("RequestEvent is append-only.")
+
+    @property
+    def note_for_applicant(self) -> str:
+        """The note as the applicant's history shows it: who handles the request only if the owner says so."""
+        if self.transition in BOOKKEEPING and not self.request.dataset.show_assignee_to_applicant:
+            return "A reviewer is handling your request."
+        return self.note
 
 
 # --- The issued agreement and the signed copies that come back (issue 4) ---------------------
@@ -344,6 +371,10 @@ class Notification(models.Model):
         REQUEST_REJECTED = "request_rejected", "Request rejected"
         REQUEST_RETURNED = "request_returned", "Returned for correction"
         REQUEST_REVOKED = "request_revoked", "Licence revoked"
+        NEW_WORK = "new_work", "Reviewers: new work"
+        NEW_WORK_DIGEST = "new_work_digest", "Reviewers: new work, daily"
+        SUBMISSION_RECEIPT = "submission_receipt", "Receipt: submitted"
+        UPLOAD_RECEIPT = "upload_receipt", "Receipt: signed copy"
 
     request = models.ForeignKey(
         LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
@@ -388,6 +419,16 @@ class ReviewerPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_preference")
     daily_digest = models.BooleanField(
         default=True, help_text="Email a daily list of requests waiting longer than the promised turnaround."
+    )
+
+    class NewWork(models.TextChoices):
+        EACH = "each", "An email for each"
+        DAILY = "daily", "One email a day"
+        NONE = "none", "No email"
+
+    new_work = models.CharField(
+        max_length=10, choices=NewWork.choices, default=NewWork.EACH,
+        help_text="How to hear of submissions, signed copies and corrections in the datasets one reviews.",
     )
 
     def __str__(self):

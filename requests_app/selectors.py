@@ -9,7 +9,7 @@ from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower
 from django.http import Http404
 
-from . import clock
+from . import clock, workflow
 from .models import (
     ClauseAcceptance,
     Dataset,
@@ -129,7 +129,9 @@ def active_licences(*, now) -> QuerySet[LicenseRequest]:
 
 def with_status_since(queryset: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
     """Annotate `status_since`: when each request entered the status it is in now (its last event)."""
-    entered = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=OuterRef("status"))
+    entered = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=OuterRef("status")).exclude(
+        transition__in=workflow.BOOKKEEPING  # a claim is not a new wait
+    )
     return queryset.annotate(status_since=Subquery(entered.order_by("-at", "-pk").values("at")[:1]))
 
 
@@ -176,6 +178,13 @@ def daily_digest_on(user) -> bool:
     """The reviewer's digest choice; with none saved, the model's default."""
     chosen = ReviewerPreference.objects.filter(user=user).values_list("daily_digest", flat=True).first()
     return ReviewerPreference._meta.get_field("daily_digest").default if chosen is None else chosen
+
+
+def email_preferences(user) -> dict:
+    """The reviewer's email choices ({daily_digest, new_work}); with none saved, the model's defaults."""
+    fields = ["daily_digest", "new_work"]
+    chosen = ReviewerPreference.objects.filter(user=user).values(*fields).first()
+    return chosen or {name: ReviewerPreference._meta.get_field(name).default for name in fields}
 
 
 def reviewed_dataset(user, slug: str) -> Dataset:
