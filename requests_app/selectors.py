@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 from django.http import Http404
 
@@ -233,6 +233,9 @@ class QueueFilters:
     search: str = ""
     # The ids the search matches, when with_search_matches() found few enough to list.
     matched_ids: tuple[int, ...] | None = None
+    # Who handles them: one reviewer's ("mine"), or nobody's yet.
+    assignee_id: int | None = None
+    unassigned: bool = False
 
 
 def _overdue(datasets: list[Dataset], now: datetime.datetime) -> Q:
@@ -254,6 +257,10 @@ def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[Lic
     """Everything the queue could show with these filters, whatever the status. Drafts stay private."""
     chosen = [filters.dataset] if filters.dataset in datasets else datasets
     requests = LicenseRequest.objects.filter(dataset__in=chosen).exclude(status=Status.DRAFT)
+    if filters.unassigned:
+        requests = requests.filter(assignee__isnull=True)
+    elif filters.assignee_id is not None:
+        requests = requests.filter(assignee_id=filters.assignee_id)
     if _is_whole_reference(filters.search):
         # A reference pasted from an email: one lookup in the unique index, not a scan.
         requests = requests.filter(reference=filters.search.upper())
@@ -316,7 +323,21 @@ def queue_requests(
         requests = requests.filter(_overdue(datasets, now))
     elif filters.status:
         requests = requests.filter(status=filters.status)
-    return requests.select_related("dataset", "applicant").order_by("submitted_at", "pk")
+    return with_review_flags(requests.select_related("dataset", "applicant", "assignee")).order_by("submitted_at", "pk")
+
+
+def with_review_flags(requests: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
+    """Annotate what a queue row flags: the latest signed copy's check (`check_kind`) and `was_resubmitted`."""
+    latest_copy = SignedCopy.objects.filter(request=OuterRef("pk")).order_by("-uploaded_at", "-pk")
+    return requests.annotate(
+        check_kind=Subquery(latest_copy.values("kind")[:1]),
+        was_resubmitted=Exists(RequestEvent.objects.filter(request=OuterRef("pk"), transition=workflow.RESUBMIT.service)),
+    )
+
+
+def dataset_reviewers(dataset: Dataset):
+    """Whom a request of `dataset` can be assigned to: its active reviewers, by name."""
+    return list(dataset.reviewers.filter(is_active=True).order_by("first_name", "last_name", "email"))
 
 
 @dataclass(frozen=True)

@@ -429,8 +429,9 @@ def test_the_decision_page_costs_the_same_queries_for_10_or_1000_requests(
         for i in range(related)
     )
     # session, user, datasets, request + 4 prefetches (events, clauses, remarks, delivery views),
-    # the signed-copy panel (issued agreement, signed copies, their files); the nav reuses the datasets.
-    with django_assert_num_queries(11):
+    # the signed-copy panel (issued agreement, signed copies, their files), the reviewers one may assign
+    # it to; the nav reuses the datasets.
+    with django_assert_num_queries(12):
         response = bob_client.get(reverse("review:request", args=[request.reference]))
     assert response.status_code == 200
 

@@ -29,5 +29,5 @@ class AssignForm(forms.Form):
         self.fields["assignee"].choices = [(user.pk, user.get_full_name() or user.email) for user in reviewers]
 
     @property
-    def assignee(self):
+    def chosen(self):
         return self.reviewers[self.cleaned_data["assignee"]]
