@@ -1,7 +1,9 @@
 """How allauth names people and where it sends them after signing in."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import get_next_redirect_url
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from .selectors import is_reviewer
 
@@ -18,3 +20,11 @@ class AccountAdapter(DefaultAccountAdapter):
         if is_reviewer(request.user):
             return reverse("review:queue")
         return super().get_login_redirect_url(request)
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        # Where the person was going when they signed up (say, a dataset's application form) rides
+        # in the link itself, so it survives opening the email in another browser. Only a safe,
+        # same-site next= is kept (allauth's own check).
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        going_to = get_next_redirect_url(request) if request is not None else None
+        return f"{url}?{urlencode({'next': going_to})}" if going_to else url

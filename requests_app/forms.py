@@ -86,6 +86,7 @@ class ApplicationForm(forms.ModelForm):
             if limit:
                 field.max_length = limit
                 field.widget.attrs["maxlength"] = limit
+        self._mark_needed_to_submit(submitting)
         if editable_fields is not None:
             for name in set(self.fields) - set(editable_fields):
                 self.fields[name].disabled = True
@@ -98,6 +99,17 @@ class ApplicationForm(forms.ModelForm):
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def _mark_needed_to_submit(self, submitting: bool) -> None:
+        """Say which fields submitting needs before the first try; a draft may still leave them empty.
+
+        When submitting they are required, and the form marks them as such itself.
+        """
+        for name in self.fields:
+            needed = name == "research_purpose" or self._asked.get(name, {}).get("required", False)
+            if needed and not submitting:
+                self.fields[name].label = f"{self.fields[name].label} *"
+                self.fields[name].widget.attrs["aria-required"] = "true"
 
     def clean(self):
         cleaned = super().clean()

@@ -51,6 +51,11 @@ def request_for_applicant(user, reference: str) -> LicenseRequest:
         raise Http404("No such request.") from None
 
 
+def active_licence_of(user, dataset: Dataset) -> LicenseRequest | None:
+    """The user's licence for `dataset` in force now, if any (the latest-ending one)."""
+    return active_licences(now=clock.now()).filter(applicant=user, dataset=dataset).order_by("-approved_at").first()
+
+
 def open_draft(user, dataset: Dataset) -> LicenseRequest | None:
     return (
         LicenseRequest.objects.filter(applicant=user, dataset=dataset, status=LicenseRequest.Status.DRAFT)

@@ -40,6 +40,11 @@ def dataset_detail(request, slug):
 @verified_email_required
 def apply(request, slug):
     dataset = get_object_or_404(Dataset, slug=slug)
+    licence = selectors.active_licence_of(request.user, dataset)
+    if licence is not None:
+        # Someone who already holds a licence wants it (its delivery instructions), not a second one.
+        messages.info(request, f"You already hold an active {dataset.name} licence, {licence.reference}.")
+        return redirect(licence)
     draft = selectors.open_draft(request.user, dataset)
     if draft is not None:
         return redirect("requests_app:request_edit", reference=draft.reference)
