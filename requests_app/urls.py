@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .reviewing import public_views
 
 app_name = "requests_app"
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", views.dataset_list, name="dataset_list"),
     path("datasets/<slug:slug>/", views.dataset_detail, name="dataset_detail"),
     path("datasets/<slug:slug>/apply/", views.apply, name="apply"),
+    path("datasets/<slug:slug>/turnaround/", public_views.dataset_turnaround, name="dataset_turnaround"),
     path("requests/", views.my_requests, name="my_requests"),
     path("requests/<slug:reference>/", views.request_detail, name="request_detail"),
     path("requests/<slug:reference>/edit/", views.request_edit, name="request_edit"),
