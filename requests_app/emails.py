@@ -138,3 +138,8 @@ def submission_receipt(request) -> None:
 def upload_receipt(request, *, signed_copy) -> None:
     """The applicant's receipt for a signed copy, with what its check found."""
     _to_applicant("upload_receipt", request, signed_copy=signed_copy)
+
+
+def licence_extended(request) -> None:
+    """The licence runs on under the same reference, to its new expiry."""
+    _to_applicant("licence_extended", request)

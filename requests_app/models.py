@@ -42,6 +42,9 @@ class Dataset(models.Model):
     two_person_rule = models.BooleanField(
         default=False, help_text="Approval needs two different reviewers: the first approval is a recommendation."
     )
+    renewal_fast_path = models.BooleanField(
+        default=False, help_text="A renewal that changes nothing is granted at once, without a reviewer.",
+    )
     canned_reasons = models.JSONField(
         default=list, blank=True,
         help_text='Reasons reviewers can start from: a list of {"use": "return" or "reject", "label", "text"}.',
@@ -375,6 +378,7 @@ class Notification(models.Model):
         NEW_WORK_DIGEST = "new_work_digest", "Reviewers: new work, daily"
         SUBMISSION_RECEIPT = "submission_receipt", "Receipt: submitted"
         UPLOAD_RECEIPT = "upload_receipt", "Receipt: signed copy"
+        LICENCE_EXTENDED = "licence_extended", "Licence extended"
 
     request = models.ForeignKey(
         LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
@@ -485,3 +489,33 @@ class DeliveryView(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+# --- Renewals: a licence extended under the same reference ------------------------------------------
+
+
+class Renewal(models.Model):
+    """A licensee's request to extend their licence, with the details as they would stand after it.
+
+    `fields` holds every application field as proposed; `changed` names those that differ from the
+    licence. Decided once: `granted_at` with the new expiry (the licence's own fields are updated by
+    the extension itself, recorded as its RequestEvent).
+    """
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="renewals")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    fields = models.JSONField()
+    changed = models.JSONField(default=list)
+    granted_at = models.DateTimeField(null=True, blank=True)
+    granted_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "-requested_at"]
+        constraints = [
+            # One open renewal per licence.
+            models.UniqueConstraint(fields=["request"], condition=models.Q(granted_at__isnull=True), name="one_open_renewal"),
+        ]
+
+    def __str__(self):
+        return f"Renewal of {self.request} ({self.requested_at:%Y-%m-%d})"

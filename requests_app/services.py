@@ -37,6 +37,7 @@ from .signed_copies import CheckedUpload
 from .workflow import TransitionNotAllowed
 from .reviewing import services as reviewing
 from .reviewing.services import request_assign, request_claim, request_recommend_approval  # noqa: F401  (workflow's names)
+from .reviewing.renewals import licence_extend, licence_extend_unchanged, renewal_submit  # noqa: F401
 
 Status = LicenseRequest.Status
 

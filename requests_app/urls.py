@@ -17,6 +17,7 @@ urlpatterns = [
     path("requests/<slug:reference>/", views.request_detail, name="request_detail"),
     path("requests/<slug:reference>/edit/", views.request_edit, name="request_edit"),
     path("requests/<slug:reference>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path("requests/<slug:reference>/renew/", public_views.renew, name="renew"),
     # The issued agreement and the signed copy (issue 4).
     path("requests/<slug:reference>/agreement.pdf", views.agreement_pdf, name="agreement_pdf"),
     path("requests/<slug:reference>/upload/", views.signed_copy_upload, name="signed_copy_upload"),

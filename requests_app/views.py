@@ -106,6 +106,7 @@ def my_requests(request):
 
 @login_required
 def request_detail(request, reference):
+    from .reviewing.public_views import renewal_context  # it imports this module
     license_request = selectors.request_for_applicant(request.user, reference)
     # Only an active licensee is shown the delivery instructions, and each showing is on the record.
     delivery_shown = selectors.licence_is_active(license_request)
@@ -116,6 +117,7 @@ def request_detail(request, reference):
         {
             "license_request": license_request, "delivery_shown": delivery_shown,
             "returned_labels": selectors.returned_field_labels(license_request),
+            **renewal_context(license_request),
         },
     )
 

@@ -82,9 +82,16 @@ ASSIGN = _move("request_assign", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.
 # Where the owner asks for two reviewers, the first approval is a recommendation.
 RECOMMEND = _move("request_recommend_approval", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.REVIEWER)
 
+# A licence nearing its end is renewed under the same reference: the licensee asks (with any changes
+# to their details), a reviewer extends it to a new expiry, or the portal does at once when nothing
+# changed and the owner allows that. It stays approved throughout.
+RENEWAL_SUBMIT = _move("renewal_submit", {Status.APPROVED}, Status.APPROVED, By.APPLICANT)
+EXTEND = _move("licence_extend", {Status.APPROVED}, Status.APPROVED, By.REVIEWER)
+EXTEND_UNCHANGED = _move("licence_extend_unchanged", {Status.APPROVED}, Status.APPROVED, By.PORTAL)
+
 TRANSITIONS: tuple[Transition, ...] = (
     SUBMIT, UPLOAD_SIGNED_COPY, APPROVE, REJECT, RETURN, RESUBMIT, REVOKE, EXPIRE, WITHDRAW, WITHDRAW_STALE,
-    CLAIM, ASSIGN, RECOMMEND,
+    CLAIM, ASSIGN, RECOMMEND, RENEWAL_SUBMIT, EXTEND, EXTEND_UNCHANGED,
 )
 # Moves that record who handles the request, not a change of what it is.
 BOOKKEEPING = frozenset({CLAIM.service, ASSIGN.service, RECOMMEND.service})

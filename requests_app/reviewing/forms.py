@@ -1,6 +1,11 @@
 """The reviewers' forms for their day: email choices, claims and assignments."""
 
+import datetime
+
 from django import forms
+from django.utils import timezone
+
+from .. import clock
 
 from ..models import ReviewerPreference
 
@@ -31,3 +36,21 @@ class AssignForm(forms.Form):
     @property
     def chosen(self):
         return self.reviewers[self.cleaned_data["assignee"]]
+
+
+class ExtendForm(forms.Form):
+    until = forms.DateField(
+        label="Extend the licence until", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Defaults to one more licence duration from the current expiry.",
+    )
+
+    def clean_until(self):
+        value = self.cleaned_data["until"]
+        if value <= clock.today():
+            raise forms.ValidationError("Choose a date after today.")
+        return value
+
+    @property
+    def extended_to(self) -> datetime.datetime:
+        """The licence runs to the end of the chosen day."""
+        return timezone.make_aware(datetime.datetime.combine(self.cleaned_data["until"], datetime.time.max))

@@ -26,6 +26,7 @@ NEW_WORK = {
     workflow.SUBMIT.service: "submitted",
     workflow.UPLOAD_SIGNED_COPY.service: "signed copy received",
     workflow.RESUBMIT.service: "corrected and resubmitted",
+    workflow.RENEWAL_SUBMIT.service: "renewal requested",
 }
 RECEIPTS = {workflow.SUBMIT.service: Kind.SUBMISSION_RECEIPT, workflow.UPLOAD_SIGNED_COPY.service: Kind.UPLOAD_RECEIPT}
 DIGEST_WINDOW = datetime.timedelta(days=1)
@@ -133,7 +134,12 @@ def _send_upload_receipt(notification: Notification) -> None:
     emails.upload_receipt(event.request, signed_copy=copy)
 
 
+def _send_licence_extended(notification: Notification) -> None:
+    emails.licence_extended(notification.request)
+
+
 notifications.SENDERS.update({
+    Kind.LICENCE_EXTENDED: _send_licence_extended,
     Kind.NEW_WORK: _send_new_work,
     Kind.NEW_WORK_DIGEST: _send_new_work_digest,
     Kind.SUBMISSION_RECEIPT: _send_submission_receipt,

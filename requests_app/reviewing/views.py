@@ -5,10 +5,10 @@ Plugged into review/views.py's table of actions: each is a form and the service 
 
 from django import forms
 
-from .. import selectors
+from .. import clock, selectors
 from ..models import LicenseRequest
-from . import services
-from .forms import AssignForm
+from . import renewals, services
+from .forms import AssignForm, ExtendForm
 
 Status = LicenseRequest.Status
 
@@ -31,7 +31,12 @@ def detail_context(license_request: LicenseRequest) -> dict:
     """What the decision page adds: who handles it, whom it can go to, canned reasons, corrected fields."""
     corrected = set(license_request.corrected_fields or [])
     reasons = license_request.dataset.canned_reasons or []
+    renewal = renewals.pending_renewal(license_request) if license_request.status == Status.APPROVED else None
+    until = renewals.next_expiry(license_request) if license_request.status == Status.APPROVED else None
     return {
+        "pending_renewal": renewal,
+        "renewal_changes": renewals.renewal_changes(license_request, renewal) if renewal else [],
+        "extend_form": ExtendForm(prefix="extend", initial={"until": clock.local_date(until) if until else None}),
         "assign_form": _assign_form(None, license_request),
         "corrected_labels": [label for name, label in selectors.returnable_fields(license_request) if name in corrected],
         "canned_reasons": {
@@ -45,6 +50,11 @@ ACTIONS = {
         form=lambda data, lr: forms.Form(data, prefix="claim"),
         run=lambda form, lr, user, ip: services.request_claim(request=lr, reviewer=user, ip=ip),
         done="is yours to handle",
+    ),
+    "extend": _action(
+        form=lambda data, lr: ExtendForm(data, prefix="extend"),
+        run=lambda form, lr, user, ip: renewals.licence_extend(request=lr, reviewer=user, until=form.extended_to, ip=ip),
+        done="extended; the licensee has been emailed",
     ),
     "assign": _action(
         form=_assign_form,
