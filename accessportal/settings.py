@@ -226,4 +226,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_app.tasks.reviewer_digest_sweep",
         "schedule": crontab(hour=REVIEWER_DIGEST_HOUR, minute=0),
     },
+    # Yearly per licence; looked for daily (a missed day is caught up for 30 days).
+    "papers-reminders": {
+        "task": "requests_app.tasks.papers_reminder_sweep",
+        "schedule": crontab(hour=REVIEWER_DIGEST_HOUR, minute=30),
+    },
 }

@@ -143,3 +143,8 @@ def upload_receipt(request, *, signed_copy) -> None:
 def licence_extended(request) -> None:
     """The licence runs on under the same reference, to its new expiry."""
     _to_applicant("licence_extended", request)
+
+
+def papers_reminder(request, *, publications: list) -> None:
+    """Once a year: which papers used the dataset? With those already reported."""
+    _to_applicant("papers_reminder", request, publications=publications)

@@ -45,6 +45,9 @@ class Dataset(models.Model):
     renewal_fast_path = models.BooleanField(
         default=False, help_text="A renewal that changes nothing is granted at once, without a reviewer.",
     )
+    show_publications = models.BooleanField(
+        default=False, help_text="List on the dataset's page the papers licensees reported.",
+    )
     canned_reasons = models.JSONField(
         default=list, blank=True,
         help_text='Reasons reviewers can start from: a list of {"use": "return" or "reject", "label", "text"}.',
@@ -379,6 +382,7 @@ class Notification(models.Model):
         SUBMISSION_RECEIPT = "submission_receipt", "Receipt: submitted"
         UPLOAD_RECEIPT = "upload_receipt", "Receipt: signed copy"
         LICENCE_EXTENDED = "licence_extended", "Licence extended"
+        PAPERS_REMINDER = "papers_reminder", "Yearly: report your papers"
 
     request = models.ForeignKey(
         LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"

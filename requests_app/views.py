@@ -33,7 +33,14 @@ def dataset_detail(request, slug):
     return render(
         request,
         "requests_app/dataset_detail.html",
-        {"dataset": dataset, "agreement": dataset.current_agreement},
+        {
+            "dataset": dataset, "agreement": dataset.current_agreement,
+            # The owner chooses whether the papers licensees reported are shown here.
+            "publications": (
+                selectors.publications_of_dataset(dataset).order_by("-year", "-reported_at")[:50]
+                if dataset.show_publications else None
+            ),
+        },
     )
 
 
