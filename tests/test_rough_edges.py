@@ -80,3 +80,15 @@ def test_the_verify_page_of_a_revoked_licence_says_when_it_was_revoked(alice, la
     revoked_on = licence.decided_at.strftime("%-d %b %Y")
     assert f"Revoked on {revoked_on}: this licence is no longer in force." in page
     assert "Expires" not in page
+
+
+def test_earlier_uploads_fold_away_under_the_current_one(alice, alice_client, lagper):
+    request = journeys.submitted(applicant=alice, dataset=lagper)
+    for _ in range(4):
+        journeys.signed_copy_sent(request)
+
+    page = alice_client.get(reverse("requests_app:request_detail", args=[request.reference])).content.decode()
+    current, earlier = page.split('<details class="earlier-uploads small">')
+    assert current.count("(current)") == 1
+    assert "<summary>Earlier uploads (3)</summary>" in earlier
+    assert earlier.count('<li class="mb-2">') == 3 and "</details>" in earlier

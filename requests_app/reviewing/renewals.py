@@ -17,8 +17,7 @@ from ..models import LicenseRequest, Notification, Renewal
 from ..notifications import notification_claim
 from ..workflow import TransitionNotAllowed
 
-# From how long before its expiry a licence can be renewed.
-RENEWAL_OPENS_DAYS = getattr(settings, "RENEWAL_OPENS_DAYS", 60)
+RENEWAL_OPENS_DAYS = settings.RENEWAL_OPENS_DAYS
 
 
 def renewal_open(licence: LicenseRequest, *, now: datetime.datetime) -> bool:
