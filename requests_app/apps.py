@@ -10,3 +10,6 @@ class RequestsAppConfig(AppConfig):
         from .audit import tasks  # noqa: F401  (registers the audit digest task with Celery)
         from .integrations import admin, signals  # noqa: F401  (the RequestEvent receiver; admin pages)
         from .ops import checks  # noqa: F401  (registers the production system checks)
+
+        # Registers the receiver that turns new work into emails (and their senders).
+        from .reviewing import new_work  # noqa: F401

@@ -86,6 +86,7 @@ class ApplicationForm(forms.Form):
             )
             if instance is not None:
                 self.initial.setdefault(HF_USERNAME_FIELD, instance.hf_username)
+        self._mark_needed_to_submit(submitting)
         if editable_fields is not None:
             for name in set(self.fields) - set(editable_fields):
                 base = name.removesuffix(spec.ROMANISED_SUFFIX)
@@ -106,6 +107,18 @@ class ApplicationForm(forms.Form):
     def has_capitals(self) -> bool:
         return bool(self._capitals)
 
+    def _mark_needed_to_submit(self, submitting: bool) -> None:
+        """Say which fields submitting needs before the first try; a draft may still leave them empty.
+
+        When submitting they are required, and the form marks them as such itself.
+        """
+        for name in self.fields:
+            spec = self._specs.get(name)
+            needed = name == "research_purpose" or (spec is not None and spec.required)
+            if needed and not submitting:
+                self.fields[name].label = f"{self.fields[name].label} *"
+                self.fields[name].widget.attrs["aria-required"] = "true"
+
     def clean(self):
         cleaned = super().clean()
         for name, value in list(cleaned.items()):
@@ -125,7 +138,7 @@ class ApplicationForm(forms.Form):
                     continue
             cleaned[name] = value
         for name, f in self._specs.items():
-            if f.type == "date" and not self.fields[name].disabled:
+            if f.type == "date" and name in self.fields and not self.fields[name].disabled:
                 self._check_date(name, cleaned.get(name))
         return cleaned
 
