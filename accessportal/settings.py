@@ -329,6 +329,8 @@ NUDGE_AFTER_DAYS = tuple(env.list("NUDGE_AFTER_DAYS", cast=int, default=[3, 10])
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=30)
 EXPIRY_NOTICE_DAYS = tuple(env.list("EXPIRY_NOTICE_DAYS", cast=int, default=[30, 7]))
 REVIEWER_DIGEST_HOUR = env.int("REVIEWER_DIGEST_HOUR", default=7)
+# A licence can be renewed from this many days before it expires.
+RENEWAL_OPENS_DAYS = env.int("RENEWAL_OPENS_DAYS", default=60)
 REMINDER_SWEEP_EVERY_MINUTES = env.int("REMINDER_SWEEP_EVERY_MINUTES", default=15)
 NOTIFICATION_MAX_RETRIES = env.int("NOTIFICATION_MAX_RETRIES", default=5)
 # Retry n waits up to NOTIFICATION_RETRY_BACKOFF * 2**(n-1) seconds (random jitter), at most ..._MAX.
@@ -378,6 +380,11 @@ CELERY_BEAT_SCHEDULE = {
     "representative-reminders": {
         "task": "requests_app.identity.tasks.representative_reminders_sweep",
         "schedule": REMINDER_SWEEP_EVERY_MINUTES * 60,
+    },
+    # Yearly per licence; looked for daily (a missed day is caught up for 30 days).
+    "papers-reminders": {
+        "task": "requests_app.tasks.papers_reminder_sweep",
+        "schedule": crontab(hour=REVIEWER_DIGEST_HOUR, minute=30),
     },
 }
 

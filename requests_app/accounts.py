@@ -1,7 +1,9 @@
 """How allauth names people and where it sends them after signing in."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import get_next_redirect_url
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from .ops.client_ip import client_ip
 from .selectors import is_reviewer
@@ -23,3 +25,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request):
         # allauth's rate limits key on this: behind a proxy it must be the client, not the proxy.
         return client_ip(request) or super().get_client_ip(request)
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        # Where the person was going when they signed up (say, a dataset's application form) rides
+        # in the link itself, so it survives opening the email in another browser. Only a safe,
+        # same-site next= is kept (allauth's own check).
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        going_to = get_next_redirect_url(request) if request is not None else None
+        return f"{url}?{urlencode({'next': going_to})}" if going_to else url

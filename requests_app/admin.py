@@ -120,7 +120,18 @@ class LicenseRequestAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "representative_name", "organisation", "email", "applicant__email"]
     date_hierarchy = "created_at"
     inlines = [ClauseAcceptanceInline, RequestEventInline]
-    actions = ["approve_selected"]
+    actions = ["approve_selected", "extend_selected"]
+
+    @admin.action(description="Renew or extend the selected licences by one more licence duration")
+    def extend_selected(self, request, queryset):
+        # Each through the service: its own event, the licensee's email, and a message if refused.
+        for licence in queryset.select_related("dataset", "applicant"):
+            try:
+                services.licence_extend(request=licence, reviewer=request.user, ip=request.META.get("REMOTE_ADDR"))
+            except services.TransitionNotAllowed as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                self.message_user(request, f"{licence.reference} extended until {licence.expires_at:%d %b %Y}.", messages.SUCCESS)
 
     @admin.action(description=gettext_lazy("Approve the selected requests under review (default licence duration)"))
     def approve_selected(self, request, queryset):

@@ -170,6 +170,8 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
     }
     if dataset["hf_repo"] and not re.fullmatch(r"[\w.-]+/[\w.-]+", dataset["hf_repo"], re.ASCII):
         r.fail("hf_repo", 'must be a Hugging Face repository id, "owner/name"')
+    if "canned_reasons" in data:  # absent: whatever the admin set stays
+        dataset["canned_reasons"] = _canned_reasons(r, data)
     if "@" not in dataset["contact_email"]:
         r.fail("contact_email", "must be an email address")
 
@@ -241,6 +243,18 @@ def _parse_format_2(path, data: dict, text: str) -> tuple[dict, dict]:
         raise DatasetFileErrors(path, problems)
     dataset, agreement = schema.to_internal(model)
     return dataset, agreement
+def _canned_reasons(r: _Reader, data: dict) -> list[dict]:
+    """[[canned_reasons]]: use = "return" or "reject", label, text; the reviewer edits one before it is sent."""
+    reasons = []
+    for i, reason in enumerate(r.get(data, "canned_reasons", list)):
+        where = f"canned_reasons[{i}]."
+        if not isinstance(reason, dict):
+            r.fail(where[:-1], "must be a table")
+        use = r.get(reason, "use", str, prefix=where)
+        if use not in ("return", "reject"):
+            r.fail(f"{where}use", 'must be "return" or "reject"')
+        reasons.append({"use": use, "label": r.get(reason, "label", str, prefix=where), "text": r.get(reason, "text", str, prefix=where)})
+    return reasons
 
 
 def _check_model_fields(reader: _Reader, model, values: dict, keys: dict) -> None:

@@ -15,3 +15,4 @@ class RequestsAppConfig(AppConfig):
         from .integrations import admin, signals  # noqa: F401  (the RequestEvent receiver; admin pages)
         from .ops import checks  # noqa: F401  (the production system checks)
         from .privacy import tasks as privacy_tasks  # noqa: F401  (the retention sweep)
+        from .reviewing import new_work  # noqa: F401  (the receiver that turns new work into emails)

@@ -133,3 +133,52 @@ def representative_confirmation(confirmation, *, link: str, expires_at, reminder
         "representative_confirmation", to=[confirmation.email], recipient=request.applicant,
         context={"request": request, "dataset": request.dataset, "link": link, "expires_at": expires_at, "reminder": reminder},
     )
+# --- A reviewer's day: new work for the reviewers, receipts for the applicant ------------------------
+
+
+def _review_url(request) -> str:
+    return settings.SITE_URL + reverse("review:request", args=[request.reference])
+
+
+def _preference_url() -> str:
+    return settings.SITE_URL + reverse("reminders:digest_preference")
+
+
+def new_work(*, reviewer, event, what: str) -> None:
+    """One submission, signed copy or correction for `reviewer` to look at."""
+    request = event.request
+    _send("new_work", to=[reviewer.email], context={
+        "reviewer": reviewer, "request": request, "dataset": request.dataset, "event": event, "what": what,
+        "review_url": _review_url(request), "preference_url": _preference_url(),
+    })
+
+
+def new_work_digest(*, reviewer, items: list) -> None:
+    """The day's new work in the reviewer's datasets: [(event, what)], oldest first."""
+    _send("new_work_digest", to=[reviewer.email], context={
+        "reviewer": reviewer, "items": [
+            {"event": event, "what": what, "request": event.request, "review_url": _review_url(event.request)}
+            for event, what in items
+        ],
+        "queue_url": settings.SITE_URL + reverse("review:queue"), "preference_url": _preference_url(),
+    })
+
+
+def submission_receipt(request) -> None:
+    """The applicant's receipt: what was submitted, and that the signed agreement comes next."""
+    _to_applicant("submission_receipt", request, fields=request.signer_values())
+
+
+def upload_receipt(request, *, signed_copy) -> None:
+    """The applicant's receipt for a signed copy, with what its check found."""
+    _to_applicant("upload_receipt", request, signed_copy=signed_copy)
+
+
+def licence_extended(request) -> None:
+    """The licence runs on under the same reference, to its new expiry."""
+    _to_applicant("licence_extended", request)
+
+
+def papers_reminder(request, *, publications: list) -> None:
+    """Once a year: which papers used the dataset? With those already reported."""
+    _to_applicant("papers_reminder", request, publications=publications)

@@ -93,6 +93,7 @@ class ApplicationForm(forms.Form):
             # The portal's own question, not the file's: asked in the reader's language.
             self.fields[spec.PURPOSE_KEY].label = gettext_lazy("Research purpose")
             self.fields[spec.PURPOSE_KEY].help_text = gettext_lazy("What the data will be used for.")
+        self._mark_needed_to_submit(submitting)
         if editable_fields is not None:
             for name in set(self.fields) - set(editable_fields):
                 base = name.removesuffix(spec.ROMANISED_SUFFIX)
@@ -115,6 +116,18 @@ class ApplicationForm(forms.Form):
     def has_capitals(self) -> bool:
         return bool(self._capitals)
 
+    def _mark_needed_to_submit(self, submitting: bool) -> None:
+        """Say which fields submitting needs before the first try; a draft may still leave them empty.
+
+        When submitting they are required, and the form marks them as such itself.
+        """
+        for name in self.fields:
+            spec = self._specs.get(name)
+            needed = name == "research_purpose" or (spec is not None and spec.required)
+            if needed and not submitting:
+                self.fields[name].label = f"{self.fields[name].label} *"
+                self.fields[name].widget.attrs["aria-required"] = "true"
+
     def clean(self):
         cleaned = super().clean()
         for name, value in list(cleaned.items()):
@@ -134,7 +147,7 @@ class ApplicationForm(forms.Form):
                     continue
             cleaned[name] = value
         for name, f in self._specs.items():
-            if f.type == "date" and not self.fields[name].disabled:
+            if f.type == "date" and name in self.fields and not self.fields[name].disabled:
                 self._check_date(name, cleaned.get(name))
             if f.romanised_name:
                 self._check_romanised(f, cleaned)
@@ -149,7 +162,7 @@ class ApplicationForm(forms.Form):
     def _check_romanised(self, f: spec.Field, cleaned: dict) -> None:
         """The Latin form beside a value in another script: in Latin letters, and given when submitting."""
         companion = f.romanised_name
-        if self.fields[companion].disabled or companion not in cleaned:
+        if companion not in self.fields or self.fields[companion].disabled or companion not in cleaned:
             return
         original, latin = cleaned.get(f.name) or "", (cleaned.get(companion) or "").strip()
         if latin and not formfields.is_latin(latin):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
-from .workflow import UPLOAD_SIGNED_COPY, WITHDRAW, Status
+from .workflow import BOOKKEEPING, UPLOAD_SIGNED_COPY, WITHDRAW, Status
 
 
 class Dataset(models.Model):
@@ -45,6 +45,23 @@ class Dataset(models.Model):
     hf_repo = models.CharField(
         "Hugging Face gated repository", max_length=200, blank=True,
         help_text='"owner/name" of a gated dataset repository whose access follows the licences.',
+    )
+    # How the owner wants the review run; editable in the admin (and canned reasons from the file).
+    show_assignee_to_applicant = models.BooleanField(
+        default=False, help_text="Tell applicants which reviewer handles their request (otherwise only that one does)."
+    )
+    two_person_rule = models.BooleanField(
+        default=False, help_text="Approval needs two different reviewers: the first approval is a recommendation."
+    )
+    renewal_fast_path = models.BooleanField(
+        default=False, help_text="A renewal that changes nothing is granted at once, without a reviewer.",
+    )
+    show_publications = models.BooleanField(
+        default=False, help_text="List on the dataset's page the papers licensees reported.",
+    )
+    canned_reasons = models.JSONField(
+        default=list, blank=True,
+        help_text='Reasons reviewers can start from: a list of {"use": "return" or "reject", "label", "text"}.',
     )
 
     class Meta:
@@ -140,6 +157,12 @@ class LicenseRequest(models.Model):
     hf_username = models.CharField("Hugging Face username", max_length=96, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_requests",
+        help_text="The reviewer handling the request; set by the claim and assign services only.",
+    )
+    # The fields the last correction changed (the ones returned), for the reviewer to look at first.
+    corrected_fields = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -317,6 +340,9 @@ class RequestEvent(AppendOnly):
     seq = models.PositiveIntegerField(editable=False, help_text="1, 2, 3... within the request.")
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+    # The workflow service that wrote the event (empty for the draft's first one). Nullable so that
+    # adding it is a plain ADD COLUMN on SQLite: rebuilding the table would drop its append-only triggers.
+    transition = models.CharField(max_length=60, null=True, blank=True, editable=False)
 
     objects = RequestEventQuerySet.as_manager()
 
@@ -334,6 +360,13 @@ class RequestEvent(AppendOnly):
 
             link_all([self])
         super().save(*args, **kwargs)
+
+    @property
+    def note_for_applicant(self) -> str:
+        """The note as the applicant's history shows it: who handles the request only if the owner says so."""
+        if self.transition in BOOKKEEPING and not self.request.dataset.show_assignee_to_applicant:
+            return "A reviewer is handling your request."
+        return self.note
 
 
 # --- The issued agreement and the signed copies that come back (issue 4) ---------------------
@@ -451,6 +484,12 @@ class Notification(models.Model):
         REQUEST_REVOKED = "request_revoked", _("Licence revoked")
         REACCEPTANCE_NEEDED = "reacceptance_needed", _("Changed agreement to accept")
         REACCEPTANCE_NUDGE = "reacceptance_nudge", _("Changed agreement still to accept")
+        NEW_WORK = "new_work", _("Reviewers: new work")
+        NEW_WORK_DIGEST = "new_work_digest", _("Reviewers: new work, daily")
+        SUBMISSION_RECEIPT = "submission_receipt", _("Receipt: submitted")
+        UPLOAD_RECEIPT = "upload_receipt", _("Receipt: signed copy")
+        LICENCE_EXTENDED = "licence_extended", _("Licence extended")
+        PAPERS_REMINDER = "papers_reminder", _("Yearly: report your papers")
 
     request = models.ForeignKey(
         LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
@@ -495,6 +534,16 @@ class ReviewerPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_preference")
     daily_digest = models.BooleanField(
         default=True, help_text="Email a daily list of requests waiting longer than the promised turnaround."
+    )
+
+    class NewWork(models.TextChoices):
+        EACH = "each", "An email for each"
+        DAILY = "daily", "One email a day"
+        NONE = "none", "No email"
+
+    new_work = models.CharField(
+        max_length=10, choices=NewWork.choices, default=NewWork.EACH,
+        help_text="How to hear of submissions, signed copies and corrections in the datasets one reviews.",
     )
 
     def __str__(self):
@@ -622,3 +671,32 @@ from .integrations.models import (  # noqa: E402,F401
 
 # --- Personal data: who looked at a signed copy (requests_app/privacy) ------------------------------
 from .privacy.models import SignedCopyView  # noqa: E402,F401
+
+# --- Renewals: a licence extended under the same reference ------------------------------------------
+
+
+class Renewal(models.Model):
+    """A licensee's request to extend their licence, with the details as they would stand after it.
+
+    `fields` holds every application field as proposed; `changed` names those that differ from the
+    licence. Decided once: `granted_at` with the new expiry (the licence's own fields are updated by
+    the extension itself, recorded as its RequestEvent).
+    """
+
+    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="renewals")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    fields = models.JSONField()
+    changed = models.JSONField(default=list)
+    granted_at = models.DateTimeField(null=True, blank=True)
+    granted_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "-requested_at"]
+        constraints = [
+            # One open renewal per licence.
+            models.UniqueConstraint(fields=["request"], condition=models.Q(granted_at__isnull=True), name="one_open_renewal"),
+        ]
+
+    def __str__(self):
+        return f"Renewal of {self.request} ({self.requested_at:%Y-%m-%d})"

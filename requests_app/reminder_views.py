@@ -10,6 +10,8 @@ from . import selectors, services
 from .csv_export import stream_csv
 from .forms import PublicationForm
 from .http import REFERENCE, found_or_404
+from .reviewing import services as reviewing
+from .reviewing.forms import EmailPreferenceForm
 from .views import CORRECT_THE_FIELDS
 
 CSV_COLUMNS = ["licence", "organisation", "title", "venue", "year", "doi_or_url", "reported_at"]
@@ -74,11 +76,11 @@ def dataset_publications_csv(request, slug):
 def digest_preference(request):
     if not selectors.is_reviewer(user=request.user):
         raise Http404("Only reviewers receive the digest.")
-    if request.method == "POST":
-        daily_digest = request.POST.get("daily_digest") == "on"
-        services.reviewer_set_daily_digest(user=request.user, daily_digest=daily_digest)
-        messages.success(request, _("Daily digest on.") if daily_digest else _("Daily digest off."))
+    form = EmailPreferenceForm(request.POST if request.method == "POST" else None, initial=selectors.email_preferences(user=request.user))
+    if request.method == "POST" and form.is_valid():
+        reviewing.reviewer_set_preferences(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your email choices are saved.")
         return redirect("reminders:digest_preference")
-    return render(
-        request, "reminders/digest_preference.html", {"daily_digest": selectors.daily_digest_on(user=request.user)}
-    )
+    if request.method == "POST":
+        messages.error(request, CORRECT_THE_FIELDS)
+    return render(request, "reminders/digest_preference.html", {"form": form})

@@ -77,23 +77,40 @@ def claim_terms_reminders(*, now: datetime.datetime) -> int:
     return notifications_claim(kind=Kind.TERMS_REMINDER, notifications=due, now=now)
 
 
+def expiry_period(days: int, expires_at: datetime.datetime) -> str:
+    """A notice's period names the expiry it announces: a licence extended to a new date gets its own."""
+    return f"{days}-days-before-{expires_at:%Y-%m-%dT%H:%M}"
+
+
 def claim_expiry_notices(*, now: datetime.datetime) -> int:
-    """EXPIRY_NOTICE_DAYS before expiry; a licence inside the 7-day window gets the 7-day notice only."""
+    """EXPIRY_NOTICE_DAYS before expiry; a licence inside the 7-day window gets the 7-day notice only.
+
+    The candidates are the licences expiring within the window (a range on an indexed column);
+    which of them were already told about this very expiry is one lookup of their periods.
+    """
     claimed = 0
     nearer = 0
     for days in sorted(settings.EXPIRY_NOTICE_DAYS):
-        period = f"{days}-days-before"
-        due = (
+        window = dict(
             selectors.active_licences(now=now)
             .filter(
                 expires_at__gt=now + datetime.timedelta(days=nearer),
                 expires_at__lte=now + datetime.timedelta(days=days),
             )
-            .exclude(_already_claimed(Kind.EXPIRY_NOTICE, period))
-            .values_list("pk", flat=True)
+            .values_list("pk", "expires_at")
+        )
+        periods = {pk: expiry_period(days, expires_at) for pk, expires_at in window.items()}
+        told = set(
+            Notification.objects.filter(
+                kind=Kind.EXPIRY_NOTICE, request_id__in=list(periods), period__in=set(periods.values())
+            ).values_list("request_id", "period")
         )
         claimed += notifications_claim(
-            kind=Kind.EXPIRY_NOTICE, notifications=[Notification(request_id=pk, period=period) for pk in due], now=now
+            kind=Kind.EXPIRY_NOTICE,
+            notifications=[
+                Notification(request_id=pk, period=period) for pk, period in periods.items() if (pk, period) not in told
+            ],
+            now=now,
         )
         nearer = days
     return claimed

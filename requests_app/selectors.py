@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 
-from . import clock
+from . import clock, workflow
 from .models import (
     ClauseAcceptance,
     Dataset,
@@ -50,6 +50,11 @@ def request_for_applicant(*, user, reference: str) -> LicenseRequest:
         )
         .get(reference=reference, applicant=user)
     )
+
+
+def active_licence_of(*, user, dataset: Dataset) -> LicenseRequest | None:
+    """The user's licence for `dataset` in force now, if any (the latest-ending one)."""
+    return active_licences(now=clock.now()).filter(applicant=user, dataset=dataset).order_by("-approved_at").first()
 
 
 def open_draft(*, user, dataset: Dataset) -> LicenseRequest | None:
@@ -136,7 +141,9 @@ def active_licences(*, now) -> QuerySet[LicenseRequest]:
 
 def with_status_since(*, queryset: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
     """Annotate `status_since`: when each request entered the status it is in now (its last event)."""
-    entered = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=OuterRef("status"))
+    entered = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=OuterRef("status")).exclude(
+        transition__in=workflow.BOOKKEEPING  # a claim is not a new wait
+    )
     return queryset.annotate(status_since=Subquery(entered.order_by("-at", "-pk").values("at")[:1]))
 
 
@@ -177,6 +184,17 @@ def reviewed_dataset(*, user, slug: str) -> Dataset:
     return _datasets_reviewed_by(user).get(slug=slug)
 
 
+def email_preferences(*, user) -> dict:
+    """The reviewer's email choices ({daily_digest, new_work}); with none saved, the model's defaults."""
+    chosen = ReviewerPreference.objects.filter(user=user).values("daily_digest", "new_work").first()
+    return dict(chosen) if chosen else {
+        "daily_digest": ReviewerPreference._meta.get_field("daily_digest").default,
+        "new_work": ReviewerPreference._meta.get_field("new_work").default,
+    }
+
+
+
+
 
 
 # --- Review: the reviewers' queue and decision page -------------------------------------------------
@@ -215,6 +233,9 @@ class QueueFilters:
     search: str = ""
     # The ids the search matches, when with_search_matches() found few enough to list.
     matched_ids: tuple[int, ...] | None = None
+    # Who handles them: one reviewer's ("mine"), or nobody's yet.
+    assignee_id: int | None = None
+    unassigned: bool = False
 
 
 def _overdue(datasets: list[Dataset], now: datetime.datetime) -> Q:
@@ -235,6 +256,10 @@ def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[Lic
     """Everything the queue could show with these filters, whatever the status. Drafts stay private."""
     chosen = [filters.dataset] if filters.dataset in datasets else datasets
     requests = LicenseRequest.objects.filter(dataset__in=chosen).exclude(status=Status.DRAFT)
+    if filters.unassigned:
+        requests = requests.filter(assignee__isnull=True)
+    elif filters.assignee_id is not None:
+        requests = requests.filter(assignee_id=filters.assignee_id)
     if _is_whole_reference(filters.search):
         # A reference pasted from an email: one lookup in the unique index, not a scan.
         requests = requests.filter(reference=filters.search.upper())
@@ -298,7 +323,21 @@ def queue_requests(
         requests = requests.filter(_overdue(datasets, now))
     elif filters.status:
         requests = requests.filter(status=filters.status)
-    return requests.select_related("dataset", "applicant").order_by("submitted_at", "pk")
+    return with_review_flags(requests=requests.select_related("dataset", "applicant", "assignee")).order_by("submitted_at", "pk")
+
+
+def with_review_flags(*, requests: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
+    """Annotate what a queue row flags: the latest signed copy's check (`check_kind`) and `was_resubmitted`."""
+    latest_copy = SignedCopy.objects.filter(request=OuterRef("pk")).order_by("-uploaded_at", "-pk")
+    return requests.annotate(
+        check_kind=Subquery(latest_copy.values("kind")[:1]),
+        was_resubmitted=Exists(RequestEvent.objects.filter(request=OuterRef("pk"), transition=workflow.RESUBMIT.service)),
+    )
+
+
+def dataset_reviewers(*, dataset: Dataset):
+    """Whom a request of `dataset` can be assigned to: its active reviewers, by name."""
+    return list(dataset.reviewers.filter(is_active=True).order_by("first_name", "last_name", "email"))
 
 
 @dataclass(frozen=True)

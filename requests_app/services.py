@@ -38,6 +38,9 @@ from .models import (
 )
 from .notifications import notification_claim, notify_decision
 from .pdf import render_agreement
+from .reviewing import services as reviewing
+from .reviewing.renewals import licence_extend, licence_extend_unchanged, renewal_submit  # noqa: F401
+from .reviewing.services import request_assign, request_claim, request_recommend_approval  # noqa: F401  (workflow's names)
 from .signed_copies import CheckedUpload
 from .workflow import TransitionNotAllowed
 
@@ -264,6 +267,8 @@ def request_approve(
     waiting_for_representative = confirmation_missing(request=request)
     if waiting_for_representative:
         raise DecisionInvalid(waiting_for_representative)
+    if request.dataset.two_person_rule and not reviewing.is_second_approval(request=request, reviewer=reviewer):
+        return reviewing.request_recommend_approval(request=request, reviewer=reviewer, note=note, ip=ip)
     return _decide(
         workflow.APPROVE, request=request, reviewer=reviewer,
         note=note.strip() or "Approved.", ip=ip, notification=Notification.Kind.REQUEST_APPROVED, now=now,
@@ -368,7 +373,7 @@ def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | N
         raise DecisionInvalid(_("Only the returned fields may be changed, not %(fields)s.") % {"fields": ", ".join(sorted(changed))})
     workflow.perform(
         workflow.RESUBMIT, request=request, actor=user, note="Corrected and resubmitted.", ip=ip,
-        returned_fields=[], decision_reason="", **fields,
+        returned_fields=[], decision_reason="", corrected_fields=list(request.returned_fields), **fields,
     )
     agreement_issue(request=request)
     return request

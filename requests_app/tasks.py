@@ -45,4 +45,13 @@ def reminders_sweep() -> int:
 
 @shared_task
 def reviewer_digest_sweep() -> int:
-    return reminders.claim_reviewer_digests()
+    from .reviewing.new_work import claim_new_work_digests
+
+    return reminders.claim_reviewer_digests() + claim_new_work_digests()
+
+
+@shared_task
+def papers_reminder_sweep() -> int:
+    from .reviewing.papers import claim_papers_reminders
+
+    return claim_papers_reminders()

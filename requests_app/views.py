@@ -38,13 +38,25 @@ def dataset_detail(request, slug):
     return render(
         request,
         "requests_app/dataset_detail.html",
-        {"dataset": dataset, "agreement": dataset.current_agreement},
+        {
+            "dataset": dataset, "agreement": dataset.current_agreement,
+            # The owner chooses whether the papers licensees reported are shown here.
+            "publications": (
+                selectors.publications_of_dataset(dataset=dataset).order_by("-year", "-reported_at")[:50]
+                if dataset.show_publications else None
+            ),
+        },
     )
 
 
 @verified_email_required
 def apply(request, slug):
     dataset = get_object_or_404(Dataset, slug=slug)
+    licence = selectors.active_licence_of(user=request.user, dataset=dataset)
+    if licence is not None:
+        # Someone who already holds a licence wants it (its delivery instructions), not a second one.
+        messages.info(request, f"You already hold an active {dataset.name} licence, {licence.reference}.")
+        return redirect(licence)
     draft = selectors.open_draft(user=request.user, dataset=dataset)
     if draft is not None:
         return redirect("requests_app:request_edit", reference=draft.reference)
@@ -127,6 +139,8 @@ def delivery_instructions(request, reference):
 
 
 def _request_page(request, license_request, *, delivery_shown: bool):
+    from .reviewing.public_views import renewal_context  # it imports this module
+
     waiting = reacceptance.pending(license_request)
     return render(
         request, "requests_app/request_detail.html",
@@ -137,6 +151,7 @@ def _request_page(request, license_request, *, delivery_shown: bool):
             "reacceptance": waiting,
             "changes": reacceptance.changes_for(license_request, waiting) if waiting else None,
             **agreement_panel(license_request, can_upload=True),
+            **renewal_context(license_request),
         },
     )
 

@@ -77,9 +77,26 @@ WITHDRAW_STALE = _move(
     "request_withdraw_stale", {Status.AWAITING_SIGNATURE, Status.RETURNED}, Status.WITHDRAWN, By.PORTAL
 )
 
+# Who handles a request under review: recorded like any move (one event, same conditional UPDATE),
+# the status staying as it is. Claims and assignments do not restart the wait (selectors.with_status_since).
+CLAIM = _move("request_claim", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.REVIEWER)
+ASSIGN = _move("request_assign", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.REVIEWER)
+# Where the owner asks for two reviewers, the first approval is a recommendation.
+RECOMMEND = _move("request_recommend_approval", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.REVIEWER)
+
+# A licence nearing its end is renewed under the same reference: the licensee asks (with any changes
+# to their details), a reviewer extends it to a new expiry, or the portal does at once when nothing
+# changed and the owner allows that. It stays approved throughout.
+RENEWAL_SUBMIT = _move("renewal_submit", {Status.APPROVED}, Status.APPROVED, By.APPLICANT)
+EXTEND = _move("licence_extend", {Status.APPROVED}, Status.APPROVED, By.REVIEWER)
+EXTEND_UNCHANGED = _move("licence_extend_unchanged", {Status.APPROVED}, Status.APPROVED, By.PORTAL)
+
 TRANSITIONS: tuple[Transition, ...] = (
     SUBMIT, UPLOAD_SIGNED_COPY, APPROVE, REJECT, RETURN, RESUBMIT, REVOKE, EXPIRE, WITHDRAW, WITHDRAW_STALE,
+    CLAIM, ASSIGN, RECOMMEND, RENEWAL_SUBMIT, EXTEND, EXTEND_UNCHANGED,
 )
+# Moves that record who handles the request, not a change of what it is.
+BOOKKEEPING = frozenset({CLAIM.service, ASSIGN.service, RECOMMEND.service})
 # Where a request starts: the service that creates the draft writes its first event.
 INITIAL = Status.DRAFT
 # Still waiting for someone: the states a decision has not closed.
@@ -162,7 +179,8 @@ def _transition(*, request, transition: Transition, actor, note: str, ip: str | 
         setattr(request, field, value)
     request.status, request.updated_at = transition.target, now
     request.events.create(
-        actor=actor, from_status=current, to_status=transition.target, note=note, at=now, ip=ip
+        actor=actor, from_status=current, to_status=transition.target, note=note, at=now, ip=ip,
+        transition=transition.service,
     )
     return request
 

@@ -58,9 +58,13 @@ def test_an_agreement_version_is_shown_but_never_changed_in_the_admin(admin_clie
 
 def dataset_form(dataset, reviewers):
     fields = {
-        f.name: getattr(dataset, f.attname) or "" for f in Dataset._meta.concrete_fields if f.name not in ("id", "facts")
+        f.name: getattr(dataset, f.attname) or "" for f in Dataset._meta.concrete_fields
+        if f.name not in ("id", "facts", "canned_reasons")
     }
-    return {**fields, "facts": json.dumps(dataset.facts), "reviewers": [user.pk for user in reviewers]}
+    return {
+        **fields, "facts": json.dumps(dataset.facts), "canned_reasons": json.dumps(dataset.canned_reasons),
+        "reviewers": [user.pk for user in reviewers],
+    }
 
 
 def test_making_and_unmaking_a_reviewer_in_the_admin_is_recorded(admin_client, lagper, bob):

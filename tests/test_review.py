@@ -449,9 +449,9 @@ def test_the_decision_page_costs_the_same_queries_for_10_or_1000_requests(
     )
     # session, user, datasets, request + 4 prefetches (events, clauses, remarks, delivery views),
     # the signed-copy panel (issued agreement, signed copies, their files), the reviewer's own email
-    # addresses (the conflict-of-interest check), the signals panel (the representative's confirmation,
-    # the latest signed copy, earlier requests); the nav reuses the datasets.
-    with django_assert_num_queries(15):
+    # addresses (the conflict-of-interest check), the reviewers one may assign it to, the signals panel
+    # (the representative's confirmation, the latest signed copy, earlier requests); the nav reuses the datasets.
+    with django_assert_num_queries(16):
         response = bob_client.get(reverse("review:request", args=[request.reference]))
     assert response.status_code == 200
 
@@ -568,7 +568,7 @@ def test_a_decision_email_is_claimed_once_and_a_rerun_sends_nothing(bob, alice, 
     request = under_review(lagper, alice)
     with django_capture_on_commit_callbacks(execute=True):
         services.request_reject(request=request, reviewer=bob, reason="Wrong signatory.")
-    [notification] = Notification.objects.filter(request=request)
+    [notification] = Notification.objects.filter(request=request, kind=Notification.Kind.REQUEST_REJECTED)
     assert notification.kind == Notification.Kind.REQUEST_REJECTED
     assert notification.sent_at is not None
     assert len(mail.outbox) == 1

@@ -22,8 +22,13 @@ class QueueFilterForm(forms.Form):
     dataset = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     overdue = forms.BooleanField(required=False, label=_("Waiting longer than promised"))
     q = forms.CharField(required=False, max_length=100, label=_("Search"), strip=True)
+    assigned = forms.ChoiceField(
+        choices=[("", _("Anyone's")), ("mine", _("Mine")), ("unassigned", _("Unassigned"))], required=False,
+        label=_("Handled by"),
+    )
 
-    def __init__(self, data, *, datasets: list[Dataset]):
+    def __init__(self, data, *, datasets: list[Dataset], user=None):
+        self.user = user
         # The queue opens on what needs a decision; "All" is an explicit choice.
         data = data.copy()
         data.setdefault("status", Status.UNDER_REVIEW)
@@ -40,6 +45,8 @@ class QueueFilterForm(forms.Form):
             dataset=self.datasets.get(cleaned.get("dataset")),
             overdue=cleaned.get("overdue", False),
             search=cleaned.get("q", ""),
+            assignee_id=self.user.pk if self.user and cleaned.get("assigned") == "mine" else None,
+            unassigned=cleaned.get("assigned") == "unassigned",
         )
 
 
@@ -49,7 +56,11 @@ class ApproveForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Defaults to the dataset's licence duration. Empty: the licence does not expire."),
     )
-    note = forms.CharField(required=False, label=_("Note for the record (optional)"), **REASON)
+    note = forms.CharField(
+        required=False, label=_("Note to the applicant (optional; shown in their history)"),
+        help_text=_("For what only reviewers should read, add an internal remark instead: those are never shown."),
+        **REASON,
+    )
 
     def clean_expires_on(self):
         value = self.cleaned_data["expires_on"]

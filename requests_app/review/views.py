@@ -6,7 +6,7 @@ whatever the URL or method, so the reviewers' side does not even admit it exists
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +23,7 @@ from ..access.conflicts import conflict_of_interest
 from ..csv_export import stream_csv
 from ..http import found_or_404
 from ..identity.checks import request_signals
+from ..reviewing import views as reviewing_views
 from ..views import agreement_panel, client_ip
 from .forms import ApproveForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
 
@@ -46,7 +47,7 @@ def reviewer_required(view):
 
 @reviewer_required
 def queue(request, datasets):
-    form = QueueFilterForm(request.GET, datasets=datasets)
+    form = QueueFilterForm(request.GET, datasets=datasets, user=request.user)
     filters = selectors.with_search_matches(filters=form.filters())
     now = clock.now()
     counts = selectors.queue_counts(datasets=datasets, filters=filters, now=now)
@@ -82,6 +83,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
         "conflict": conflict_of_interest(request=license_request, user=request.user),
         "signals": request_signals(request=license_request),
         **agreement_panel(license_request, can_upload=False, preview=True),
+        **reviewing_views.detail_context(license_request),
         **(bound or {}),
     }
     return render(request, "review/request.html", context)
@@ -134,6 +136,9 @@ ACTIONS = {
         done=gettext_lazy("remark added"),
     ),
 }
+# Approving under the two-person rule may record a recommendation instead (see services.request_approve).
+ACTIONS["approve"] = replace(ACTIONS["approve"], done=reviewing_views.approval_done)
+ACTIONS.update({name: Action(**fields) for name, fields in reviewing_views.ACTIONS.items()})
 
 
 @reviewer_required
@@ -153,7 +158,8 @@ def request_act(request, datasets, reference, action):
         except services.DecisionInvalid as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"{reference} {ACTIONS[action].done}.")
+            done = ACTIONS[action].done
+            messages.success(request, f"{reference} {done(license_request) if callable(done) else done}.")
             return redirect("review:request", reference=reference)
     messages.error(request, _("Please correct the form below; nothing you typed was lost."))
     return _detail(request, license_request, bound={f"{action}_form": form})
@@ -170,7 +176,7 @@ EVENT_COLUMNS = ["reference", "at", "actor", "from_status", "to_status", "note",
 
 
 def _filtered(request, datasets):
-    filters = QueueFilterForm(request.GET, datasets=datasets).filters()
+    filters = QueueFilterForm(request.GET, datasets=datasets, user=request.user).filters()
     return selectors.queue_requests(datasets=datasets, filters=filters, now=clock.now())
 
 
