@@ -16,12 +16,10 @@ import logging
 import re
 import time
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pypdf
-import pypdf.filters
 import pypdfium2
 import zxingcpp
 from django.conf import settings
@@ -29,6 +27,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.utils.text import get_valid_filename
 from PIL import Image
 
+from .documents.pdf_safety import Budget, PdfRefused, check_pdf_safety, refuse_data_after_last_xref
 from .models import IssuedAgreement, SignedCopy
 
 logger = logging.getLogger(__name__)
@@ -38,7 +37,6 @@ EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 INTEGRITY_VERIFIED = "integrity verified: signed copy of the issued agreement"
 _QR_TEXT = re.compile(r"/verify/(?P<token>[A-Za-z0-9_-]+)/\?issue=(?P<issue>\d+)$")
 _RENDER_DPI = 150
-_ASCII_FILTERS = {"/ASCII85Decode": pypdf.filters.ASCII85Decode, "/ASCIIHexDecode": pypdf.filters.ASCIIHexDecode}
 
 
 class UploadRefused(Exception):
@@ -80,6 +78,14 @@ class _Deadline:
             raise UploadRefused("Checking this file took too long. Upload a smaller or simpler scan.")
 
 
+def _budget() -> Budget:
+    return Budget(
+        inflated_bytes=settings.SIGNED_COPY_MAX_INFLATED_BYTES,
+        total_pixels=settings.SIGNED_COPY_MAX_TOTAL_PIXELS,
+        pixels_per_image=settings.SIGNED_COPY_MAX_PIXELS,
+    )
+
+
 def _megabytes(n: int) -> str:
     return f"{n / 1_000_000:.0f} MB"
 
@@ -100,6 +106,7 @@ def check_upload(files, *, issued: IssuedAgreement) -> CheckedUpload:
         raise UploadRefused(f"Upload at most {settings.SIGNED_COPY_MAX_PAGES} pages.")
     if types == {PDF}:
         return _check_pdf(parts[0], issued, deadline)
+    _refuse_too_many_pixels_in_all(parts)
     pages = (_open_image(part, deadline) for part in parts)
     return _scan_result(issued, parts, pages, len(parts), deadline)
 
@@ -109,6 +116,23 @@ def _read(uploaded, max_bytes: int) -> UploadedPart:
     data = uploaded.read(max_bytes + 1)
     name = _safe_name(uploaded.name or "")
     return UploadedPart(original_name=name, content_type=_sniff(data, name), data=data)
+
+
+def download_name(original_name: str, content_type: str) -> str:
+    """The name a stored file is offered under: the browser's name, ending as its sniffed type.
+
+    "agreement.pdf.html" holding a PDF is offered as "agreement.pdf", "scan" as "scan.pdf".
+    """
+    endings = _NAME_ENDINGS[content_type]
+    stem, dot, suffix = original_name.rpartition(".")
+    if dot and stem and f".{suffix.lower()}" not in endings:
+        original_name = stem
+    if original_name.lower().endswith(endings):
+        return original_name
+    return original_name + EXTENSIONS[content_type]
+
+
+_NAME_ENDINGS = {PDF: (".pdf",), JPEG: (".jpg", ".jpeg"), PNG: (".png",)}
 
 
 def _safe_name(name: str) -> str:
@@ -163,6 +187,7 @@ def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> tuple[bool, int]:
     """Parse the whole PDF within the limits; return whether it is digitally signed, and its pages."""
     name = part.original_name
     try:
+        refuse_data_after_last_xref(part.data, name)
         reader = pypdf.PdfReader(io.BytesIO(part.data))
         if reader.is_encrypted:
             raise UploadRefused(f"{name} is encrypted or password-protected. Upload an unprotected PDF.")
@@ -173,51 +198,15 @@ def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> tuple[bool, int]:
             raise UploadRefused(f"{name} has no pages.")
         if reader.attachments:
             raise UploadRefused(f"{name} carries attached files. Upload the signed agreement alone.")
-        _inflate_every_stream(reader, name, deadline)
+        check_pdf_safety(reader, name, _budget(), deadline)
         return _has_signature(reader), count
     except UploadRefused:
         raise
+    except PdfRefused as refusal:
+        raise UploadRefused(str(refusal)) from None
     except Exception as error:  # pypdf raises many types on malformed input; all mean "damaged".
         logger.info("Refused unreadable PDF upload: %r", error)
         raise UploadRefused(f"{name} could not be read as a PDF: it may be damaged or incomplete.") from None
-
-
-def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadline) -> None:
-    """Inflate every Flate stream with a running budget, so a compression bomb is caught here.
-
-    ASCII filters in front of the Flate one (reportlab writes ASCII85 + Flate) only shrink data,
-    so they are decoded as they are; decoding stops at the first filter that is not one of these.
-    """
-    budget = settings.SIGNED_COPY_MAX_INFLATED_BYTES
-    for generation, objects in reader.xref.items():
-        for number in objects:
-            deadline.check()
-            obj = reader.get_object(pypdf.generic.IndirectObject(number, generation, reader))
-            if not isinstance(obj, pypdf.generic.StreamObject):
-                continue
-            if obj.get("/Subtype") == "/Image" and _pixels(obj) > settings.SIGNED_COPY_MAX_PIXELS:
-                raise UploadRefused(f"{name} contains an image with too many pixels. Scan at 150–300 dpi.")
-            filters = obj.get("/Filter")
-            data = obj._data
-            for name_of_filter in filters if isinstance(filters, list) else [filters]:
-                if name_of_filter in _ASCII_FILTERS:
-                    data = _ASCII_FILTERS[name_of_filter].decode(data)
-                    continue
-                if name_of_filter == "/FlateDecode":
-                    budget -= len(zlib.decompressobj().decompress(data, max(budget, 0) + 1))
-                break
-            if budget < 0:
-                raise UploadRefused(
-                    f"{name} expands to more than {_megabytes(settings.SIGNED_COPY_MAX_INFLATED_BYTES)} "
-                    "when opened. Scan it again at a normal resolution."
-                )
-
-
-def _pixels(image: pypdf.generic.StreamObject) -> int:
-    width, height = image.get("/Width", 0), image.get("/Height", 0)
-    if not isinstance(width, int) or not isinstance(height, int):
-        raise UploadRefused("An image in this PDF has no valid size: the file may be damaged.")
-    return abs(width * height)
 
 
 def _has_signature(reader: pypdf.PdfReader) -> bool:
@@ -283,6 +272,22 @@ def _render_pdf(part: UploadedPart, deadline: _Deadline) -> Iterator[Image.Image
 
 
 # --- Images and QR codes ------------------------------------------------------------------------
+
+
+def _refuse_too_many_pixels_in_all(parts: list[UploadedPart]) -> None:
+    """Sizes from the headers only: nothing is decoded before the whole upload is known to fit."""
+    total = 0
+    for part in parts:
+        try:
+            with Image.open(io.BytesIO(part.data), formats=["JPEG", "PNG"]) as image:
+                total += image.width * image.height
+        except Exception:
+            continue  # unreadable: _open_image says so, naming the file
+    limit = settings.SIGNED_COPY_MAX_TOTAL_PIXELS
+    if total > limit:
+        raise UploadRefused(
+            f"These pages hold more than {limit // 1_000_000} megapixels in all. Scan at 150–300 dpi."
+        )
 
 
 def _open_image(part: UploadedPart, deadline: _Deadline) -> Image.Image:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import ApplicationForm, SignedCopyForm
 from .models import SIGNED_COPY_STATUSES, Dataset, LicenseRequest
+from .signed_copies import download_name
 
 
 # What a form page says when its POST is refused; the form is shown again with what was typed.
@@ -186,7 +187,12 @@ def signed_copy_file(request, reference, file_id):
     """
     copy_file = selectors.signed_copy_file_for_participant(request.user, reference, file_id)
     response = FileResponse(copy_file.file.open("rb"), content_type=copy_file.content_type)
-    return _attachment(response, copy_file.original_name, inline=request.GET.get("inline") == "1")
+    # Whatever it carried, the file can run nothing in the portal's origin, even when opened directly.
+    response["Content-Security-Policy"] = "sandbox"
+    return _attachment(
+        response, download_name(copy_file.original_name, copy_file.content_type),
+        inline=request.GET.get("inline") == "1",
+    )
 
 
 def verify(request, token):
