@@ -66,6 +66,25 @@ def ascii_hex(data: bytes) -> bytes:
     return data.hex().encode() + b">"
 
 
+def lzw_zeros(n: int) -> bytes:
+    """LZW codes for n zeros or more, written directly: code 258 + i stands for i + 2 zeros."""
+    codes = [256]
+    per_table = sum(i + 2 for i in range(4094 - 258 + 1)) + 1
+    for _ in range(-(-n // per_table)):
+        codes += [0, *range(258, 4095), 256]
+    return LzwCodec()._pack_codes_into_bytes([*codes, 257])
+
+
+def deflated_zeros(megabytes: int) -> bytes:
+    """A Flate stream of `megabytes` MB of zeros, made from one compressed megabyte repeated.
+
+    A full flush makes each segment independent of the ones before, so copies concatenate."""
+    deflater = zlib.compressobj(9)
+    first = deflater.compress(b"\0" * 1_000_000) + deflater.flush(zlib.Z_FULL_FLUSH)
+    again = deflater.compress(b"\0" * 1_000_000) + deflater.flush(zlib.Z_FULL_FLUSH)
+    return first + again * (megabytes - 1) + deflater.flush()
+
+
 def runlength_zeros(n: int) -> bytes:
     return bytes([129, 0]) * (n // 128) + b"\x80"
 
@@ -75,7 +94,7 @@ BOMBS = {
     "FlateDecode": lambda: ([zlib.compress(b"\0" * ZEROS, 9)], ["/FlateDecode"]),
     "AHx-Fl": lambda: ([ascii_hex(zlib.compress(b"\0" * ZEROS, 9))], ["/AHx", "/Fl"]),
     "A85-Fl": lambda: ([base64.a85encode(zlib.compress(b"\0" * ZEROS, 9)) + b"~>"], ["/A85", "/Fl"]),
-    "LZW": lambda: ([LzwCodec().encode(b"\0" * ZEROS)], ["/LZW"]),
+    "LZW": lambda: ([lzw_zeros(ZEROS)], ["/LZW"]),
     "RL": lambda: ([runlength_zeros(ZEROS)], ["/RL"]),
 }
 
@@ -161,9 +180,7 @@ def test_the_fl_bomb_is_refused_with_little_memory(alices_request, settings):
     """A 1 MB file that inflates to 1 GB, against the default 300 MB budget, counted in 1 MB steps."""
     settings.SIGNED_COPY_MAX_BYTES = 15_000_000
     settings.SIGNED_COPY_MAX_INFLATED_BYTES = 300_000_000
-    inflater = zlib.compressobj(9)
-    raw = b"".join(inflater.compress(b"\0" * 10_000_000) for _ in range(100)) + inflater.flush()
-    hostile = with_stream(issued_pdf(alices_request), raw, ["/Fl"])
+    hostile = with_stream(issued_pdf(alices_request), deflated_zeros(1000), ["/Fl"])
     assert len(hostile) < 1_100_000
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -178,9 +195,13 @@ def test_the_fl_bomb_is_refused_with_little_memory(alices_request, settings):
 
 
 def test_the_lzw_counter_agrees_with_a_real_decoder():
-    for data in (b"\0" * 300_000, os.urandom(20_000), b"abcabd" * 4000):
-        encoded = LzwCodec().encode(data)
-        assert pdf_safety._count_lzw(encoded, 10**9) == len(data)
+    for encoded in (LzwCodec().encode(os.urandom(20_000)), LzwCodec().encode(b"abcabd" * 4000), lzw_zeros(1)):
+        assert pdf_safety._count_lzw(encoded, 10**9) == len(LzwCodec().decode(encoded))
+
+
+def test_the_bombs_made_here_hold_what_they_say():
+    assert len(zlib.decompressobj(-15).decompress(deflated_zeros(3)[2:])) == 3_000_000  # raw: no checksum
+    assert pdf_safety._count_runlength(runlength_zeros(1280), 10**9) == 1280
 
 
 # --- Active content -------------------------------------------------------------------------------
