@@ -16,6 +16,7 @@ import datetime
 import functools
 import io
 import re
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import zxingcpp
@@ -115,9 +116,12 @@ def _display(value) -> str:
     return str(value)
 
 
-def verify_url(token: str, issue: int) -> str:
-    """What the QR code on every page says: the public verification page, and which issue it is."""
-    return f"{settings.SITE_URL}{reverse('requests_app:verify', args=[token])}?issue={issue}"
+def verify_url(token: str, issue: int, page: int | None = None) -> str:
+    """What the QR code on a page says: the public verification page, which issue, which page.
+
+    The page number lets a scan be put in order and a missing page be named."""
+    url = f"{settings.SITE_URL}{reverse('requests_app:verify', args=[token])}?issue={issue}"
+    return url if page is None else f"{url}&page={page}"
 
 
 def qr_image(text: str) -> ImageReader:
@@ -167,6 +171,61 @@ class SignatureField(Flowable):
         form.fields.append(form.getRef(field))
 
 
+class SignatureBlock(Flowable):
+    """The line the representative signs on, the date beside it, their printed name and title under it.
+
+    Records where it drew the places meant to be written in (`areas`: the signature, and the date
+    when the form gave none), in PDF points on the page it landed on, so a scan can be checked
+    for ink there and for no change anywhere else.
+    """
+
+    LINE = 95 * mm
+    INK_HEIGHT = 16 * mm  # the room above the line a hand signature takes
+
+    def __init__(self, *, name: str, title: str, date: str, areas: list, styles):
+        super().__init__()
+        self.name, self.title, self.date, self.areas, self.styles = name, title, date, areas, styles
+        self.height = self.INK_HEIGHT + 14 * mm
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        return self.width, self.height
+
+    def draw(self):
+        canv = self.canv
+        line_y = self.height - self.INK_HEIGHT
+        canv.saveState()
+        canv.setStrokeColor(colors.black)
+        canv.setLineWidth(0.6)
+        canv.line(0, line_y, self.LINE, line_y)
+        canv.setFont("Helvetica", 7)
+        canv.setFillColor(colors.grey)
+        canv.drawString(0, line_y + self.INK_HEIGHT - 3 * mm, "Signature")
+        canv.restoreState()
+        self._record("signature", 0, line_y - 1 * mm, self.LINE, line_y + self.INK_HEIGHT)
+        date_x = self.LINE + 8 * mm
+        date = Paragraph(f"<b>Date:</b> {markup(self.date)}" if self.date else "<b>Date:</b>", self.styles["body"])
+        date.wrapOn(canv, self.width - date_x, 10 * mm)
+        date.drawOn(canv, date_x, line_y + 1 * mm)
+        if not self.date:
+            canv.line(date_x + 11 * mm, line_y, self.width, line_y)
+            self._record("date", date_x + 10 * mm, line_y - 1 * mm, self.width, line_y + 8 * mm)
+        printed = _para(self.name, self.styles)
+        _, used = printed.wrapOn(canv, self.LINE, 7 * mm)
+        printed.drawOn(canv, 0, line_y - 1.5 * mm - used)
+        if self.title:
+            title = _para(self.title, self.styles, style="small")
+            _, title_height = title.wrapOn(canv, self.LINE, 6 * mm)
+            title.drawOn(canv, 0, line_y - 2 * mm - used - title_height)
+
+    def _record(self, kind, x0, y0, x1, y1):
+        left, bottom = self.canv.absolutePosition(x0, y0)
+        right, top = self.canv.absolutePosition(x1, y1)
+        self.areas.append(
+            {"page": self.canv.getPageNumber(), "kind": kind, "box": [round(v, 2) for v in (left, bottom, right, top)]}
+        )
+
+
 class _NumberedCanvas(pdf_canvas.Canvas):
     """Holds each page until the end so every page can say "page X of Y" in a single pass."""
 
@@ -188,8 +247,10 @@ class _NumberedCanvas(pdf_canvas.Canvas):
         super().save()
 
 
-def agreement_story(request, version, *, signature_field: bool = True) -> list:
-    """The document's flowables. Without the signature field it is the bare baseline of bench/pdf.py."""
+def agreement_story(request, version, *, signature_field: bool = True, areas: list | None = None) -> list:
+    """The document's flowables. Without the signature field it is the bare baseline of bench/pdf.py.
+
+    `areas` collects, as the document is built, where the places meant to be written in were drawn."""
     _register_cjk_fonts()
     styles = _styles()
     dataset = version.dataset
@@ -216,26 +277,42 @@ def agreement_story(request, version, *, signature_field: bool = True) -> list:
 
     story.append(Paragraph("Who must sign", styles["heading"]))
     story.append(_para(version.signatory, styles))
+    signing_date = getattr(request, "signing_date", None)
+    closing = [
+        Spacer(1, 2 * mm),
+        # The owner's contact lines, without the blank lines between them.
+        _para(re.sub(r"\n\s*\n", "\n", version.closing.strip()), styles, style="small"),
+    ] if version.closing else []
+    # The closing lines travel with the signature block: a page never holds only them.
     story.append(
         KeepTogether(
             [
-                Spacer(1, 3 * mm),
-                Paragraph(f"Signature: {'_' * 44}&nbsp;&nbsp;&nbsp;Date: {'_' * 20}", styles["body"]),
-                Spacer(1, 2 * mm),
+                Spacer(1, 4 * mm),
+                SignatureBlock(
+                    name=_display(getattr(request, "representative_name", "")),
+                    title=getattr(request, "representative_title", "") or "",
+                    date=_display(signing_date) if signing_date else "",
+                    areas=areas if areas is not None else [], styles=styles,
+                ),
                 SignatureField(*SIGNATURE_BOX) if signature_field else Spacer(*SIGNATURE_BOX),
                 Paragraph(
                     "Sign by hand and scan every page, or sign the field above digitally without "
                     "changing anything else in this file.",
                     styles["small"],
                 ),
+                *closing,
             ]
         )
     )
-    if version.closing:
-        story.append(Spacer(1, 2 * mm))
-        # The owner's contact lines, without the blank lines between them.
-        story.append(_para(re.sub(r"\n\s*\n", "\n", version.closing.strip()), styles, style="small"))
     return story
+
+
+@dataclass(frozen=True)
+class RenderedAgreement:
+    pdf: bytes
+    # The places meant to be written in: [{"page": 1-based, "kind": "signature" | "date", "box":
+    # [left, bottom, right, top] in PDF points}], for checking a scan of the signed copy.
+    areas: list[dict]
 
 
 def render_agreement(request, agreement_version, *, issue: int = 1) -> bytes:
@@ -245,27 +322,33 @@ def render_agreement(request, agreement_version, *, issue: int = 1) -> bytes:
     numbers the documents issued for one request; the QR code carries it so a page from an
     earlier issue can be told apart from the current one.
     """
-    qr = qr_image(verify_url(request.token, issue))
+    return render_agreement_with_areas(request, agreement_version, issue=issue).pdf
+
+
+def render_agreement_with_areas(request, agreement_version, *, issue: int = 1) -> RenderedAgreement:
+    """render_agreement, with where the signature (and any blank to fill in) was drawn."""
     reference = request.reference or ""
+    label = f"{reference} · issue {issue} · agreement version {agreement_version.label}"
 
     def decorate(canv, page, total):
         width, _ = canv._pagesize
         canv.saveState()
-        canv.drawImage(qr, width - MARGIN - QR_SIZE, QR_BOTTOM, QR_SIZE, QR_SIZE)
+        canv.drawImage(qr_image(verify_url(request.token, issue, page)), width - MARGIN - QR_SIZE, QR_BOTTOM, QR_SIZE, QR_SIZE)
         canv.setFont("Helvetica", 8.5)
         canv.setFillColor(colors.grey)
-        canv.drawString(MARGIN, 10 * mm, f"{reference} · page {page} of {total}")
+        canv.drawString(MARGIN, 10 * mm, f"{label} · page {page} of {total}")
         canv.restoreState()
 
     buffer = io.BytesIO()
+    areas: list[dict] = []
     document_template(
         buffer, title=f"{agreement_version.title} — {reference}", author=agreement_version.dataset.owner,
         subject=reference, creator="Licence portal",
     ).build(
-        agreement_story(request, agreement_version),
+        agreement_story(request, agreement_version, areas=areas),
         canvasmaker=lambda *a, **kw: _NumberedCanvas(*a, decorate=decorate, **kw),
     )
-    return buffer.getvalue()
+    return RenderedAgreement(pdf=buffer.getvalue(), areas=areas)
 
 
 def document_template(buffer, **info) -> SimpleDocTemplate:

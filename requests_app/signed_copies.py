@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pypdf
 import pypdfium2
 import zxingcpp
@@ -27,6 +28,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.utils.text import get_valid_filename
 from PIL import Image
 
+from .documents.scan_compare import compare_page, render_page
 from .documents.pdf_safety import Budget, PdfRefused, check_pdf_safety, refuse_data_after_last_xref
 from .models import IssuedAgreement, SignedCopy
 
@@ -35,7 +37,7 @@ logger = logging.getLogger(__name__)
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 INTEGRITY_VERIFIED = "integrity verified: signed copy of the issued agreement"
-_QR_TEXT = re.compile(r"/verify/(?P<token>[A-Za-z0-9_-]+)/\?issue=(?P<issue>\d+)$")
+_QR_TEXT = re.compile(r"/verify/(?P<token>[A-Za-z0-9_-]+)/\?issue=(?P<issue>\d+)(?:&page=(?P<page>\d+))?$")
 _RENDER_DPI = 150
 
 
@@ -311,42 +313,134 @@ def _open_image(part: UploadedPart, deadline: _Deadline) -> Image.Image:
     return image
 
 
-def _page_result(image: Image.Image, issued: IssuedAgreement, page: int, total: int) -> dict:
-    """What the page's QR codes say; raises UploadRefused for a page of someone else's agreement."""
-    where = f"page {page} of {total}"
-    found = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+def _identify(image: Image.Image, issued: IssuedAgreement, position: int) -> int | None:
+    """Which page of `issued` the image shows, by its QR code; None when it carries no code of ours.
+
+    Raises UploadRefused for a page of someone else's agreement or of another issue. A code
+    without a page number (documents issued before codes carried one) counts as `position`.
+    """
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     codes = [match for match in (_QR_TEXT.search(code.text) for code in found) if match]
-    if not codes:
-        return {"page": page, "status": "missing", "message": f"{where}: no code found"}
     reference = issued.request.reference
     for code in codes:
         if code["token"] != issued.request.token:
             raise UploadRefused(
-                f"{where.capitalize()} belongs to another request's agreement, not {reference}. "
+                f"Page {position} of the upload belongs to another request's agreement, not {reference}. "
                 "Upload only the pages of the agreement issued for this request."
             )
         if int(code["issue"]) != issued.issue:
             raise UploadRefused(
-                f"{where.capitalize()} is from another issue of this agreement (issue {code['issue']}); "
+                f"Page {position} of the upload is from another issue of this agreement (issue {code['issue']}); "
                 f"the current one is issue {issued.issue}. Download it, sign it and upload that."
             )
-    return {"page": page, "status": "ok", "message": f"{where}: code of {reference}, issue {issued.issue}"}
+    if not codes:
+        return None
+    return int(codes[0]["page"]) if codes[0]["page"] else position
+
+
+def _pages(numbers) -> str:
+    numbers = list(numbers)
+    return f"page {numbers[0]}" if len(numbers) == 1 else "pages " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+
+
+def _where(box: list[float], page_height: float) -> str:
+    """Where on the page a box is, in words a person holding the paper understands."""
+    middle = page_height - (box[1] + box[3]) / 2
+    return "at the top" if middle < page_height / 3 else "in the middle" if middle < 2 * page_height / 3 else "at the bottom"
 
 
 def _scan_result(issued, parts, pages: Iterator[Image.Image], total: int, deadline: _Deadline) -> CheckedUpload:
-    results = []
-    for number, image in enumerate(pages, 1):
-        deadline.check()
-        results.append(_page_result(image, issued, number, total))
-    matched = sum(r["status"] == "ok" for r in results)
-    problems = [r["message"] for r in results if r["status"] != "ok"]
-    if total < issued.pages:
-        problems.append(f"the issued agreement has {issued.pages} pages; the scan has {total}")
-    if problems:
-        kind = SignedCopy.Kind.SCAN_QR_INCOMPLETE
-        summary = f"scan: {matched} of {total} pages carry this agreement's code; " + "; ".join(problems)
+    """Every issued page present once, in order, unchanged outside its areas to write in, and signed."""
+    reference = issued.request.reference
+    document = pypdfium2.PdfDocument(bytes(issued.pdf))
+    try:
+        results = []
+        seen: list[int] = []
+        for position, image in enumerate(pages, 1):
+            deadline.check()
+            grey = image.convert("L")
+            number = _identify(grey, issued, position)
+            if number is None:
+                results.append(None)
+                continue
+            if number in seen:
+                raise UploadRefused(f"Page {number} of the agreement is in the upload twice. Upload each page once.")
+            if not 1 <= number <= issued.pages:
+                raise UploadRefused(f"Page {position} of the upload is not a page of the agreement issued for {reference}.")
+            seen.append(number)
+            results.append(_compare(np.asarray(grey), document, issued, number, position, total))
+        if not seen:
+            raise UploadRefused(
+                f"No page of this upload is a page of the agreement issued for {reference} (issue {issued.issue}): "
+                "none carries its QR code. Upload a scan or photo of every page of the signed agreement."
+            )
+        unread = [position for position, result in enumerate(results, 1) if result is None]
+        if unread:
+            raise UploadRefused(
+                f"The QR code of {_pages(unread)} of the upload could not be read. "
+                "Scan or photograph the whole page again, flat, sharp and well lit."
+            )
+        missing = [n for n in range(1, issued.pages + 1) if n not in seen]
+        if missing:
+            raise UploadRefused(
+                f"{_pages(missing).capitalize()} of the agreement {'is' if len(missing) == 1 else 'are'} missing "
+                f"(it has {issued.pages} pages). Upload every page."
+            )
+        if seen != sorted(seen):
+            raise UploadRefused(
+                f"The pages are out of order (the upload has {', '.join(map(str, seen))}). "
+                "Upload them in the agreement's order."
+            )
+    finally:
+        document.close()
+    return _scan_verdict(issued, parts, results)
+
+
+def _compare(scan, document, issued, number: int, position: int, total: int) -> dict:
+    index = number - 1
+    reference_image, (width, height) = render_page(document, index)
+    areas = [area for area in issued.areas if area["page"] == number]
+    comparison = compare_page(scan, reference_image, (width, height), areas)
+    where = f"page {number} of {issued.pages}"
+    if not comparison.aligned:
+        raise UploadRefused(
+            f"Page {position} of the upload could not be matched with {where} of the agreement. "
+            "Scan or photograph the whole page again, flat, with all four edges visible."
+        )
+    if comparison.altered:
+        regions = comparison.missing + comparison.added
+        raise UploadRefused(
+            f"{where.capitalize()} differs from the issued agreement {_where(regions[0], height)} of the page "
+            "(text missing or added outside the places to sign). Sign the agreement as issued, without "
+            "changing it, and upload a new scan."
+        )
+    if comparison.signed is False:
+        [box] = [area["box"] for area in areas if area["kind"] == "signature"][:1]
+        raise UploadRefused(
+            f"{where.capitalize()} is not signed: no signature was found on the signature line "
+            f"{_where(box, height)} of the page, above the representative's printed name. Sign there and upload a new scan."
+        )
+    status = "doubtful" if comparison.doubtful else "matched"
+    message = f"{where}: matches the issued page"
+    if comparison.signed:
+        message += ", signed"
+    if comparison.doubtful:
+        message += f"; {len(comparison.missing) + len(comparison.added)} small difference(s) outlined"
+    return {
+        "page": number, "status": status, "signed": comparison.signed, "message": message,
+        "missing": comparison.missing, "added": comparison.added, "page_size": [width, height],
+        "upload_position": position,
+    }
+
+
+def _scan_verdict(issued, parts, results: list[dict]) -> CheckedUpload:
+    doubtful = [r["page"] for r in results if r["status"] == "doubtful"]
+    count = len(results)
+    pages = "the page matches" if count == 1 else f"all {count} pages match"
+    summary = f"scan checked: {pages} the agreement as issued (issue {issued.issue}), signed"
+    if doubtful:
+        summary += f"; small differences on {_pages(doubtful)} are outlined for the reviewer"
+        kind = SignedCopy.Kind.SCAN_TO_CHECK
     else:
-        kind = SignedCopy.Kind.SCAN_QR_CHECKED
-        pages = "the page carries" if total == 1 else f"all {total} pages carry"
-        summary = f"scan checked: {pages} the code of this agreement (issue {issued.issue})"
+        kind = SignedCopy.Kind.SCAN_MATCHED
     return CheckedUpload(issued=issued, parts=parts, kind=kind, page_results=results, summary=summary)
