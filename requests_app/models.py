@@ -300,6 +300,7 @@ class SignedCopy(models.Model):
 
     class Kind(models.TextChoices):
         DIGITAL_SIGNATURE_VERIFIED = "digital_signature_verified", "Digital signature verified"
+        DIGITAL_SIGNATURE_UNTRUSTED = "digital_signature_untrusted", "Digital signature intact; identity not verified"
         SCAN_QR_CHECKED = "scan_qr_checked", "Scan: every page's code is this agreement's"
         SCAN_QR_INCOMPLETE = "scan_qr_incomplete", "Scan: some pages without a readable code"
         SCAN_MATCHED = "scan_matched", "Scan: every page matches the issued one, signed"
@@ -321,7 +322,7 @@ class SignedCopy(models.Model):
 
     @property
     def is_verified(self):
-        return self.kind not in (self.Kind.SCAN_QR_INCOMPLETE, self.Kind.SCAN_TO_CHECK)
+        return self.kind not in (self.Kind.SCAN_QR_INCOMPLETE, self.Kind.SCAN_TO_CHECK, self.Kind.DIGITAL_SIGNATURE_UNTRUSTED)
 
 
 class SignedCopyFile(models.Model):

@@ -169,6 +169,9 @@ class SignatureField(Flowable):
         )
         canv._addAnnotation(field)
         form.fields.append(form.getRef(field))
+        # What a signer sets (signatures exist, append only) set already: the signing revision then
+        # changes nothing in the form but the field, as the difference analysis of an upload expects.
+        form.sigFlags = 3
 
 
 class SignatureBlock(Flowable):

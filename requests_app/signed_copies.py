@@ -15,6 +15,7 @@ import io
 import logging
 import re
 import time
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from PIL import Image
 from .documents.scan_compare import compare_page, render_page
 from .documents.pdf_safety import Budget, PdfRefused, check_pdf_safety, refuse_data_after_last_xref
 from .models import IssuedAgreement, SignedCopy
+from .pdf import SIGNATURE_FIELD_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -217,11 +219,22 @@ def _has_signature(reader: pypdf.PdfReader) -> bool:
 
 
 def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> CheckedUpload:
+    """The issued bytes, then one revision that only fills the signature field, signed intact.
+
+    The issued document must be the file's first revision byte for byte; pyHanko's difference
+    analysis then reviews every later revision against it, so a signing revision that also adds
+    content, changes a page or lays an annotation over the text is refused, whoever signed it.
+    The certificate is checked against the trust store named by SIGNED_COPY_TRUST_ROOTS (none by
+    default): an intact signature it cannot vouch for is accepted for review as "identity not
+    verified". Nothing is fetched: an uploaded certificate must never make the server open URLs.
+    """
     # Imported here: pyHanko is heavy and only digitally signed uploads need it.
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, SuspiciousModification
+    from pyhanko.sign.fields import MDPPerm
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
 
     name = part.original_name
     if not part.data.startswith(bytes(issued.pdf)):
@@ -231,11 +244,11 @@ def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> Che
             "sign it without editing it, and upload the signed file."
         )
     try:
-        signatures = PdfFileReader(io.BytesIO(part.data), strict=False).embedded_signatures
-        # No trust list and no fetching: the check is integrity (the bytes are what was signed), and
-        # an uploaded certificate must never make the server open URLs it names.
-        context = ValidationContext(trust_roots=[], allow_fetching=False)
+        reader = PdfFileReader(io.BytesIO(part.data), strict=False)
+        signatures = reader.embedded_signatures
+        context = ValidationContext(trust_roots=_trust_roots(), allow_fetching=False)
         statuses = [validate_pdf_signature(s, signer_validation_context=context) for s in signatures]
+        changes = DEFAULT_DIFF_POLICY.review_file(reader, 0, doc_mdp=MDPPerm.FILL_FORMS)
     except Exception as error:
         logger.info("Refused PDF whose signature cannot be validated: %r", error)
         raise UploadRefused(f"The digital signature in {name} could not be read.") from None
@@ -244,12 +257,55 @@ def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> Che
         raise UploadRefused(f"The digital signature in {name} does not match its content: the file was changed after signing.")
     if last.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         raise UploadRefused(f"{name} was changed after it was signed: the signature does not cover the whole file.")
+    if isinstance(changes, SuspiciousModification):
+        raise UploadRefused(
+            f"{name} changes the agreement, not only its signature field ({changes}). "
+            "Sign the issued PDF without editing it, and upload the signed file."
+        )
+    if changes.modification_level > ModificationLevel.FORM_FILLING or not changes.changed_form_fields <= {SIGNATURE_FIELD_NAME}:
+        raise UploadRefused(
+            f"{name} adds annotations or fills fields other than the signature field. "
+            "Sign the issued PDF without editing it, and upload the signed file."
+        )
     signer = last.signing_cert.subject.human_friendly
-    summary = f"{INTEGRITY_VERIFIED} (issue {issued.issue}; signed by {signer}; certificate not checked against a trust list)"
-    return CheckedUpload(
-        issued=issued, parts=[part], kind=SignedCopy.Kind.DIGITAL_SIGNATURE_VERIFIED, page_results=[],
-        summary=summary,
+    common_name = _common_name(last.signing_cert)
+    representative = getattr(issued.request, "representative_name", "") or ""
+    same_person = _same_name(common_name, representative)
+    trusted = bool(last.trusted)
+    identity = "identity verified by the trust store" if trusted else "identity not verified (certificate not in the trust store)"
+    name_check = (
+        f"signer {common_name} is the representative named in the form" if same_person
+        else f"signer {common_name or signer} differs from the representative named in the form ({representative or '—'})"
     )
+    summary = f"{INTEGRITY_VERIFIED} (issue {issued.issue}; signed by {signer}; no change but the signature; {identity}; {name_check})"
+    details = {
+        "status": "digital", "signer": signer, "signer_name": common_name, "representative": representative,
+        "name_matches": same_person, "trusted": trusted, "changes": "the signature field only",
+        "message": f"digital signature: intact, no change after issue but the signature; {identity}; {name_check}",
+    }
+    return CheckedUpload(
+        issued=issued, parts=[part], page_results=[details], summary=summary,
+        kind=SignedCopy.Kind.DIGITAL_SIGNATURE_VERIFIED if trusted else SignedCopy.Kind.DIGITAL_SIGNATURE_UNTRUSTED,
+    )
+
+
+def _trust_roots() -> list:
+    """The certificates in the bundle SIGNED_COPY_TRUST_ROOTS names (PEM or DER); none when unset."""
+    from pyhanko.keys import load_certs_from_pemder
+
+    path = settings.SIGNED_COPY_TRUST_ROOTS
+    return list(load_certs_from_pemder([path])) if path else []
+
+
+def _common_name(certificate) -> str:
+    return str(certificate.subject.native.get("common_name", "")) if certificate is not None else ""
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Names compared as people write them: case, accents' composition and spacing aside."""
+    def fold(text):
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().replace(".", " ").replace(",", " ").split())
+    return bool(a.strip()) and fold(a) == fold(b)
 
 
 def _render_pdf(part: UploadedPart, deadline: _Deadline) -> Iterator[Image.Image]:

@@ -31,6 +31,12 @@ from .factories import LicenseRequestFactory
 pytestmark = pytest.mark.usefixtures("private_media")
 
 
+@pytest.fixture(autouse=True)
+def _patient_deadline(settings):
+    """A loaded CI machine must not turn a good scan into "took too long"; one test sets its own."""
+    settings.SIGNED_COPY_CHECK_SECONDS = 600
+
+
 # --- What a representative sends back -------------------------------------------------------------
 
 
@@ -136,9 +142,10 @@ def test_a_digitally_signed_copy_of_the_issued_pdf_is_verified(alice_client, ali
     alices_request.refresh_from_db()
     assert alices_request.status == LicenseRequest.Status.UNDER_REVIEW
     copy = SignedCopy.objects.get()
-    assert copy.kind == SignedCopy.Kind.DIGITAL_SIGNATURE_VERIFIED
+    assert copy.kind == SignedCopy.Kind.DIGITAL_SIGNATURE_UNTRUSTED
     assert copy.summary.startswith("integrity verified: signed copy of the issued agreement")
-    assert "PROF. LI WEI" in copy.summary
+    assert "identity not verified" in copy.summary
+    assert "signer PROF. LI WEI is the representative named in the form" in copy.summary
     stored = copy.files.get()
     assert (stored.original_name, stored.content_type, stored.size) == ("agreement_signed.pdf", "application/pdf", len(signed))
     with stored.file.open("rb") as kept:

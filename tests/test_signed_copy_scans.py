@@ -16,7 +16,7 @@ from reportlab.pdfgen import canvas
 
 from requests_app.models import LicenseRequest, SignedCopy
 
-from .test_signed_copy import as_file, as_pdf, issued_pdf, refused, sign_by_hand, upload
+from .test_signed_copy import _patient_deadline, as_file, as_pdf, issued_pdf, refused, sign_by_hand, upload  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("private_media")
 
