@@ -481,7 +481,9 @@ def _compare(scan, document, issued, number: int, position: int, total: int) -> 
     if comparison.signed:
         message += ", signed"
     if comparison.doubtful:
-        message += f"; {len(comparison.missing) + len(comparison.added)} small difference(s) outlined"
+        spots = [f"ink missing {_where(box, height)}" for box in comparison.missing]
+        spots += [f"ink added {_where(box, height)}" for box in comparison.added]
+        message += "; for the reviewer to look at: " + ", ".join(spots) + " of the page"
     return {
         "page": number, "status": status, "signed": comparison.signed, "message": message,
         "missing": comparison.missing, "added": comparison.added, "page_size": [width, height],
@@ -495,7 +497,7 @@ def _scan_verdict(issued, parts, results: list[dict]) -> CheckedUpload:
     pages = "the page matches" if count == 1 else f"all {count} pages match"
     summary = f"scan checked: {pages} the agreement as issued (issue {issued.issue}), signed"
     if doubtful:
-        summary += f"; small differences on {_pages(doubtful)} are outlined for the reviewer"
+        summary += f"; small differences on {_pages(doubtful)} for the reviewer to look at"
         kind = SignedCopy.Kind.SCAN_TO_CHECK
     else:
         kind = SignedCopy.Kind.SCAN_MATCHED

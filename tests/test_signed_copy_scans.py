@@ -95,7 +95,7 @@ def test_a_set_of_200_dpi_jpeg_pages_is_accepted(alice_client, alices_request):
     assert accepted(alices_request).kind == SignedCopy.Kind.SCAN_MATCHED
 
 
-def test_a_small_mark_outside_the_signature_is_accepted_and_outlined_for_the_reviewer(alice_client, alices_request):
+def test_a_small_mark_outside_the_signature_is_accepted_and_located_for_the_reviewer(alice_client, alices_request):
     first, *rest = signed_pages(alices_request, 150)
     marked = first.copy()
     ImageDraw.Draw(marked).line([(1150, 300), (1180, 330)], fill=30, width=3)  # a stray tick in the margin
@@ -111,7 +111,8 @@ def test_a_small_mark_outside_the_signature_is_accepted_and_outlined_for_the_rev
     # The tick was drawn at 150 dpi from (1150, 300) to (1180, 330) px; boxes are in points from the bottom left.
     height = first_page["page_size"][1]
     assert left <= 1165 * 72 / 150 <= right and bottom <= height - 315 * 72 / 150 <= top
-    assert "small differences on page 1 are outlined for the reviewer" in copy.summary
+    assert "small differences on page 1 for the reviewer to look at" in copy.summary
+    assert first_page["message"] == "page 1 of 2: matches the issued page; for the reviewer to look at: ink added at the top of the page"
 
 
 # --- Refused --------------------------------------------------------------------------------------
@@ -192,3 +193,13 @@ def test_a_page_twice_is_refused(alice_client, alices_request, private_media):
     )
 
     assert "Page 1 of the agreement is in the upload twice" in body
+
+
+def test_the_upload_says_it_replaces_emailing_the_scan_and_gives_the_limits_first(alice_client, alices_request, settings):
+    settings.SIGNED_COPY_MAX_BYTES, settings.SIGNED_COPY_MAX_PAGES = 15_000_000, 30
+    from django.urls import reverse
+
+    for url in (alices_request.get_absolute_url(), reverse("requests_app:signed_copy_upload", args=[alices_request.reference])):
+        page = alice_client.get(url).content.decode()
+        assert "Uploading here replaces emailing the scan" in page
+        assert "at most 15 MB and 30 pages" in page
