@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 import pypdf
 import pypdfium2
@@ -394,6 +395,18 @@ def _identify(image: Image.Image, issued: IssuedAgreement, position: int) -> int
     return int(codes[0]["page"]) if codes[0]["page"] else position
 
 
+_WORKING_HEIGHT = 1400  # about 120 dpi for A4: the QR code keeps 3 pixels a module
+
+
+def _working_copy(image: Image.Image) -> np.ndarray:
+    """The page in grey at about 120 dpi, made once: reading the code and comparing both use it."""
+    grey = np.asarray(image.convert("L"))
+    if grey.shape[0] <= _WORKING_HEIGHT:
+        return grey
+    width = grey.shape[1] * _WORKING_HEIGHT // grey.shape[0]
+    return cv2.resize(grey, (width, _WORKING_HEIGHT), interpolation=cv2.INTER_AREA)
+
+
 def _pages(numbers) -> str:
     numbers = list(numbers)
     return f"page {numbers[0]}" if len(numbers) == 1 else "pages " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
@@ -414,7 +427,7 @@ def _scan_result(issued, parts, pages: Iterator[Image.Image], total: int, deadli
         seen: list[int] = []
         for position, image in enumerate(pages, 1):
             deadline.check()
-            grey = image.convert("L")
+            grey = _working_copy(image)
             number = _identify(grey, issued, position)
             if number is None:
                 results.append(None)
@@ -424,7 +437,7 @@ def _scan_result(issued, parts, pages: Iterator[Image.Image], total: int, deadli
             if not 1 <= number <= issued.pages:
                 raise UploadRefused(f"Page {position} of the upload is not a page of the agreement issued for {reference}.")
             seen.append(number)
-            results.append(_compare(np.asarray(grey), document, issued, number, position, total))
+            results.append(_compare(grey, document, issued, number, position, total))
         if not seen:
             raise UploadRefused(
                 f"No page of this upload is a page of the agreement issued for {reference} (issue {issued.issue}): "

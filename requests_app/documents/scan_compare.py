@@ -66,8 +66,8 @@ def compare_page(scan: np.ndarray, reference: np.ndarray, page_points: tuple[flo
         return PageComparison(aligned=False)
     # Hysteresis: a mark counts as there when faint, as a difference only when clear, so faded
     # grey print and JPEG blur are not mistaken for a change either way.
-    reference_ink, reference_trace = _ink(reference, _CLEAR), _ink(reference, _FAINT)
-    scanned_ink, scanned_trace = _ink(warped, _CLEAR), _ink(warped, _FAINT)
+    reference_ink, reference_trace = _ink(reference)
+    scanned_ink, scanned_trace = _ink(warped)
     scale = COMPARE_DPI / 72
     height = reference.shape[0]
 
@@ -115,12 +115,14 @@ def compare_page(scan: np.ndarray, reference: np.ndarray, page_points: tuple[flo
 _CLEAR, _FAINT = 25, 8  # how much darker than its neighbourhood a pixel is to count as ink
 
 
-def _ink(image: np.ndarray, contrast: int) -> np.ndarray:
-    """Dark marks against their neighbourhood: paper tone and shading do not count."""
+def _ink(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dark marks against their neighbourhood, clear and faint: paper tone and shading do not count.
+
+    An adaptive (local mean) threshold at two contrasts, sharing one mean."""
     smoothed = cv2.GaussianBlur(image, (3, 3), 0)
-    binary = cv2.adaptiveThreshold(smoothed, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, contrast)
-    # A speck of JPEG noise or dust is not ink.
-    return cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    darker = cv2.blur(smoothed, (31, 31)).astype(np.int16) - smoothed
+    speck = np.ones((2, 2), np.uint8)  # a speck of JPEG noise or dust is not ink
+    return tuple(cv2.morphologyEx((darker > contrast).astype(np.uint8), cv2.MORPH_OPEN, speck) for contrast in (_CLEAR, _FAINT))
 
 
 def _regions(difference: np.ndarray, ink: np.ndarray, other_trace: np.ndarray) -> tuple[list[tuple[int, int, int, int]], int]:
@@ -131,12 +133,19 @@ def _regions(difference: np.ndarray, ink: np.ndarray, other_trace: np.ndarray) -
     lies within `other_trace`) is misregistration, not a change, and is dropped too.
     """
     mask = difference.astype(np.uint8)
-    grouped = cv2.dilate(mask, np.ones((9, 21), np.uint8))
+    if int(mask.sum()) < _REGION_MIN_PX:
+        return [], 0
+    # Labelled within the differences' bounding box only: most of a page has none.
+    left, top, box_width, box_height = cv2.boundingRect(mask)
+    left, top = max(left - 12, 0), max(top - 6, 0)
+    crop = mask[top:top + box_height + 12, left:left + box_width + 24]
+    grouped = cv2.dilate(crop, np.ones((9, 21), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
     boxes, total = [], 0
     for label in range(1, count):
         x, y, w, h, _ = stats[label]
-        inside = int(mask[y:y + h, x:x + w][labels[y:y + h, x:x + w] == label].sum())
+        inside = int(crop[y:y + h, x:x + w][labels[y:y + h, x:x + w] == label].sum())
+        x, y = x + left, y + top
         if inside < _REGION_MIN_PX or _explained_by_a_shift(ink, other_trace, (x, y, x + w, y + h)):
             continue
         boxes.append((int(x), int(y), int(x + w), int(y + h)))
@@ -163,12 +172,14 @@ def _explained_by_a_shift(ink: np.ndarray, other_trace: np.ndarray, box) -> bool
 
 def _align(scan: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
     """The scan warped onto the reference's pixels, or None when no page-wide fit is found."""
-    reference_scale = FEATURE_DPI / COMPARE_DPI
     # The scan's resolution is unknown: assume it shows the page, so its height is the page's.
-    scan_scale = reference_scale * max(reference.shape) / max(scan.shape)
-    small_reference = cv2.resize(reference, None, fx=reference_scale, fy=reference_scale, interpolation=cv2.INTER_AREA)
-    small_scan = cv2.resize(scan, None, fx=scan_scale, fy=scan_scale, interpolation=cv2.INTER_AREA)
-    orb = cv2.ORB_create(nfeatures=1200, fastThreshold=10)
+    # Brought to the comparison resolution once; the features come from a smaller copy of that.
+    to_compare = min(max(reference.shape) / max(scan.shape), 1.0)
+    scan = cv2.resize(scan, None, fx=to_compare, fy=to_compare, interpolation=cv2.INTER_AREA) if to_compare < 1 else scan
+    feature_scale = FEATURE_DPI / COMPARE_DPI
+    small_reference = cv2.resize(reference, None, fx=feature_scale, fy=feature_scale, interpolation=cv2.INTER_AREA)
+    small_scan = cv2.resize(scan, None, fx=feature_scale, fy=feature_scale, interpolation=cv2.INTER_AREA)
+    orb = cv2.ORB_create(nfeatures=1000, fastThreshold=15)
     reference_points, reference_descriptors = orb.detectAndCompute(small_reference, None)
     scan_points, scan_descriptors = orb.detectAndCompute(small_scan, None)
     if reference_descriptors is None or scan_descriptors is None or len(scan_points) < _MIN_INLIERS:
@@ -188,7 +199,7 @@ def _align(scan: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
     refined, _ = cv2.findHomography(source[chosen], target[chosen], 0)
     if refined is not None:
         homography = refined
-    # From full-size scan pixels to full-size reference pixels.
-    full = np.diag([1 / reference_scale, 1 / reference_scale, 1]) @ homography @ np.diag([scan_scale, scan_scale, 1])
+    # Both feature images are the same fraction of their comparison-resolution originals.
+    full = np.diag([1 / feature_scale, 1 / feature_scale, 1]) @ homography @ np.diag([feature_scale, feature_scale, 1])
     height, width = reference.shape
     return cv2.warpPerspective(scan, full, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
