@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import ApplicationForm, SignedCopyForm
 from .models import SIGNED_COPY_STATUSES, Dataset, LicenseRequest
+from .documents.scan_compare import outlined_thumbnail
 from .signed_copies import download_name
 
 
@@ -193,6 +194,22 @@ def signed_copy_file(request, reference, file_id):
         response, download_name(copy_file.original_name, copy_file.content_type),
         inline=request.GET.get("inline") == "1",
     )
+
+
+@login_required
+def signed_copy_page_thumbnail(request, reference, copy_id, page):
+    """The issued page a scanned page was compared with, its differences outlined (participants only)."""
+    license_request = selectors.request_for_participant(request.user, reference)
+    copy = get_object_or_404(license_request.signed_copies.select_related("issued_agreement"), pk=copy_id)
+    result = next((r for r in copy.page_results if r.get("page") == page and "missing" in r), None)
+    if result is None:
+        raise Http404("No such compared page.")
+    png = outlined_thumbnail(
+        bytes(copy.issued_agreement.pdf), page, missing=result["missing"], added=result["added"]
+    )
+    response = HttpResponse(png, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def verify(request, token):

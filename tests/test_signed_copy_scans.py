@@ -203,3 +203,28 @@ def test_the_upload_says_it_replaces_emailing_the_scan_and_gives_the_limits_firs
         page = alice_client.get(url).content.decode()
         assert "Uploading here replaces emailing the scan" in page
         assert "at most 15 MB and 30 pages" in page
+
+
+def test_bob_sees_each_compared_page_with_its_differences_outlined(client, alice, bob, charlie, alices_request):
+    from django.urls import reverse
+
+    first, *rest = signed_pages(alices_request, 150)
+    ImageDraw.Draw(first).line([(1150, 300), (1180, 330)], fill=30, width=3)
+    ImageDraw.Draw(first).line([(1180, 300), (1150, 330)], fill=30, width=3)
+    client.force_login(alice)
+    upload(client, alices_request, ("scan.pdf", as_pdf([first, *rest])))
+    copy = SignedCopy.objects.get()
+    thumbnail = reverse("requests_app:signed_copy_page_thumbnail", args=[alices_request.reference, copy.pk, 1])
+
+    client.force_login(bob)
+    page = client.get(reverse("review:request", args=[alices_request.reference])).content.decode()
+    assert f'src="{thumbnail}"' in page
+    assert "Page 1: <span class=\"text-warning-emphasis\">differences outlined</span>" in page
+    assert "Page 2: matched · signature present" in page
+    response = client.get(thumbnail)
+    assert response["Content-Type"] == "image/png"
+    picture = np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB")).astype(int)
+    # The outline is drawn in colour on a grey page: some pixels are far from grey.
+    assert (np.abs(picture[..., 2] - picture[..., 0]) > 100).any()
+    client.force_login(charlie)
+    assert client.get(thumbnail).status_code == 404

@@ -203,3 +203,22 @@ def _align(scan: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
     full = np.diag([1 / feature_scale, 1 / feature_scale, 1]) @ homography @ np.diag([feature_scale, feature_scale, 1])
     height, width = reference.shape
     return cv2.warpPerspective(scan, full, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def outlined_thumbnail(pdf: bytes, page: int, *, missing: list, added: list, dpi: int = 60) -> bytes:
+    """The issued page `page` (1-based) as a PNG, with missing ink outlined in red, added in blue."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image, (_, height_pt) = render_page(document, page - 1, dpi)
+    finally:
+        document.close()
+    picture = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    scale = dpi / 72
+    for boxes, colour in ((missing, (40, 40, 220)), (added, (220, 90, 20))):
+        for left, bottom, right, top in boxes:
+            cv2.rectangle(
+                picture, (int(left * scale) - 3, int((height_pt - top) * scale) - 3),
+                (int(right * scale) + 3, int((height_pt - bottom) * scale) + 3), colour, 2,
+            )
+    ok, png = cv2.imencode(".png", picture)
+    return png.tobytes()
