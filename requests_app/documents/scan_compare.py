@@ -12,6 +12,7 @@ there, added ink is what "signed" means.
 Pure: numpy arrays and PDF bytes in, a PageComparison out. No ORM, no settings.
 """
 
+import threading
 from dataclasses import dataclass, field
 
 import cv2
@@ -45,14 +46,19 @@ class PageComparison:
         return not self.altered and bool(self.missing or self.added)
 
 
+# Serialises the PDFium calls threads of one process would otherwise make at once.
+PDFIUM_LOCK = threading.RLock()
+
+
 def render_page(document: pypdfium2.PdfDocument, index: int, dpi: int = COMPARE_DPI) -> tuple[np.ndarray, tuple[float, float]]:
     """The page as a grey image at `dpi`, and its size in points."""
-    page = document[index]
-    try:
-        image = np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
-        return image, page.get_size()
-    finally:
-        page.close()
+    with PDFIUM_LOCK:
+        page = document[index]
+        try:
+            image = np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+            return image, page.get_size()
+        finally:
+            page.close()
 
 
 def compare_page(scan: np.ndarray, reference: np.ndarray, page_points: tuple[float, float], areas: list[dict]) -> PageComparison:
@@ -207,11 +213,13 @@ def _align(scan: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
 
 def outlined_thumbnail(pdf: bytes, page: int, *, missing: list, added: list, dpi: int = 60) -> bytes:
     """The issued page `page` (1-based) as a PNG, with missing ink outlined in red, added in blue."""
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        image, (_, height_pt) = render_page(document, page - 1, dpi)
-    finally:
-        document.close()
+    # PDFium is not thread-safe, and a review page loads its thumbnails in parallel.
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            image, (_, height_pt) = render_page(document, page - 1, dpi)
+        finally:
+            document.close()
     picture = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     scale = dpi / 72
     for boxes, colour in ((missing, (40, 40, 220)), (added, (220, 90, 20))):
