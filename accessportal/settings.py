@@ -270,7 +270,11 @@ SIGNED_COPY_MAX_BYTES = env.int("SIGNED_COPY_MAX_BYTES", default=15_000_000)
 SIGNED_COPY_MAX_PAGES = env.int("SIGNED_COPY_MAX_PAGES", default=30)
 SIGNED_COPY_MAX_PIXELS = env.int("SIGNED_COPY_MAX_PIXELS", default=60_000_000)  # A4 at 600 dpi is 35 MP
 SIGNED_COPY_MAX_INFLATED_BYTES = env.int("SIGNED_COPY_MAX_INFLATED_BYTES", default=300_000_000)
+# All the pixels of one upload together (scans of every page, images in a PDF): about 30 A4 pages at 200 dpi.
+SIGNED_COPY_MAX_TOTAL_PIXELS = env.int("SIGNED_COPY_MAX_TOTAL_PIXELS", default=120_000_000)
 SIGNED_COPY_CHECK_SECONDS = env.float("SIGNED_COPY_CHECK_SECONDS", default=30.0)
+# A PEM/DER bundle of the CA certificates whose digital signatures count as identity verified; empty: none do.
+SIGNED_COPY_TRUST_ROOTS = env.str("SIGNED_COPY_TRUST_ROOTS", default="")
 # --- SQLite shared by the web process and the Celery worker ----------------------------------------
 # `make run` has two processes writing one SQLite file: WAL lets readers and a writer work at once,
 # IMMEDIATE transactions queue writers instead of failing with "database is locked", and

@@ -6,6 +6,7 @@ import unicodedata
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator, URLValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -249,6 +250,11 @@ class SignedCopyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.issued = issued
         self.checked = None
+
+    @property
+    def limits(self) -> dict:
+        """What the applicant is told before choosing a file."""
+        return {"megabytes": settings.SIGNED_COPY_MAX_BYTES // 1_000_000, "pages": settings.SIGNED_COPY_MAX_PAGES}
 
     def clean_files(self):
         try:

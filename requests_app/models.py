@@ -389,6 +389,10 @@ class IssuedAgreement(models.Model):
     length = models.PositiveIntegerField()
     pages = models.PositiveSmallIntegerField()
     issued_at = models.DateTimeField()
+    areas = models.JSONField(
+        default=list, blank=True,
+        help_text='Where the places to write in were drawn: [{"page", "kind", "box": [left, bottom, right, top] in points}].',
+    )
 
     class Meta:
         ordering = ["request", "issue"]
@@ -417,8 +421,11 @@ class SignedCopy(models.Model):
 
     class Kind(models.TextChoices):
         DIGITAL_SIGNATURE_VERIFIED = "digital_signature_verified", _("Digital signature verified")
+        DIGITAL_SIGNATURE_UNTRUSTED = "digital_signature_untrusted", _("Digital signature intact; identity not verified")
         SCAN_QR_CHECKED = "scan_qr_checked", _("Scan: every page's code is this agreement's")
         SCAN_QR_INCOMPLETE = "scan_qr_incomplete", _("Scan: some pages without a readable code")
+        SCAN_MATCHED = "scan_matched", _("Scan: every page matches the issued one, signed")
+        SCAN_TO_CHECK = "scan_to_check", _("Scan: signed; small differences outlined for the reviewer")
 
     request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="signed_copies")
     issued_agreement = models.ForeignKey(IssuedAgreement, on_delete=models.PROTECT, related_name="signed_copies")
@@ -436,7 +443,7 @@ class SignedCopy(models.Model):
 
     @property
     def is_verified(self):
-        return self.kind != self.Kind.SCAN_QR_INCOMPLETE
+        return self.kind not in (self.Kind.SCAN_QR_INCOMPLETE, self.Kind.SCAN_TO_CHECK, self.Kind.DIGITAL_SIGNATURE_UNTRUSTED)
 
 
 class SignedCopyFile(models.Model):

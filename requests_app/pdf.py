@@ -16,6 +16,7 @@ import datetime
 import functools
 import io
 import re
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import zxingcpp
@@ -115,9 +116,12 @@ def _display(value) -> str:
     return str(value)
 
 
-def verify_url(token: str, issue: int) -> str:
-    """What the QR code on every page says: the public verification page, and which issue it is."""
-    return f"{settings.SITE_URL}{reverse('requests_app:verify', args=[token])}?issue={issue}"
+def verify_url(token: str, issue: int, page: int | None = None) -> str:
+    """What the QR code on a page says: the public verification page, which issue, which page.
+
+    The page number lets a scan be put in order and a missing page be named."""
+    url = f"{settings.SITE_URL}{reverse('requests_app:verify', args=[token])}?issue={issue}"
+    return url if page is None else f"{url}&page={page}"
 
 
 def qr_image(text: str) -> ImageReader:
@@ -165,6 +169,64 @@ class SignatureField(Flowable):
         )
         canv._addAnnotation(field)
         form.fields.append(form.getRef(field))
+        # What a signer sets (signatures exist, append only) set already: the signing revision then
+        # changes nothing in the form but the field, as the difference analysis of an upload expects.
+        form.sigFlags = 3
+
+
+class SignatureBlock(Flowable):
+    """The line the representative signs on, the date beside it, their printed name and title under it.
+
+    Records where it drew the places meant to be written in (`areas`: the signature, and the date
+    when the form gave none), in PDF points on the page it landed on, so a scan can be checked
+    for ink there and for no change anywhere else.
+    """
+
+    LINE = 95 * mm
+    INK_HEIGHT = 16 * mm  # the room above the line a hand signature takes
+
+    def __init__(self, *, name: str, title: str, date: str, areas: list, styles):
+        super().__init__()
+        self.name, self.title, self.date, self.areas, self.styles = name, title, date, areas, styles
+        self.height = self.INK_HEIGHT + 14 * mm
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        return self.width, self.height
+
+    def draw(self):
+        canv = self.canv
+        line_y = self.height - self.INK_HEIGHT
+        canv.saveState()
+        canv.setStrokeColor(colors.black)
+        canv.setLineWidth(0.6)
+        canv.line(0, line_y, self.LINE, line_y)
+        canv.setFont("Helvetica", 7)
+        canv.setFillColor(colors.grey)
+        canv.drawString(0, line_y + self.INK_HEIGHT - 3 * mm, "Signature")
+        canv.restoreState()
+        self._record("signature", 0, line_y - 1 * mm, self.LINE, line_y + self.INK_HEIGHT)
+        date_x = self.LINE + 8 * mm
+        date = Paragraph(f"<b>Date:</b> {markup(self.date)}" if self.date else "<b>Date:</b>", self.styles["body"])
+        date.wrapOn(canv, self.width - date_x, 10 * mm)
+        date.drawOn(canv, date_x, line_y + 1 * mm)
+        if not self.date:
+            canv.line(date_x + 11 * mm, line_y, self.width, line_y)
+            self._record("date", date_x + 10 * mm, line_y - 1 * mm, self.width, line_y + 8 * mm)
+        printed = _para(self.name, self.styles)
+        _, used = printed.wrapOn(canv, self.LINE, 7 * mm)
+        printed.drawOn(canv, 0, line_y - 1.5 * mm - used)
+        if self.title:
+            title = _para(self.title, self.styles, style="small")
+            _, title_height = title.wrapOn(canv, self.LINE, 6 * mm)
+            title.drawOn(canv, 0, line_y - 2 * mm - used - title_height)
+
+    def _record(self, kind, x0, y0, x1, y1):
+        left, bottom = self.canv.absolutePosition(x0, y0)
+        right, top = self.canv.absolutePosition(x1, y1)
+        self.areas.append(
+            {"page": self.canv.getPageNumber(), "kind": kind, "box": [round(v, 2) for v in (left, bottom, right, top)]}
+        )
 
 
 class _NumberedCanvas(pdf_canvas.Canvas):
@@ -188,8 +250,10 @@ class _NumberedCanvas(pdf_canvas.Canvas):
         super().save()
 
 
-def agreement_story(request, version, *, signature_field: bool = True) -> list:
-    """The document's flowables. Without the signature field it is the bare baseline of bench/pdf.py."""
+def agreement_story(request, version, *, signature_field: bool = True, areas: list | None = None) -> list:
+    """The document's flowables. Without the signature field it is the bare baseline of bench/pdf.py.
+
+    `areas` collects, as the document is built, where the places meant to be written in were drawn."""
     _register_cjk_fonts()
     styles = _styles()
     dataset = version.dataset
@@ -212,33 +276,45 @@ def agreement_story(request, version, *, signature_field: bool = True) -> list:
         title = f"{clause['number']}. {clause['title']}:" if clause.get("title") else f"{clause['number']}."
         story.append(_para(clause["text"], styles, bold_prefix=title))
 
-    story += _signer_blocks(request, version, styles)
+    areas = areas if areas is not None else []
+    story += _signer_blocks(request, version, styles, areas)
 
     if version.signatory:
         story.append(Paragraph("Who must sign", styles["heading"]))
         story.append(_para(version.signatory, styles))
+    closing = [
+        Spacer(1, 2 * mm),
+        # The owner's contact lines, without the blank lines between them.
+        _para(re.sub(r"\n\s*\n", "\n", version.closing.strip()), styles, style="small"),
+    ] if version.closing else []
+    # The closing lines travel with the signature block: a page never holds only them.
     story.append(
         KeepTogether(
             [
-                *_legacy_signature_row(version, styles),
+                *_legacy_signature_row(request, version, styles, areas),
                 SignatureField(*SIGNATURE_BOX) if signature_field else Spacer(*SIGNATURE_BOX),
                 Paragraph(
                     "Sign by hand and scan every page, or sign the field above digitally without "
                     "changing anything else in this file.",
                     styles["small"],
                 ),
+                *closing,
             ]
         )
     )
-    if version.closing:
-        story.append(Spacer(1, 2 * mm))
-        # The owner's contact lines, without the blank lines between them.
-        story.append(_para(re.sub(r"\n\s*\n", "\n", version.closing.strip()), styles, style="small"))
     submission = (getattr(version, "layout", None) or {}).get("submission", "")
     if submission:
         story.append(Paragraph("How to submit", styles["heading"]))
         story.append(_para(submission, styles))
     return story
+
+
+@dataclass(frozen=True)
+class RenderedAgreement:
+    pdf: bytes
+    # The places meant to be written in: [{"page": 1-based, "kind": "signature" | "date", "box":
+    # [left, bottom, right, top] in PDF points}], for checking a scan of the signed copy.
+    areas: list[dict]
 
 
 def render_agreement(request, agreement_version, *, issue: int = 1) -> bytes:
@@ -248,27 +324,33 @@ def render_agreement(request, agreement_version, *, issue: int = 1) -> bytes:
     numbers the documents issued for one request; the QR code carries it so a page from an
     earlier issue can be told apart from the current one.
     """
-    qr = qr_image(verify_url(request.token, issue))
+    return render_agreement_with_areas(request, agreement_version, issue=issue).pdf
+
+
+def render_agreement_with_areas(request, agreement_version, *, issue: int = 1) -> RenderedAgreement:
+    """render_agreement, with where the signature (and any blank to fill in) was drawn."""
     reference = request.reference or ""
+    label = f"{reference} · issue {issue} · agreement version {agreement_version.label}"
 
     def decorate(canv, page, total):
         width, _ = canv._pagesize
         canv.saveState()
-        canv.drawImage(qr, width - MARGIN - QR_SIZE, QR_BOTTOM, QR_SIZE, QR_SIZE)
+        canv.drawImage(qr_image(verify_url(request.token, issue, page)), width - MARGIN - QR_SIZE, QR_BOTTOM, QR_SIZE, QR_SIZE)
         canv.setFont("Helvetica", 8.5)
         canv.setFillColor(colors.grey)
-        canv.drawString(MARGIN, 10 * mm, f"{reference} · page {page} of {total}")
+        canv.drawString(MARGIN, 10 * mm, f"{label} · page {page} of {total}")
         canv.restoreState()
 
     buffer = io.BytesIO()
+    areas: list[dict] = []
     document_template(
         buffer, title=f"{agreement_version.title} — {reference}", author=agreement_version.dataset.owner,
         subject=reference, creator="Licence portal",
     ).build(
-        agreement_story(request, agreement_version),
+        agreement_story(request, agreement_version, areas=areas),
         canvasmaker=lambda *a, **kw: _NumberedCanvas(*a, decorate=decorate, **kw),
     )
-    return buffer.getvalue()
+    return RenderedAgreement(pdf=buffer.getvalue(), areas=areas)
 
 
 def document_template(buffer, **info) -> SimpleDocTemplate:
@@ -279,7 +361,7 @@ def document_template(buffer, **info) -> SimpleDocTemplate:
     )
 
 
-def _signer_blocks(request, version, styles) -> list:
+def _signer_blocks(request, version, styles, areas: list) -> list:
     """Each signer's heading and values, in the file's order, then the purpose if asked.
 
     Read from the version's declared fields (agreement_format.spec), never from the request's
@@ -297,7 +379,7 @@ def _signer_blocks(request, version, styles) -> list:
         out.append(Paragraph(markup(signer.title), styles["heading"]))
         for field in signer.fields:
             if field.type == "signature":
-                out.append(_signature_row(field.label, styles))
+                out += _signer_signature(request, signer, styles, areas, label=field.label)
                 continue
             text = _display(formfields.display(field.type, request.value(field.name)))
             out.append(_para(text.upper() if field.capitals else text, styles, bold_prefix=_label(field.label)))
@@ -306,28 +388,63 @@ def _signer_blocks(request, version, styles) -> list:
                 text = _display(request.value(field.romanised_name))
                 out.append(_para(text.upper(), styles, bold_prefix=f"{field.romanised_label}:"))
         if not legacy and signer.signs_at_end:
-            out.append(_signature_row("", styles))
+            out += _signer_signature(request, signer, styles, areas)
     purpose = spec.purpose_field(version)
     if purpose is not None:
         out.append(_para(_display(request.value(purpose.name)), styles, bold_prefix=f"{purpose.label}:"))
     return out
 
 
-def _legacy_signature_row(version, styles) -> list:
-    """Format 1 agreements print one signature row here; format 2 signers sign in their blocks."""
+def _legacy_signature_row(request, version, styles, areas: list) -> list:
+    """Format 1 agreements print one signature block here; format 2 signers sign in their blocks."""
     from .agreement_format import spec
 
     if not spec.is_format_1(version):
         return [Spacer(1, 3 * mm)]
-    return [Spacer(1, 3 * mm), _signature_row("", styles), Spacer(1, 2 * mm)]
+    signing_date = getattr(request, "signing_date", None)
+    return [
+        Spacer(1, 4 * mm),
+        SignatureBlock(
+            name=_display(getattr(request, "representative_name", "")),
+            title=getattr(request, "representative_title", "") or "",
+            date=_display(signing_date) if signing_date else "",
+            areas=areas, styles=styles,
+        ),
+    ]
+
+
+# Which of a format 2 signer's fields print under their signature line, first match wins.
+_SIGNEE_NAME_FIELDS = ("representative_name",)
+_SIGNEE_TITLE_FIELDS = ("representative_title",)
+
+
+def _signer_signature(request, signer, styles, areas: list, *, label: str = "") -> list:
+    """A format 2 signer's signature line, with the signee's printed name and title and the date.
+
+    The name is the signer's representative_name field, else their first field that is a name; the
+    title their representative_title field, else one whose name ends in "title"; the date their date field.
+    """
+    from .agreement_format import formfields
+
+    def first(names, test) -> str:
+        chosen = next((f for f in signer.fields if f.name in names), None)
+        chosen = chosen or next((f for f in signer.fields if f.asked and test(f)), None)
+        if chosen is None:
+            return ""
+        return str(formfields.display(chosen.type, request.value(chosen.name)) or "")
+
+    name = _display(first(_SIGNEE_NAME_FIELDS, lambda f: f.type in ("text", "capitals") and f.name.endswith("name")))
+    title = first(_SIGNEE_TITLE_FIELDS, lambda f: f.type == "text" and f.name.endswith("title"))
+    date = first((), lambda f: f.type == "date")
+    out: list = [Paragraph(f"<b>{markup(label)}</b>", styles["body"])] if label else []
+    out.append(
+        KeepTogether(
+            [Spacer(1, 2 * mm), SignatureBlock(name=name, title=title, date=date, areas=areas, styles=styles)]
+        )
+    )
+    return out
 
 
 def _label(label: str) -> str:
     """A field's label as the owner wrote it, with a colon unless it already ends in punctuation."""
     return label if label.endswith((":", ".", "?")) else f"{label}:"
-
-
-def _signature_row(label: str, styles) -> Paragraph:
-    prefix = f"<b>{markup(label)}</b><br/>" if label else ""
-    return Paragraph(f"{prefix}Signature: {'_' * 44}&nbsp;&nbsp;&nbsp;Date: {'_' * 20}", styles["body"])
-

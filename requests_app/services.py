@@ -37,7 +37,7 @@ from .models import (
     SignedCopyFile,
 )
 from .notifications import notification_claim, notify_decision
-from .pdf import render_agreement
+from .pdf import render_agreement_with_areas
 from .reviewing import services as reviewing
 from .reviewing.renewals import licence_extend, licence_extend_unchanged, renewal_submit  # noqa: F401
 from .reviewing.services import request_assign, request_claim, request_recommend_approval  # noqa: F401  (workflow's names)
@@ -152,11 +152,12 @@ def agreement_issue(*, request: LicenseRequest) -> IssuedAgreement:
     latest one can be signed and uploaded.
     """
     issue = (request.issued_agreements.aggregate(last=Max("issue"))["last"] or 0) + 1
-    pdf = render_agreement(request, request.agreement_version, issue=issue)
+    rendered = render_agreement_with_areas(request, request.agreement_version, issue=issue)
+    pdf = rendered.pdf
     return IssuedAgreement.objects.create(
         request=request, agreement_version=request.agreement_version, issue=issue, pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(), length=len(pdf),
-        pages=len(pypdf.PdfReader(io.BytesIO(pdf)).pages), issued_at=clock.now(),
+        pages=len(pypdf.PdfReader(io.BytesIO(pdf)).pages), issued_at=clock.now(), areas=rendered.areas,
     )
 
 

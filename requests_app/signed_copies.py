@@ -15,13 +15,14 @@ import io
 import logging
 import re
 import time
+import unicodedata
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import cv2
+import numpy as np
 import pypdf
-import pypdf.filters
 import pypdfium2
 import zxingcpp
 from django.conf import settings
@@ -30,16 +31,18 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from .documents.pdf_safety import Budget, PdfRefused, check_pdf_safety, refuse_data_after_last_xref
+from .documents.scan_compare import compare_page, render_page
 from .models import IssuedAgreement, SignedCopy
+from .pdf import SIGNATURE_FIELD_NAME
 
 logger = logging.getLogger(__name__)
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 INTEGRITY_VERIFIED = "integrity verified: signed copy of the issued agreement"
-_QR_TEXT = re.compile(r"/verify/(?P<token>[A-Za-z0-9_-]+)/\?issue=(?P<issue>\d+)$")
+_QR_TEXT = re.compile(r"/verify/(?P<token>[A-Za-z0-9_-]+)/\?issue=(?P<issue>\d+)(?:&page=(?P<page>\d+))?$")
 _RENDER_DPI = 150
-_ASCII_FILTERS = {"/ASCII85Decode": pypdf.filters.ASCII85Decode, "/ASCIIHexDecode": pypdf.filters.ASCIIHexDecode}
 
 
 class UploadRefused(Exception):
@@ -81,6 +84,14 @@ class _Deadline:
             raise UploadRefused(_("Checking this file took too long. Upload a smaller or simpler scan."))
 
 
+def _budget() -> Budget:
+    return Budget(
+        inflated_bytes=settings.SIGNED_COPY_MAX_INFLATED_BYTES,
+        total_pixels=settings.SIGNED_COPY_MAX_TOTAL_PIXELS,
+        pixels_per_image=settings.SIGNED_COPY_MAX_PIXELS,
+    )
+
+
 def _megabytes(n: int) -> str:
     return f"{n / 1_000_000:.0f} MB"
 
@@ -101,6 +112,7 @@ def check_upload(files, *, issued: IssuedAgreement) -> CheckedUpload:
         raise UploadRefused(_("Upload at most %(limit)s pages.") % {"limit": settings.SIGNED_COPY_MAX_PAGES})
     if types == {PDF}:
         return _check_pdf(parts[0], issued, deadline)
+    _refuse_too_many_pixels_in_all(parts)
     pages = (_open_image(part, deadline) for part in parts)
     return _scan_result(issued, parts, pages, len(parts), deadline)
 
@@ -110,6 +122,23 @@ def _read(uploaded, max_bytes: int) -> UploadedPart:
     data = uploaded.read(max_bytes + 1)
     name = _safe_name(uploaded.name or "")
     return UploadedPart(original_name=name, content_type=_sniff(data, name), data=data)
+
+
+def download_name(original_name: str, content_type: str) -> str:
+    """The name a stored file is offered under: the browser's name, ending as its sniffed type.
+
+    "agreement.pdf.html" holding a PDF is offered as "agreement.pdf", "scan" as "scan.pdf".
+    """
+    endings = _NAME_ENDINGS[content_type]
+    stem, dot, suffix = original_name.rpartition(".")
+    if dot and stem and f".{suffix.lower()}" not in endings:
+        original_name = stem
+    if original_name.lower().endswith(endings):
+        return original_name
+    return original_name + EXTENSIONS[content_type]
+
+
+_NAME_ENDINGS = {PDF: (".pdf",), JPEG: (".jpg", ".jpeg"), PNG: (".png",)}
 
 
 def _safe_name(name: str) -> str:
@@ -164,6 +193,7 @@ def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> tuple[bool, int]:
     """Parse the whole PDF within the limits; return whether it is digitally signed, and its pages."""
     name = part.original_name
     try:
+        refuse_data_after_last_xref(part.data, name)
         reader = pypdf.PdfReader(io.BytesIO(part.data))
         if reader.is_encrypted:
             raise UploadRefused(_("%(name)s is encrypted or password-protected. Upload an unprotected PDF.") % {"name": name})
@@ -174,51 +204,15 @@ def _parse_pdf(part: UploadedPart, deadline: _Deadline) -> tuple[bool, int]:
             raise UploadRefused(_("%(name)s has no pages.") % {"name": name})
         if reader.attachments:
             raise UploadRefused(_("%(name)s carries attached files. Upload the signed agreement alone.") % {"name": name})
-        _inflate_every_stream(reader, name, deadline)
+        check_pdf_safety(reader, name, _budget(), deadline)
         return _has_signature(reader), count
     except UploadRefused:
         raise
+    except PdfRefused as refusal:
+        raise UploadRefused(str(refusal)) from None
     except Exception as error:  # pypdf raises many types on malformed input; all mean "damaged".
         logger.info("Refused unreadable PDF upload: %r", error)
         raise UploadRefused(_("%(name)s could not be read as a PDF: it may be damaged or incomplete.") % {"name": name}) from None
-
-
-def _inflate_every_stream(reader: pypdf.PdfReader, name: str, deadline: _Deadline) -> None:
-    """Inflate every Flate stream with a running budget, so a compression bomb is caught here.
-
-    ASCII filters in front of the Flate one (reportlab writes ASCII85 + Flate) only shrink data,
-    so they are decoded as they are; decoding stops at the first filter that is not one of these.
-    """
-    budget = settings.SIGNED_COPY_MAX_INFLATED_BYTES
-    for generation, objects in reader.xref.items():
-        for number in objects:
-            deadline.check()
-            obj = reader.get_object(pypdf.generic.IndirectObject(number, generation, reader))
-            if not isinstance(obj, pypdf.generic.StreamObject):
-                continue
-            if obj.get("/Subtype") == "/Image" and _pixels(obj) > settings.SIGNED_COPY_MAX_PIXELS:
-                raise UploadRefused(_("%(name)s contains an image with too many pixels. Scan at 150–300 dpi.") % {"name": name})
-            filters = obj.get("/Filter")
-            data = obj._data
-            for name_of_filter in filters if isinstance(filters, list) else [filters]:
-                if name_of_filter in _ASCII_FILTERS:
-                    data = _ASCII_FILTERS[name_of_filter].decode(data)
-                    continue
-                if name_of_filter == "/FlateDecode":
-                    budget -= len(zlib.decompressobj().decompress(data, max(budget, 0) + 1))
-                break
-            if budget < 0:
-                raise UploadRefused(
-                    _("%(name)s expands to more than %(size)s "
-                      "when opened. Scan it again at a normal resolution.") % {"name": name, "size": _megabytes(settings.SIGNED_COPY_MAX_INFLATED_BYTES)}
-                )
-
-
-def _pixels(image: pypdf.generic.StreamObject) -> int:
-    width, height = image.get("/Width", 0), image.get("/Height", 0)
-    if not isinstance(width, int) or not isinstance(height, int):
-        raise UploadRefused(_("An image in this PDF has no valid size: the file may be damaged."))
-    return abs(width * height)
 
 
 def _has_signature(reader: pypdf.PdfReader) -> bool:
@@ -227,8 +221,19 @@ def _has_signature(reader: pypdf.PdfReader) -> bool:
 
 
 def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> CheckedUpload:
+    """The issued bytes, then one revision that only fills the signature field, signed intact.
+
+    The issued document must be the file's first revision byte for byte; pyHanko's difference
+    analysis then reviews every later revision against it, so a signing revision that also adds
+    content, changes a page or lays an annotation over the text is refused, whoever signed it.
+    The certificate is checked against the trust store named by SIGNED_COPY_TRUST_ROOTS (none by
+    default): an intact signature it cannot vouch for is accepted for review as "identity not
+    verified". Nothing is fetched: an uploaded certificate must never make the server open URLs.
+    """
     # Imported here: pyHanko is heavy and only digitally signed uploads need it.
     from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, SuspiciousModification
+    from pyhanko.sign.fields import MDPPerm
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
@@ -241,11 +246,11 @@ def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> Che
               "sign it without editing it, and upload the signed file.") % {"name": name, "reference": issued.request.reference, "issue": issued.issue}
         )
     try:
-        signatures = PdfFileReader(io.BytesIO(part.data), strict=False).embedded_signatures
-        # No trust list and no fetching: the check is integrity (the bytes are what was signed), and
-        # an uploaded certificate must never make the server open URLs it names.
-        context = ValidationContext(trust_roots=[], allow_fetching=False)
+        reader = PdfFileReader(io.BytesIO(part.data), strict=False)
+        signatures = reader.embedded_signatures
+        context = ValidationContext(trust_roots=_trust_roots(), allow_fetching=False)
         statuses = [validate_pdf_signature(s, signer_validation_context=context) for s in signatures]
+        changes = DEFAULT_DIFF_POLICY.review_file(reader, 0, doc_mdp=MDPPerm.FILL_FORMS)
     except Exception as error:
         logger.info("Refused PDF whose signature cannot be validated: %r", error)
         raise UploadRefused(_("The digital signature in %(name)s could not be read.") % {"name": name}) from None
@@ -254,12 +259,55 @@ def _check_digital_signature(part: UploadedPart, issued: IssuedAgreement) -> Che
         raise UploadRefused(_("The digital signature in %(name)s does not match its content: the file was changed after signing.") % {"name": name})
     if last.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         raise UploadRefused(_("%(name)s was changed after it was signed: the signature does not cover the whole file.") % {"name": name})
+    if isinstance(changes, SuspiciousModification):
+        raise UploadRefused(
+            _("%(name)s changes the agreement, not only its signature field (%(changes)s). "
+              "Sign the issued PDF without editing it, and upload the signed file.") % {"name": name, "changes": changes}
+        )
+    if changes.modification_level > ModificationLevel.FORM_FILLING or not changes.changed_form_fields <= {SIGNATURE_FIELD_NAME}:
+        raise UploadRefused(
+            _("%(name)s adds annotations or fills fields other than the signature field. "
+              "Sign the issued PDF without editing it, and upload the signed file.") % {"name": name}
+        )
     signer = last.signing_cert.subject.human_friendly
-    summary = f"{INTEGRITY_VERIFIED} (issue {issued.issue}; signed by {signer}; certificate not checked against a trust list)"
-    return CheckedUpload(
-        issued=issued, parts=[part], kind=SignedCopy.Kind.DIGITAL_SIGNATURE_VERIFIED, page_results=[],
-        summary=summary,
+    common_name = _common_name(last.signing_cert)
+    representative = getattr(issued.request, "representative_name", "") or ""
+    same_person = _same_name(common_name, representative)
+    trusted = bool(last.trusted)
+    identity = "identity verified by the trust store" if trusted else "identity not verified (certificate not in the trust store)"
+    name_check = (
+        f"signer {common_name} is the representative named in the form" if same_person
+        else f"signer {common_name or signer} differs from the representative named in the form ({representative or '—'})"
     )
+    summary = f"{INTEGRITY_VERIFIED} (issue {issued.issue}; signed by {signer}; no change but the signature; {identity}; {name_check})"
+    details = {
+        "status": "digital", "signer": signer, "signer_name": common_name, "representative": representative,
+        "name_matches": same_person, "trusted": trusted, "changes": "the signature field only",
+        "message": f"digital signature: intact, no change after issue but the signature; {identity}; {name_check}",
+    }
+    return CheckedUpload(
+        issued=issued, parts=[part], page_results=[details], summary=summary,
+        kind=SignedCopy.Kind.DIGITAL_SIGNATURE_VERIFIED if trusted else SignedCopy.Kind.DIGITAL_SIGNATURE_UNTRUSTED,
+    )
+
+
+def _trust_roots() -> list:
+    """The certificates in the bundle SIGNED_COPY_TRUST_ROOTS names (PEM or DER); none when unset."""
+    from pyhanko.keys import load_certs_from_pemder
+
+    path = settings.SIGNED_COPY_TRUST_ROOTS
+    return list(load_certs_from_pemder([path])) if path else []
+
+
+def _common_name(certificate) -> str:
+    return str(certificate.subject.native.get("common_name", "")) if certificate is not None else ""
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Names compared as people write them: case, accents' composition and spacing aside."""
+    def fold(text):
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().replace(".", " ").replace(",", " ").split())
+    return bool(a.strip()) and fold(a) == fold(b)
 
 
 def _render_pdf(part: UploadedPart, deadline: _Deadline) -> Iterator[Image.Image]:
@@ -286,6 +334,22 @@ def _render_pdf(part: UploadedPart, deadline: _Deadline) -> Iterator[Image.Image
 # --- Images and QR codes ------------------------------------------------------------------------
 
 
+def _refuse_too_many_pixels_in_all(parts: list[UploadedPart]) -> None:
+    """Sizes from the headers only: nothing is decoded before the whole upload is known to fit."""
+    total = 0
+    for part in parts:
+        try:
+            with Image.open(io.BytesIO(part.data), formats=["JPEG", "PNG"]) as image:
+                total += image.width * image.height
+        except Exception:
+            continue  # unreadable: _open_image says so, naming the file
+    limit = settings.SIGNED_COPY_MAX_TOTAL_PIXELS
+    if total > limit:
+        raise UploadRefused(
+            f"These pages hold more than {limit // 1_000_000} megapixels in all. Scan at 150–300 dpi."
+        )
+
+
 def _open_image(part: UploadedPart, deadline: _Deadline) -> Image.Image:
     deadline.check()
     name, limit = part.original_name, settings.SIGNED_COPY_MAX_PIXELS
@@ -307,42 +371,148 @@ def _open_image(part: UploadedPart, deadline: _Deadline) -> Image.Image:
     return image
 
 
-def _page_result(image: Image.Image, issued: IssuedAgreement, page: int, total: int) -> dict:
-    """What the page's QR codes say; raises UploadRefused for a page of someone else's agreement."""
-    where = f"page {page} of {total}"
-    found = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+def _identify(image: Image.Image, issued: IssuedAgreement, position: int) -> int | None:
+    """Which page of `issued` the image shows, by its QR code; None when it carries no code of ours.
+
+    Raises UploadRefused for a page of someone else's agreement or of another issue. A code
+    without a page number (documents issued before codes carried one) counts as `position`.
+    """
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     codes = [match for match in (_QR_TEXT.search(code.text) for code in found) if match]
-    if not codes:
-        return {"page": page, "status": "missing", "message": f"{where}: no code found"}
     reference = issued.request.reference
     for code in codes:
         if code["token"] != issued.request.token:
             raise UploadRefused(
-                _("Page %(page)s of %(total)s belongs to another request's agreement, not %(reference)s. "
-                  "Upload only the pages of the agreement issued for this request.") % {"page": page, "total": total, "reference": reference}
+                _("Page %(position)s of the upload belongs to another request's agreement, not %(reference)s. "
+                  "Upload only the pages of the agreement issued for this request.") % {"position": position, "reference": reference}
             )
         if int(code["issue"]) != issued.issue:
             raise UploadRefused(
-                _("Page %(page)s of %(total)s is from another issue of this agreement (issue %(other)s); "
-                  "the current one is issue %(issue)s. Download it, sign it and upload that.") % {"page": page, "total": total, "other": code["issue"], "issue": issued.issue}
+                _("Page %(position)s of the upload is from another issue of this agreement (issue %(other)s); "
+                  "the current one is issue %(issue)s. Download it, sign it and upload that.") % {"position": position, "other": code["issue"], "issue": issued.issue}
             )
-    return {"page": page, "status": "ok", "message": f"{where}: code of {reference}, issue {issued.issue}"}
+    if not codes:
+        return None
+    return int(codes[0]["page"]) if codes[0]["page"] else position
+
+
+_WORKING_HEIGHT = 1400  # about 120 dpi for A4: the QR code keeps 3 pixels a module
+
+
+def _working_copy(image: Image.Image) -> np.ndarray:
+    """The page in grey at about 120 dpi, made once: reading the code and comparing both use it."""
+    grey = np.asarray(image.convert("L"))
+    if grey.shape[0] <= _WORKING_HEIGHT:
+        return grey
+    width = grey.shape[1] * _WORKING_HEIGHT // grey.shape[0]
+    return cv2.resize(grey, (width, _WORKING_HEIGHT), interpolation=cv2.INTER_AREA)
+
+
+def _pages(numbers) -> str:
+    numbers = list(numbers)
+    return f"page {numbers[0]}" if len(numbers) == 1 else "pages " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+
+
+def _where(box: list[float], page_height: float) -> str:
+    """Where on the page a box is, in words a person holding the paper understands."""
+    middle = page_height - (box[1] + box[3]) / 2
+    return "at the top" if middle < page_height / 3 else "in the middle" if middle < 2 * page_height / 3 else "at the bottom"
 
 
 def _scan_result(issued, parts, pages: Iterator[Image.Image], total: int, deadline: _Deadline) -> CheckedUpload:
-    results = []
-    for number, image in enumerate(pages, 1):
-        deadline.check()
-        results.append(_page_result(image, issued, number, total))
-    matched = sum(r["status"] == "ok" for r in results)
-    problems = [r["message"] for r in results if r["status"] != "ok"]
-    if total < issued.pages:
-        problems.append(f"the issued agreement has {issued.pages} pages; the scan has {total}")
-    if problems:
-        kind = SignedCopy.Kind.SCAN_QR_INCOMPLETE
-        summary = f"scan: {matched} of {total} pages carry this agreement's code; " + "; ".join(problems)
+    """Every issued page present once, in order, unchanged outside its areas to write in, and signed."""
+    reference = issued.request.reference
+    document = pypdfium2.PdfDocument(bytes(issued.pdf))
+    try:
+        results = []
+        seen: list[int] = []
+        for position, image in enumerate(pages, 1):
+            deadline.check()
+            grey = _working_copy(image)
+            number = _identify(grey, issued, position)
+            if number is None:
+                results.append(None)
+                continue
+            if number in seen:
+                raise UploadRefused(f"Page {number} of the agreement is in the upload twice. Upload each page once.")
+            if not 1 <= number <= issued.pages:
+                raise UploadRefused(f"Page {position} of the upload is not a page of the agreement issued for {reference}.")
+            seen.append(number)
+            results.append(_compare(grey, document, issued, number, position, total))
+        if not seen:
+            raise UploadRefused(
+                f"No page of this upload is a page of the agreement issued for {reference} (issue {issued.issue}): "
+                "none carries its QR code. Upload a scan or photo of every page of the signed agreement."
+            )
+        unread = [position for position, result in enumerate(results, 1) if result is None]
+        if unread:
+            raise UploadRefused(
+                f"The QR code of {_pages(unread)} of the upload could not be read. "
+                "Scan or photograph the whole page again, flat, sharp and well lit."
+            )
+        missing = [n for n in range(1, issued.pages + 1) if n not in seen]
+        if missing:
+            raise UploadRefused(
+                f"{_pages(missing).capitalize()} of the agreement {'is' if len(missing) == 1 else 'are'} missing "
+                f"(it has {issued.pages} pages). Upload every page."
+            )
+        if seen != sorted(seen):
+            raise UploadRefused(
+                f"The pages are out of order (the upload has {', '.join(map(str, seen))}). "
+                "Upload them in the agreement's order."
+            )
+    finally:
+        document.close()
+    return _scan_verdict(issued, parts, results)
+
+
+def _compare(scan, document, issued, number: int, position: int, total: int) -> dict:
+    index = number - 1
+    reference_image, (width, height) = render_page(document, index)
+    areas = [area for area in issued.areas if area["page"] == number]
+    comparison = compare_page(scan, reference_image, (width, height), areas)
+    where = f"page {number} of {issued.pages}"
+    if not comparison.aligned:
+        raise UploadRefused(
+            f"Page {position} of the upload could not be matched with {where} of the agreement. "
+            "Scan or photograph the whole page again, flat, with all four edges visible."
+        )
+    if comparison.altered:
+        regions = comparison.missing + comparison.added
+        raise UploadRefused(
+            f"{where.capitalize()} differs from the issued agreement {_where(regions[0], height)} of the page "
+            "(text missing or added outside the places to sign). Sign the agreement as issued, without "
+            "changing it, and upload a new scan."
+        )
+    if comparison.signed is False:
+        [box] = [area["box"] for area in areas if area["kind"] == "signature"][:1]
+        raise UploadRefused(
+            f"{where.capitalize()} is not signed: no signature was found on the signature line "
+            f"{_where(box, height)} of the page, above the representative's printed name. Sign there and upload a new scan."
+        )
+    status = "doubtful" if comparison.doubtful else "matched"
+    message = f"{where}: matches the issued page"
+    if comparison.signed:
+        message += ", signed"
+    if comparison.doubtful:
+        spots = [f"ink missing {_where(box, height)}" for box in comparison.missing]
+        spots += [f"ink added {_where(box, height)}" for box in comparison.added]
+        message += "; for the reviewer to look at: " + ", ".join(spots) + " of the page"
+    return {
+        "page": number, "status": status, "signed": comparison.signed, "message": message,
+        "missing": comparison.missing, "added": comparison.added, "page_size": [width, height],
+        "upload_position": position,
+    }
+
+
+def _scan_verdict(issued, parts, results: list[dict]) -> CheckedUpload:
+    doubtful = [r["page"] for r in results if r["status"] == "doubtful"]
+    count = len(results)
+    pages = "the page matches" if count == 1 else f"all {count} pages match"
+    summary = f"scan checked: {pages} the agreement as issued (issue {issued.issue}), signed"
+    if doubtful:
+        summary += f"; small differences on {_pages(doubtful)} for the reviewer to look at"
+        kind = SignedCopy.Kind.SCAN_TO_CHECK
     else:
-        kind = SignedCopy.Kind.SCAN_QR_CHECKED
-        pages = "the page carries" if total == 1 else f"all {total} pages carry"
-        summary = f"scan checked: {pages} the code of this agreement (issue {issued.issue})"
+        kind = SignedCopy.Kind.SCAN_MATCHED
     return CheckedUpload(issued=issued, parts=parts, kind=kind, page_results=results, summary=summary)

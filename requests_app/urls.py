@@ -26,5 +26,9 @@ urlpatterns = [
     path(
         "requests/<slug:reference>/signed-copies/<int:file_id>/", views.signed_copy_file, name="signed_copy_file"
     ),
+    path(
+        "requests/<slug:reference>/signed-copies/<int:copy_id>/pages/<int:page>.png",
+        views.signed_copy_page_thumbnail, name="signed_copy_page_thumbnail",
+    ),
     path("verify/<slug:token>/", views.verify, name="verify"),
 ]

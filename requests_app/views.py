@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .agreement_format import reacceptance
+from .documents.scan_compare import outlined_thumbnail
 from .forms import ApplicationForm, SignedCopyForm
 from .http import found_or_404
 from .models import Dataset, LicenseRequest
 from .ops.client_ip import client_ip as ops_client_ip
 from .privacy.services import signed_copy_view_record
+from .signed_copies import download_name
 
 # What a form page says when its POST is refused; the form is shown again with what was typed.
 CORRECT_THE_FIELDS = gettext_lazy("Please correct the fields marked below; nothing you typed was lost.")
@@ -262,7 +264,28 @@ def signed_copy_file(request, reference, file_id):
         # A signed copy is a personal document: every look by someone other than its applicant is recorded.
         signed_copy_view_record(copy_file=copy_file, viewer=request.user, ip=client_ip(request), inline=inline)
     response = FileResponse(copy_file.file.open("rb"), content_type=copy_file.content_type)
-    return _attachment(response, copy_file.original_name, inline=inline)
+    # Whatever it carried, the file can run nothing in the portal's origin, even when opened directly.
+    response["Content-Security-Policy"] = "sandbox"
+    return _attachment(
+        response, download_name(copy_file.original_name, copy_file.content_type),
+        inline=inline,
+    )
+
+
+@login_required
+def signed_copy_page_thumbnail(request, reference, copy_id, page):
+    """The issued page a scanned page was compared with, its differences outlined (participants only)."""
+    license_request = found_or_404(selectors.request_for_participant, user=request.user, reference=reference)
+    copy = get_object_or_404(license_request.signed_copies.select_related("issued_agreement"), pk=copy_id)
+    result = next((r for r in copy.page_results if r.get("page") == page and "missing" in r), None)
+    if result is None:
+        raise Http404("No such compared page.")
+    png = outlined_thumbnail(
+        bytes(copy.issued_agreement.pdf), page, missing=result["missing"], added=result["added"]
+    )
+    response = HttpResponse(png, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def verify(request, token):

@@ -12,12 +12,13 @@ Screenshots land in var/screenshots/journey-*.png for a person to look at.
 
 import re
 import urllib.parse
+from pathlib import Path
 
 import pypdfium2
 import pytest
 import zxingcpp
 from django.core import mail
-from PIL import Image, ImageDraw
+from PIL import Image
 from playwright.sync_api import expect
 
 from requests_app import services
@@ -33,16 +34,14 @@ SCAN_DPI = 150
 
 
 def signed_scan(pdf_path) -> list[Image.Image]:
-    """Every page of the downloaded agreement as a scanner sees it, with a signature scribbled on."""
-    pages = []
-    for pdf_page in pypdfium2.PdfDocument(pdf_path):
-        image = pdf_page.render(scale=SCAN_DPI / 72).to_pil().convert("RGB")
-        width, height = image.size
-        # Across the signature line, clear of the QR code in the bottom right corner.
-        points = [(int(width * (0.2 + k * 0.015)), int(height * (0.70 + (0.012 if k % 2 else -0.012)))) for k in range(20)]
-        ImageDraw.Draw(image).line(points, fill=(20, 30, 140), width=4)
-        pages.append(image)
-    return pages
+    """Every page of the downloaded agreement as a scanner sees it, signed in the places issued for it."""
+    from .test_signed_copy import issued_areas, sign_by_hand
+
+    areas = issued_areas(Path(pdf_path).read_bytes())
+    return [
+        sign_by_hand(pdf_page.render(scale=SCAN_DPI / 72).to_pil().convert("RGB"), areas, number, SCAN_DPI)
+        for number, pdf_page in enumerate(pypdfium2.PdfDocument(pdf_path), start=1)
+    ]
 
 
 def sign_out(page):
@@ -122,7 +121,7 @@ def test_alice_applies_signs_and_bob_returns_then_approves_then_revokes(
     # The image really loaded (not a broken icon): the file is served inline to the reviewer.
     preview.first.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.first.element_handle())
-    expect(page.locator("#agreement")).to_contain_text("carr")  # "the page carries" / "all N pages carry"
+    expect(page.locator("#agreement")).to_contain_text("match the agreement as issued")  # "all N pages match ..."
     shot(page, "journey-04-bob-sees-the-scan")
     page.check("input[name=return-returned_fields][value=unit]")
     page.fill("#id_return-reason", "Name the lab as in the university directory.")

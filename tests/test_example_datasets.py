@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from requests_app import clock
 from requests_app.agreement_format import preview
 from requests_app.agreements import load_dataset_file
 from requests_app.forms import ApplicationForm
@@ -73,7 +74,7 @@ def test_streamerreid_untitled_clauses_and_a_signature_line_between_the_applican
         assert words(text) in form
         assert f"I accept clause {number}." in form
     labels = ["Date:", "Applicant:", "Institution:", "AUTHORISED SIGNATURES [signature image is acceptable]:",
-              "Signature: ", "Printed name of the signee:", "Title in Applicant’s Organization:"]
+              "Signature Date:", "Printed name of the signee:", "Title in Applicant’s Organization:"]
     positions = [pdf.index(label) for label in labels]
     assert positions == sorted(positions)
     assert "Printed name of the signee::" not in pdf
@@ -103,7 +104,7 @@ def test_mahnob_one_signee_and_the_researchers_named_each_sign_their_own_block()
     blocks = ["The signee", "Researcher 1, for whom the signee is responsible", "Researcher 2, for whom the signee is responsible"]
     positions = [pdf.index(title) for title in blocks]
     assert positions == sorted(positions)
-    assert pdf.count("Signature: ") == 3  # one row per signer
+    assert pdf.count("Signature Date:") == 3  # one signature block per signer
     assert "Country: United Kingdom" in pdf
     form_obj = ApplicationForm(agreement=shown.version, submitting=True)
     assert [title for title, _ in form_obj.signer_groups()] == blocks
@@ -129,3 +130,18 @@ def test_a_researcher_applies_for_an_example_dataset_end_to_end(alice_client, db
 def test_each_example_names_its_source(name):
     head = (EXAMPLES / name).read_text(encoding="utf-8").split("format = 2")[0]
     assert "Source:" in head and "verbatim" in head
+
+
+def test_each_format_2_signer_signs_on_a_line_with_their_printed_name_title_and_the_date_under_it():
+    from requests_app.pdf import render_agreement_with_areas
+
+    shown, pdf, _ = rendered("streamerreid.toml")
+    shown.request.values.update(representative_name="PROF. ADA LOVELACE", representative_title="Dean of Research")
+    text = pdf_words(render_agreement_with_areas(shown.request, shown.version).pdf)
+    assert f"Signature Date: {clock.today().isoformat()} PROF. ADA LOVELACE Dean of Research" in text
+
+    mahnob, _, _ = rendered("mahnob-mimicry.toml")
+    areas = render_agreement_with_areas(mahnob.request, mahnob.version).areas
+    # One place to sign per signer, and a place to date it for the researchers, whose blocks ask no date.
+    assert [a["kind"] for a in areas].count("signature") == 3
+    assert [a["kind"] for a in areas].count("date") == 2

@@ -55,15 +55,17 @@ def test_submitting_issues_the_filled_in_agreement_once(alice_client, lagper):
         f"sha256 {agreement.short_sha256}", request.reference, lagper.owner, lagper.full_name,
         "PROF. LI WEI", "Dean of the School of Computing", "EXAMPLE UNIVERSITY",
         "1 UNIVERSITY ROAD SPRINGFIELD", "Vision Lab", "dean@uni.example", timezone.localdate().isoformat(),
-        "Benchmarking aerial-ground re-identification.", "Signature:", "Date:",
+        "Benchmarking aerial-ground re-identification.", "Signature", f"Date: {timezone.localdate().isoformat()}",
     ]:
         assert expected in text, expected
     for label, _ in request.signer_values():
         assert words(label) in text
     for number, page in enumerate(pages, 1):
-        assert f"{request.reference} · page {number} of {len(pages)}" in page
+        assert f"{request.reference} · issue 1 · agreement version {agreement.label} · page {number} of {len(pages)}" in page
     verify_url = f"http://testserver/verify/{request.token}/?issue=1"
-    assert qr_codes(data) == [[verify_url]] * len(pages)
+    assert qr_codes(data) == [[f"{verify_url}&page={n}"] for n in range(1, len(pages) + 1)]
+    # The date came from the form: no blank asks for it again; the signature is the one area to fill in.
+    assert [(area["page"], area["kind"]) for area in issued.areas] == [(len(pages), "signature")]
     field = pypdf.PdfReader(io.BytesIO(data)).get_fields()[SIGNATURE_FIELD_NAME]
     assert field["/FT"] == "/Sig"
 
@@ -140,7 +142,7 @@ def test_every_field_at_its_maximum_length_gives_a_valid_pdf(alice, lagper, spac
     pages = pdf_text(data)
     assert len(pages) > 1
     assert "".join(pages).count("W") >= sum(v.count("W") for v in fields.values())
-    assert qr_codes(data)[-1] == [f"http://testserver/verify/{request.token}/?issue=1"]
+    assert qr_codes(data)[-1] == [f"http://testserver/verify/{request.token}/?issue=1&page={len(qr_codes(data))}"]
 
 
 def test_downloads_serve_the_stored_bytes_to_alice_and_bob_only(client, alice, bob, charlie, alices_request):

@@ -1,7 +1,9 @@
 """Alice uploads the signed agreement; the portal checks it is hers before anything is stored."""
 
 import datetime
+import hashlib
 import io
+import math
 import zipfile
 
 import pypdf
@@ -15,18 +17,24 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 
 from requests_app import services
-from requests_app.models import LicenseRequest, RequestEvent, SignedCopy, SignedCopyFile
+from requests_app.models import IssuedAgreement, LicenseRequest, RequestEvent, SignedCopy, SignedCopyFile
 from requests_app.pdf import SIGNATURE_FIELD_NAME
 
 from .factories import LicenseRequestFactory
 
 pytestmark = pytest.mark.usefixtures("private_media")
+
+
+@pytest.fixture(autouse=True)
+def _patient_deadline(settings):
+    """A loaded CI machine must not turn a good scan into "took too long"; one test sets its own."""
+    settings.SIGNED_COPY_CHECK_SECONDS = 600
 
 
 # --- What a representative sends back -------------------------------------------------------------
@@ -63,11 +71,35 @@ def digitally_signed(pdf: bytes) -> bytes:
     return output.getvalue()
 
 
-def scanned_pages(pdf: bytes, *, degrees=(2.5, -1.5, 3.0)) -> list[Image.Image]:
-    """Each page printed and scanned: 150 dpi, slightly rotated, slightly blurred."""
+def sign_by_hand(image: Image.Image, areas: list[dict], page: int, dpi: float) -> Image.Image:
+    """A pen stroke across each signature area of `page`, drawn on the page's image at `dpi`."""
+    image = image.copy()
+    draw = ImageDraw.Draw(image)
+    scale = dpi / 72
+    for area in areas:
+        if area["page"] != page or area["kind"] != "signature":
+            continue
+        left, bottom, right, top = area["box"]
+        baseline = image.height - (bottom + (top - bottom) * 0.4) * scale
+        stroke = [
+            (left * scale + 15 * scale + i * 6 * scale, baseline - 9 * scale * math.sin(i / 1.7) * (1 if i % 3 else 0.6))
+            for i in range(24)
+        ]
+        draw.line(stroke, fill=25, width=max(2, round(scale * 1.3)), joint="curve")
+    return image
+
+
+def issued_areas(pdf: bytes) -> list[dict]:
+    return IssuedAgreement.objects.get(sha256=hashlib.sha256(pdf).hexdigest()).areas
+
+
+def scanned_pages(pdf: bytes, *, degrees=(2.5, -1.5, 3.0), signed=True) -> list[Image.Image]:
+    """Each page printed, signed by hand and scanned: 150 dpi, slightly rotated, slightly blurred."""
+    areas = issued_areas(pdf) if signed else []
     pages = []
     for number, page in enumerate(pypdfium2.PdfDocument(pdf)):
         image = page.render(scale=150 / 72).to_pil().convert("L")
+        image = sign_by_hand(image, areas, number + 1, 150)
         image = image.rotate(degrees[number % len(degrees)], expand=True, fillcolor=255)
         pages.append(image.filter(ImageFilter.GaussianBlur(0.8)))
     return pages
@@ -110,9 +142,10 @@ def test_a_digitally_signed_copy_of_the_issued_pdf_is_verified(alice_client, ali
     alices_request.refresh_from_db()
     assert alices_request.status == LicenseRequest.Status.UNDER_REVIEW
     copy = SignedCopy.objects.get()
-    assert copy.kind == SignedCopy.Kind.DIGITAL_SIGNATURE_VERIFIED
+    assert copy.kind == SignedCopy.Kind.DIGITAL_SIGNATURE_UNTRUSTED
     assert copy.summary.startswith("integrity verified: signed copy of the issued agreement")
-    assert "PROF. LI WEI" in copy.summary
+    assert "identity not verified" in copy.summary
+    assert "signer PROF. LI WEI is the representative named in the form" in copy.summary
     stored = copy.files.get()
     assert (stored.original_name, stored.content_type, stored.size) == ("agreement_signed.pdf", "application/pdf", len(signed))
     with stored.file.open("rb") as kept:
@@ -138,26 +171,14 @@ def test_a_rotated_blurred_scan_of_this_agreement_is_accepted_page_by_page(alice
     upload(alice_client, request, *files)
 
     copy = SignedCopy.objects.get()
-    assert copy.kind == SignedCopy.Kind.SCAN_QR_CHECKED
-    assert [r["status"] for r in copy.page_results] == ["ok"] * total
-    assert copy.page_results[0]["message"] == f"page 1 of {total}: code of {request.reference}, issue 1"
-    assert copy.summary == f"scan checked: all {total} pages carry the code of this agreement (issue 1)"
+    assert copy.kind == SignedCopy.Kind.SCAN_MATCHED
+    assert [r["status"] for r in copy.page_results] == ["matched"] * total
+    assert copy.page_results[0]["message"] == f"page 1 of {total}: matches the issued page"
+    assert copy.page_results[-1]["message"] == f"page {total} of {total}: matches the issued page, signed"
+    assert copy.summary == f"scan checked: all {total} pages match the agreement as issued (issue 1), signed"
     assert [f.content_type for f in copy.files.all()] == ["image/jpeg", "image/png"] * (total // 2) + ["image/jpeg"] * (total % 2)
     request.refresh_from_db()
     assert request.status == LicenseRequest.Status.UNDER_REVIEW
-
-
-def test_a_scanned_pdf_with_a_page_without_code_is_accepted_and_the_gap_shown(alice_client, alices_request):
-    pages = scanned_pages(issued_pdf(alices_request))
-    blank = Image.new("L", pages[0].size, 255)
-    upload(alice_client, alices_request, ("scan.pdf", as_pdf([pages[0], blank])))
-
-    copy = SignedCopy.objects.get()
-    assert copy.kind == SignedCopy.Kind.SCAN_QR_INCOMPLETE
-    assert [r["message"] for r in copy.page_results][1] == "page 2 of 2: no code found"
-    assert "1 of 2 pages carry this agreement's code" in copy.summary
-    body = alice_client.get(alices_request.get_absolute_url()).content.decode()
-    assert "page 2 of 2: no code found" in body
 
 
 def test_a_new_upload_under_review_keeps_the_previous_one(alice_client, alices_request):
@@ -419,9 +440,10 @@ def test_no_upload_once_the_request_is_withdrawn(alice_client, alice, alices_req
     assert stored_files(private_media) == []
 
 
-def test_a_one_page_scan_is_summed_up_in_the_singular(alice_client, alices_request):
-    [page] = scanned_pages(issued_pdf(alices_request))
+def test_a_scanned_pdf_with_a_page_whose_code_cannot_be_read_is_refused(alice_client, alices_request, private_media):
+    first, second = scanned_pages(issued_pdf(alices_request))
+    blank = Image.new("L", second.size, 255)
 
-    upload(alice_client, alices_request, ("page.jpg", as_file(page)))
+    body = refused(alice_client, alices_request, private_media, ("scan.pdf", as_pdf([first, blank])))
 
-    assert SignedCopy.objects.get().summary == "scan checked: the page carries the code of this agreement (issue 1)"
+    assert "The QR code of page 2 of the upload could not be read" in body

@@ -1,0 +1,232 @@
+"""Is this scanned page the issued page, unchanged, with ink where it is to be signed?
+
+The issued page is rendered (pypdfium2) at the comparison resolution; the scan is aligned onto it
+by a homography fitted with RANSAC to ORB features matched on both at a low resolution (a
+page-wide baseline: the QR code's corners alone are too close together to warp a whole page).
+Both are binarised with an adaptive threshold, which absorbs grey paper and uneven light, and
+compared as dilated set differences: ink in the issued page with no scanned ink near it is
+missing (whited out, cut), scanned ink with no issued ink near it is added (written over).
+Differences inside the areas meant to be written in (`areas`, from the renderer) are expected;
+there, added ink is what "signed" means.
+
+Pure: numpy arrays and PDF bytes in, a PageComparison out. No ORM, no settings.
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import pypdfium2
+
+COMPARE_DPI = 100  # text stays legible (10 pt is ~14 px) and a page is under a megapixel
+FEATURE_DPI = 60  # ~0.4 of a 150 dpi scan: enough structure for ORB, few pixels to search
+_MIN_INLIERS = 40
+_AREA_MARGIN_PT = 6  # a signature that overshoots its box a little is still inside it
+_EDGE_PX = 12  # the page edge is where warping and scanner borders leave artefacts
+_REGION_MIN_PX = 60  # smaller than a short word at 100 dpi: noise, dust, JPEG ringing
+_ALTERED_PX = 600  # a few words or more missing or added: an altered page, not ambiguity
+_SIGNED_MIN_PX = 120  # ink in the signature area beyond the printed line and label
+
+
+@dataclass
+class PageComparison:
+    aligned: bool
+    signed: bool | None = None  # None: this page has no signature area
+    missing: list[list[float]] = field(default_factory=list)  # boxes [l, b, r, t] in PDF points
+    added: list[list[float]] = field(default_factory=list)
+    changed_pixels: int = 0
+
+    @property
+    def altered(self) -> bool:
+        return self.changed_pixels >= _ALTERED_PX
+
+    @property
+    def doubtful(self) -> bool:
+        return not self.altered and bool(self.missing or self.added)
+
+
+# Serialises the PDFium calls threads of one process would otherwise make at once.
+PDFIUM_LOCK = threading.RLock()
+
+
+def render_page(document: pypdfium2.PdfDocument, index: int, dpi: int = COMPARE_DPI) -> tuple[np.ndarray, tuple[float, float]]:
+    """The page as a grey image at `dpi`, and its size in points."""
+    with PDFIUM_LOCK:
+        page = document[index]
+        try:
+            image = np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+            return image, page.get_size()
+        finally:
+            page.close()
+
+
+def compare_page(scan: np.ndarray, reference: np.ndarray, page_points: tuple[float, float], areas: list[dict]) -> PageComparison:
+    """Compare a grey scan with the issued page rendered at COMPARE_DPI (`reference`).
+
+    `page_points` is the issued page's (width, height) in points; `areas` are this page's areas
+    to write in, boxes in points with the origin at the bottom left, as the renderer records them.
+    """
+    warped = _align(scan, reference)
+    if warped is None:
+        return PageComparison(aligned=False)
+    # Hysteresis: a mark counts as there when faint, as a difference only when clear, so faded
+    # grey print and JPEG blur are not mistaken for a change either way.
+    reference_ink, reference_trace = _ink(reference)
+    scanned_ink, scanned_trace = _ink(warped)
+    scale = COMPARE_DPI / 72
+    height = reference.shape[0]
+
+    def pixels(box, margin=0.0):
+        left, bottom, right, top = box
+        return (
+            max(int((left - margin) * scale), 0), max(int((height / scale - top - margin) * scale), 0),
+            min(int((right + margin) * scale), reference.shape[1]), min(int((height / scale - bottom + margin) * scale), height),
+        )
+
+    expected = np.zeros_like(reference_ink)
+    for area in areas:
+        x0, y0, x1, y1 = pixels(area["box"], _AREA_MARGIN_PT)
+        expected[y0:y1, x0:x1] = 1
+    expected[:_EDGE_PX, :] = expected[-_EDGE_PX:, :] = 1
+    expected[:, :_EDGE_PX] = expected[:, -_EDGE_PX:] = 1
+
+    near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+    missing = reference_ink.astype(bool) & ~cv2.dilate(scanned_trace, near).astype(bool)
+    added = scanned_ink.astype(bool) & ~cv2.dilate(reference_trace, near).astype(bool)
+    outside = ~expected.astype(bool)
+    dilated_scan, dilated_reference = cv2.dilate(scanned_trace, near), cv2.dilate(reference_trace, near)
+    missing_boxes, missing_px = _regions(missing & outside, reference_ink, dilated_scan)
+    added_boxes, added_px = _regions(added & outside, scanned_ink, dilated_reference)
+
+    signed = None
+    signature_areas = [a for a in areas if a["kind"] == "signature"]
+    if signature_areas:
+        ink = 0
+        for area in signature_areas:
+            x0, y0, x1, y1 = pixels(area["box"])
+            ink += int(added[y0:y1, x0:x1].sum())
+        signed = ink >= _SIGNED_MIN_PX
+
+    def points(box):
+        x0, y0, x1, y1 = box
+        return [round(x0 / scale, 1), round(height / scale - y1 / scale, 1), round(x1 / scale, 1), round(height / scale - y0 / scale, 1)]
+
+    return PageComparison(
+        aligned=True, signed=signed, missing=[points(b) for b in missing_boxes],
+        added=[points(b) for b in added_boxes], changed_pixels=missing_px + added_px,
+    )
+
+
+_CLEAR, _FAINT = 25, 8  # how much darker than its neighbourhood a pixel is to count as ink
+
+
+def _ink(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dark marks against their neighbourhood, clear and faint: paper tone and shading do not count.
+
+    An adaptive (local mean) threshold at two contrasts, sharing one mean."""
+    smoothed = cv2.GaussianBlur(image, (3, 3), 0)
+    darker = cv2.blur(smoothed, (31, 31)).astype(np.int16) - smoothed
+    speck = np.ones((2, 2), np.uint8)  # a speck of JPEG noise or dust is not ink
+    return tuple(cv2.morphologyEx((darker > contrast).astype(np.uint8), cv2.MORPH_OPEN, speck) for contrast in (_CLEAR, _FAINT))
+
+
+def _regions(difference: np.ndarray, ink: np.ndarray, other_trace: np.ndarray) -> tuple[list[tuple[int, int, int, int]], int]:
+    """Differences grouped into word-sized regions; those too small to mean anything are dropped.
+
+    A homography fitted to a whole page can be a few pixels off in a corner with little print
+    (a footer under a blank half page): a region that a small local shift explains (`ink` then
+    lies within `other_trace`) is misregistration, not a change, and is dropped too.
+    """
+    mask = difference.astype(np.uint8)
+    if int(mask.sum()) < _REGION_MIN_PX:
+        return [], 0
+    # Labelled within the differences' bounding box only: most of a page has none.
+    left, top, box_width, box_height = cv2.boundingRect(mask)
+    left, top = max(left - 12, 0), max(top - 6, 0)
+    crop = mask[top:top + box_height + 12, left:left + box_width + 24]
+    grouped = cv2.dilate(crop, np.ones((9, 21), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    boxes, total = [], 0
+    for label in range(1, count):
+        x, y, w, h, _ = stats[label]
+        inside = int(crop[y:y + h, x:x + w][labels[y:y + h, x:x + w] == label].sum())
+        x, y = x + left, y + top
+        if inside < _REGION_MIN_PX or _explained_by_a_shift(ink, other_trace, (x, y, x + w, y + h)):
+            continue
+        boxes.append((int(x), int(y), int(x + w), int(y + h)))
+        total += inside
+    return boxes, total
+
+
+_SHIFT_PX = 5
+
+
+def _explained_by_a_shift(ink: np.ndarray, other_trace: np.ndarray, box) -> bool:
+    x0, y0, x1, y1 = box
+    height, width = ink.shape
+    if x0 < _SHIFT_PX or y0 < _SHIFT_PX or x1 + _SHIFT_PX > width or y1 + _SHIFT_PX > height:
+        return False
+    patch = ink[y0:y1, x0:x1].astype(bool)
+    for dy in range(-_SHIFT_PX, _SHIFT_PX + 1):
+        for dx in range(-_SHIFT_PX, _SHIFT_PX + 1):
+            moved = other_trace[y0 + dy:y1 + dy, x0 + dx:x1 + dx].astype(bool)
+            if int((patch & ~moved).sum()) < _REGION_MIN_PX // 2:
+                return True
+    return False
+
+
+def _align(scan: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
+    """The scan warped onto the reference's pixels, or None when no page-wide fit is found."""
+    # The scan's resolution is unknown: assume it shows the page, so its height is the page's.
+    # Brought to the comparison resolution once; the features come from a smaller copy of that.
+    to_compare = min(max(reference.shape) / max(scan.shape), 1.0)
+    scan = cv2.resize(scan, None, fx=to_compare, fy=to_compare, interpolation=cv2.INTER_AREA) if to_compare < 1 else scan
+    feature_scale = FEATURE_DPI / COMPARE_DPI
+    small_reference = cv2.resize(reference, None, fx=feature_scale, fy=feature_scale, interpolation=cv2.INTER_AREA)
+    small_scan = cv2.resize(scan, None, fx=feature_scale, fy=feature_scale, interpolation=cv2.INTER_AREA)
+    orb = cv2.ORB_create(nfeatures=1000, fastThreshold=15)
+    reference_points, reference_descriptors = orb.detectAndCompute(small_reference, None)
+    scan_points, scan_descriptors = orb.detectAndCompute(small_scan, None)
+    if reference_descriptors is None or scan_descriptors is None or len(scan_points) < _MIN_INLIERS:
+        return None
+    matches = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(scan_descriptors, reference_descriptors, k=2)
+    good = [pair[0] for pair in matches if len(pair) == 2 and pair[0].distance < 0.8 * pair[1].distance]
+    if len(good) < _MIN_INLIERS:
+        return None
+    source = np.float32([scan_points[m.queryIdx].pt for m in good])
+    target = np.float32([reference_points[m.trainIdx].pt for m in good])
+    cv2.setRNGSeed(0)  # the same upload is always judged the same way
+    homography, inliers = cv2.findHomography(source, target, cv2.RANSAC, 3.0, maxIters=4000, confidence=0.999)
+    if homography is None or int(inliers.sum()) < _MIN_INLIERS:
+        return None
+    # Refit on every inlier by least squares: RANSAC's pick of a few points is not the most precise.
+    chosen = inliers.ravel().astype(bool)
+    refined, _ = cv2.findHomography(source[chosen], target[chosen], 0)
+    if refined is not None:
+        homography = refined
+    # Both feature images are the same fraction of their comparison-resolution originals.
+    full = np.diag([1 / feature_scale, 1 / feature_scale, 1]) @ homography @ np.diag([feature_scale, feature_scale, 1])
+    height, width = reference.shape
+    return cv2.warpPerspective(scan, full, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def outlined_thumbnail(pdf: bytes, page: int, *, missing: list, added: list, dpi: int = 60) -> bytes:
+    """The issued page `page` (1-based) as a PNG, with missing ink outlined in red, added in blue."""
+    # PDFium is not thread-safe, and a review page loads its thumbnails in parallel.
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            image, (_, height_pt) = render_page(document, page - 1, dpi)
+        finally:
+            document.close()
+    picture = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    scale = dpi / 72
+    for boxes, colour in ((missing, (40, 40, 220)), (added, (220, 90, 20))):
+        for left, bottom, right, top in boxes:
+            cv2.rectangle(
+                picture, (int(left * scale) - 3, int((height_pt - top) * scale) - 3),
+                (int(right * scale) + 3, int((height_pt - bottom) * scale) + 3), colour, 2,
+            )
+    ok, png = cv2.imencode(".png", picture)
+    return png.tobytes()
