@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from requests_app import services
+from requests_app.http import REFERENCE
 from requests_app.models import LicenseRequest, RequestEvent
 from requests_app.views import client_ip
 
@@ -107,6 +108,8 @@ def licences_in_scope(api_key):
 
 def licence_in_scope(api_key, reference: str) -> LicenseRequest:
     try:
+        if not REFERENCE.fullmatch(reference):  # junk such as a NUL byte never reaches the database
+            raise LicenseRequest.DoesNotExist(reference)
         return licences_in_scope(api_key).get(reference=reference)
     except LicenseRequest.DoesNotExist:
         raise exceptions.NotFound("No such licence among this key's datasets.") from None

@@ -12,9 +12,9 @@ urlpatterns = [
     # The split view serves its start-up script as a file: the CSP allows no inline script.
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/licences/", api.LicenceList.as_view(), name="api_licences"),
-    path("api/v1/licences/<slug:reference>/", api.LicenceDetail.as_view(), name="api_licence"),
+    path("api/v1/licences/<str:reference>/", api.LicenceDetail.as_view(), name="api_licence"),
     *(
-        path(f"api/v1/licences/<slug:reference>/{action}/", api.decision_view(action), name=f"api_licence_{action}")
+        path(f"api/v1/licences/<str:reference>/{action}/", api.decision_view(action), name=f"api_licence_{action}")
         for action in api.DECISIONS
     ),
     path("api/v1/events/", api.EventList.as_view(), name="api_events"),
