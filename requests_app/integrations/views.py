@@ -52,10 +52,7 @@ def api_keys(request, datasets):
 @reviewer_required
 @require_POST
 def api_key_revoke(request, datasets, key_id):
-    try:
-        api_key = keys.api_key_revoke(user=request.user, key_id=key_id)
-    except keys.ApiKey.DoesNotExist:
-        raise Http404("No such key.") from None
+    api_key = found_or_404(keys.api_key_revoke, user=request.user, key_id=key_id)
     messages.success(request, f"Key “{api_key.name}” revoked: it no longer opens the API.")
     return redirect("api_keys")
 
@@ -95,10 +92,7 @@ def webhooks_page(request, datasets):
 @reviewer_required
 @require_POST
 def webhook_test(request, datasets, webhook_id):
-    try:
-        delivery = webhooks.delivery_test(user=request.user, webhook_id=webhook_id)
-    except webhooks.Webhook.DoesNotExist:
-        raise Http404("No such webhook.") from None
+    delivery = found_or_404(webhooks.delivery_test, user=request.user, webhook_id=webhook_id)
     tasks.deliver_webhook.delay(delivery.pk)
     messages.success(request, f"Test event {delivery.msg_id} queued; its outcome appears below.")
     return redirect("webhooks")
@@ -107,10 +101,7 @@ def webhook_test(request, datasets, webhook_id):
 @reviewer_required
 @require_POST
 def webhook_disable(request, datasets, webhook_id):
-    try:
-        webhook = webhooks.webhook_disable(user=request.user, webhook_id=webhook_id)
-    except webhooks.Webhook.DoesNotExist:
-        raise Http404("No such webhook.") from None
+    webhook = found_or_404(webhooks.webhook_disable, user=request.user, webhook_id=webhook_id)
     messages.success(request, f"Webhook {webhook.url} removed: nothing more is sent there.")
     return redirect("webhooks")
 
