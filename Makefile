@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: Chromium for the browser tests, poppler for pdftotext, CJK fonts for screenshots,
-# gettext for the translation catalogues (makemessages, compilemessages).
-APT_PACKAGES := chromium poppler-utils fonts-noto-cjk gettext
+# gettext for the translation catalogues (makemessages, compilemessages), and the TrueType fonts the
+# agreement PDF embeds (Noto Sans with its Arabic, Hebrew and Devanagari faces; WenQuanYi Zen Hei).
+APT_PACKAGES := chromium poppler-utils fonts-noto-cjk gettext fonts-noto-core fonts-wqy-zenhei
 
 .PHONY: run serve test lint bench lock system-packages migrate load-datasets clean
 
@@ -65,14 +66,16 @@ test: system-packages $(VENV)/.dev-installed
 
 # Lint, types and the architecture contracts (pyproject.toml); the pre-commit hook runs the same.
 lint: $(VENV)/.dev-installed
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Performance figures, each against a baseline measured in the same run (never part of `make test`):
-# bench/pdf.py issues agreements, bench/sweep.py sweeps reminders over 100,000 licences.
+# Performance figures, each against a baseline measured in the same run (never timed in `make test`, which
+# only runs each at its smallest size): bench/run_all.py runs every bench/*.py, prints one table of every
+# row and writes bench/RESULTS.md; it fails when any row is OVER its target. Each makes and drops its own data.
 bench: $(VENV)/.dev-installed
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) var

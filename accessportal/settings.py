@@ -35,9 +35,7 @@ if PRODUCTION:
         raise ImproperlyConfigured(problem)
 
 ALLOWED_HOSTS = (
-    env.list("ALLOWED_HOSTS")
-    if PRODUCTION or "ALLOWED_HOSTS" in env
-    else ["127.0.0.1", "localhost", "testserver"]
+    env.list("ALLOWED_HOSTS") if PRODUCTION or "ALLOWED_HOSTS" in env else ["127.0.0.1", "localhost", "testserver"]
 )
 if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the portal's host names in production (not '*').")
@@ -101,12 +99,28 @@ TEMPLATES = [
     },
 ]
 
+if not DEBUG:
+    # Templates compiled once per process. With DEBUG on, Django's default loaders cache too but
+    # reload a template that changed on disk.
+    TEMPLATES[0]["APP_DIRS"] = False
+    TEMPLATES[0]["OPTIONS"]["loaders"] = [
+        (
+            "django.template.loaders.cached.Loader",
+            ["django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"],
+        )
+    ]
+
 WSGI_APPLICATION = "accessportal.wsgi.application"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections: a page no longer pays for a new connection (on PostgreSQL that was most
+# of a page's time). The health check, run when a request reuses one, replaces a connection the
+# server dropped instead of failing the request. CONN_MAX_AGE=0 connects per request again.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache shared by every web process (rate limits count across all of them): CACHE_URL, e.g.
@@ -130,8 +144,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 # The user model keeps its unique username: allauth fills it from the email (alice, alice2, ...), so a
 # second person can sign up. Setting the field to None left every username blank and the second signup
 # a 500 on the unique index. People are shown by their email, never by that generated name.
-ACCOUNT_USER_DISPLAY = "requests_app.accounts.user_display"
-ACCOUNT_ADAPTER = "requests_app.accounts.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "requests_app.access.accounts.user_display"
+ACCOUNT_ADAPTER = "requests_app.access.accounts.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
@@ -164,6 +178,8 @@ LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The switcher's choice, remembered by the browser for a year (and for a signed-in person's emails).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# `|date` and `|date:"DATETIME_FORMAT"` read these per language: 1 Dec 2026 / 2026年12月1日.
+FORMAT_MODULE_PATH = ["accessportal.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -206,7 +222,7 @@ if S3_BUCKET:
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="requests_app.mail_backends.ConsoleAndFileBackend")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="requests_app.notifications.mail_backends.ConsoleAndFileBackend")
 EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -265,7 +281,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# Signed copies of the agreement (requests_app/signed_copies.py): what an upload may be.
+# The agreement's embedded TrueType fonts (requests_app/documents/fonts.py): Debian's fonts-noto-core
+# and fonts-wqy-zenhei install them here.
+AGREEMENT_FONT_DIR = env.str("AGREEMENT_FONT_DIR", default="/usr/share/fonts/truetype")
+
+# Signed copies of the agreement (requests_app/documents/signed_copies.py): what an upload may be.
 SIGNED_COPY_MAX_BYTES = env.int("SIGNED_COPY_MAX_BYTES", default=15_000_000)
 SIGNED_COPY_MAX_PAGES = env.int("SIGNED_COPY_MAX_PAGES", default=30)
 SIGNED_COPY_MAX_PIXELS = env.int("SIGNED_COPY_MAX_PIXELS", default=60_000_000)  # A4 at 600 dpi is 35 MP
@@ -273,6 +293,10 @@ SIGNED_COPY_MAX_INFLATED_BYTES = env.int("SIGNED_COPY_MAX_INFLATED_BYTES", defau
 # All the pixels of one upload together (scans of every page, images in a PDF): about 30 A4 pages at 200 dpi.
 SIGNED_COPY_MAX_TOTAL_PIXELS = env.int("SIGNED_COPY_MAX_TOTAL_PIXELS", default=120_000_000)
 SIGNED_COPY_CHECK_SECONDS = env.float("SIGNED_COPY_CHECK_SECONDS", default=30.0)
+# The check runs in a child of the Celery worker with hard limits: address space beyond what the
+# worker already holds, and CPU seconds; the worker kills it after SIGNED_COPY_CHECK_SECONDS + 10.
+SIGNED_COPY_CHECK_MEMORY_BYTES = env.int("SIGNED_COPY_CHECK_MEMORY_BYTES", default=1_000_000_000)
+SIGNED_COPY_CHECK_CPU_SECONDS = env.int("SIGNED_COPY_CHECK_CPU_SECONDS", default=40)
 # A PEM/DER bundle of the CA certificates whose digital signatures count as identity verified; empty: none do.
 SIGNED_COPY_TRUST_ROOTS = env.str("SIGNED_COPY_TRUST_ROOTS", default="")
 # --- SQLite shared by the web process and the Celery worker ----------------------------------------
@@ -336,6 +360,12 @@ REVIEWER_DIGEST_HOUR = env.int("REVIEWER_DIGEST_HOUR", default=7)
 # A licence can be renewed from this many days before it expires.
 RENEWAL_OPENS_DAYS = env.int("RENEWAL_OPENS_DAYS", default=60)
 REMINDER_SWEEP_EVERY_MINUTES = env.int("REMINDER_SWEEP_EVERY_MINUTES", default=15)
+# Sweeps write this many rows per transaction, each batch committed on its own; on SQLite they pause
+# between two batches so that an applicant's write gets the lock (requests_app/ops/batches.py).
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=50)
+SWEEP_PAUSE_SECONDS = env.float(
+    "SWEEP_PAUSE_SECONDS", default=0.15 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 0.0
+)
 NOTIFICATION_MAX_RETRIES = env.int("NOTIFICATION_MAX_RETRIES", default=5)
 # Retry n waits up to NOTIFICATION_RETRY_BACKOFF * 2**(n-1) seconds (random jitter), at most ..._MAX.
 NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)

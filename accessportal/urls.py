@@ -18,7 +18,7 @@ urlpatterns = [
     path("", include("requests_app.identity.urls")),
     path("", include("requests_app.privacy.urls")),
     # Before requests_app.urls, so that review/publications/... is never read as a reference.
-    path("", include("requests_app.reminder_urls")),
+    path("", include("requests_app.notifications.urls")),
     # After reminder_urls for the same reason: review/<reference>/ would swallow review/publications/.
     path("review/", include("requests_app.review.urls")),
     path("", include("requests_app.urls")),

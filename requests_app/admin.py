@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
-from django.utils import timezone
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import notifications, services
+from . import clock
+from .i18n import dates
 from .models import (
     AgreementVersion,
     ClauseAcceptance,
@@ -20,8 +22,12 @@ from .models import (
     SignedCopy,
     SignedCopyFile,
 )
+from .notifications import services as notifications
 from .ops import uncertain
 from .ops.client_ip import client_ip
+from .review.services import dataset_set_reviewers, default_expiry, request_approve
+from .reviewing.renewals import licence_extend
+from .workflow import DecisionInvalid, TransitionNotAllowed
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -38,7 +44,37 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class BoundedPaginator(Paginator):
+    """Counts at most BOUND rows (a count of every row that matches a filter reads them all): past
+    that, the changelist says "10000+" and its last page is the BOUND-th row; a filter or a search
+    narrows it."""
+
+    BOUND = 10_000
+    bounded = False  # True once counted, when more rows match than BOUND
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list[: self.BOUND + 1].count()
+        self.bounded = counted > self.BOUND
+        return min(counted, self.BOUND)
+
+
+class BoundedChangelist:
+    """A changelist over a table that grows with use: as fast at 100,000 rows as at 1,000 (issue 13).
+
+    Newest first by the primary key (an index; a sort on another column would sort every row, so no
+    column header sorts), no count of the whole table beside the filtered one, no date hierarchy (its
+    years are a DISTINCT over every row), a count that stops at BoundedPaginator.BOUND, and filters whose choices are fixed lists or other small
+    tables, never a DISTINCT over this one. Each admin selects the related rows its columns show.
+    """
+
+    ordering = ["-pk"]
+    sortable_by: tuple[str, ...] = ()
+    show_full_result_count = False
+    paginator = BoundedPaginator
+
+
+class ReadOnlyAdmin(BoundedChangelist, admin.ModelAdmin):
     """Records: nobody adds, edits or deletes them, not even a superuser."""
 
     def has_add_permission(self, request):
@@ -72,7 +108,7 @@ class DatasetAdmin(admin.ModelAdmin):
         reviewers = form.cleaned_data.pop("reviewers", None)
         super().save_related(request, form, formsets, change)
         if reviewers is not None:
-            services.dataset_set_reviewers(dataset=form.instance, reviewers=set(reviewers), by=request.user)
+            dataset_set_reviewers(dataset=form.instance, reviewers=set(reviewers), by=request.user)
 
 
 @admin.register(ReviewerGrant)
@@ -118,35 +154,43 @@ class LicenseRequestAdmin(ReadOnlyAdmin):
     list_filter = ["status", "dataset"]
     list_select_related = ["dataset", "applicant"]
     search_fields = ["reference", "representative_name", "organisation", "email", "applicant__email"]
-    date_hierarchy = "created_at"
     inlines = [ClauseAcceptanceInline, RequestEventInline]
     actions = ["approve_selected", "extend_selected"]
 
-    @admin.action(description="Renew or extend the selected licences by one more licence duration")
+    @admin.action(description=gettext_lazy("Renew or extend the selected licences by one more licence duration"))
     def extend_selected(self, request, queryset):
         # Each through the service: its own event, the licensee's email, and a message if refused.
         for licence in queryset.select_related("dataset", "applicant"):
             try:
-                services.licence_extend(request=licence, reviewer=request.user, ip=request.META.get("REMOTE_ADDR"))
-            except services.TransitionNotAllowed as error:
+                licence_extend(request=licence, reviewer=request.user, ip=request.META.get("REMOTE_ADDR"))
+            except TransitionNotAllowed as error:
                 self.message_user(request, str(error), messages.WARNING)
             else:
-                self.message_user(request, f"{licence.reference} extended until {licence.expires_at:%d %b %Y}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("%(reference)s extended until %(date)s.")
+                    % {"reference": licence.reference, "date": dates.day(licence.expires_at)},
+                    messages.SUCCESS,
+                )
 
     @admin.action(description=gettext_lazy("Approve the selected requests under review (default licence duration)"))
     def approve_selected(self, request, queryset):
         # Through the service, one request at a time: each gets its event and its email, or a message why not.
         for license_request in queryset.select_related("dataset", "applicant"):
             try:
-                services.request_approve(
-                    request=license_request, reviewer=request.user,
-                    expires_at=services.default_expiry(license_request.dataset),
-                    note="Approved from the admin.", ip=client_ip(request),
+                request_approve(
+                    request=license_request,
+                    reviewer=request.user,
+                    expires_at=default_expiry(license_request.dataset),
+                    note="Approved from the admin.",
+                    ip=client_ip(request),
                 )
-            except (services.TransitionNotAllowed, services.DecisionInvalid) as error:
+            except (TransitionNotAllowed, DecisionInvalid) as error:
                 self.message_user(request, str(error), messages.WARNING)
             else:
-                self.message_user(request, _("%(reference)s approved.") % {"reference": license_request.reference}, messages.SUCCESS)
+                self.message_user(
+                    request, _("%(reference)s approved.") % {"reference": license_request.reference}, messages.SUCCESS
+                )
 
 
 @admin.register(RequestEvent)
@@ -167,7 +211,7 @@ class IssuedAgreementAdmin(ReadOnlyAdmin):
     list_display = ["request", "issue", "agreement_version", "pages", "length", "issued_at"]
     list_select_related = ["request", "agreement_version__dataset"]
     search_fields = ["request__reference", "sha256"]
-    exclude = ["pdf"]
+    exclude = ["file"]
 
 
 class SignedCopyFileInline(ReadOnlyInline):
@@ -177,8 +221,8 @@ class SignedCopyFileInline(ReadOnlyInline):
 
 @admin.register(SignedCopy)
 class SignedCopyAdmin(ReadOnlyAdmin):
-    list_display = ["request", "kind", "uploaded_at", "uploaded_by", "summary"]
-    list_filter = ["kind"]
+    list_display = ["request", "kind", "countersigned", "uploaded_at", "uploaded_by", "summary"]
+    list_filter = ["kind", "countersigned"]
     list_select_related = ["request", "uploaded_by"]
     search_fields = ["request__reference"]
     inlines = [SignedCopyFileInline]
@@ -203,8 +247,8 @@ class DeliveryFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         return {
             "failed": queryset.filter(failed_at__isnull=False),
-            "sending": uncertain.being_sent(queryset, now=timezone.now()),
-            "uncertain": uncertain.uncertain(queryset, now=timezone.now()),
+            "sending": uncertain.being_sent(queryset, now=clock.now()),
+            "uncertain": uncertain.uncertain(queryset, now=clock.now()),
             "pending": queryset.filter(claimed_at__isnull=True, sent_at__isnull=True, failed_at__isnull=True),
             "sent": queryset.filter(sent_at__isnull=False),
         }.get(self.value(), queryset)
@@ -214,7 +258,17 @@ class DeliveryFilter(admin.SimpleListFilter):
 class NotificationAdmin(ReadOnlyAdmin):
     """What the reminders sent, and what they could not send. Read-only: the rows are the claims."""
 
-    list_display = ["created_at", "kind", "period", "request", "recipient", "sent_at", "attempts", "failed_at", "last_error"]
+    list_display = [
+        "created_at",
+        "kind",
+        "period",
+        "request",
+        "recipient",
+        "sent_at",
+        "attempts",
+        "failed_at",
+        "last_error",
+    ]
     list_filter = [DeliveryFilter, "kind"]
     list_select_related = ["request", "recipient"]
     search_fields = ["request__reference", "recipient__email", "period"]
@@ -225,16 +279,17 @@ class NotificationAdmin(ReadOnlyAdmin):
         count = notifications.notifications_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, _("%(count)s failed notification(s) queued to be sent again.") % {"count": count})
 
-    @admin.action(description="Send the uncertain ones again (their email may already have gone out)")
+    @admin.action(description=gettext_lazy("Send the uncertain ones again (their email may already have gone out)"))
     def send_uncertain_again(self, request, queryset):
         count = uncertain.resend_uncertain(notification_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"{count} uncertain notification(s) queued to be sent again.")
+        self.message_user(request, _("%(count)s uncertain notification(s) queued to be sent again.") % {"count": count})
 
 
 @admin.register(ReviewerPreference)
 class ReviewerPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "daily_digest"]
     list_editable = ["daily_digest"]
+    list_select_related = ["user"]
     search_fields = ["user__email"]
 
 
@@ -243,7 +298,7 @@ class PublicationAdmin(ReadOnlyAdmin):
     """Reported by licensees; a record of what they said."""
 
     list_display = ["title", "request", "venue", "year", "link", "reported_at"]
-    list_filter = ["request__dataset", "year"]
+    list_filter = ["request__dataset"]
     list_select_related = ["request"]
     search_fields = ["title", "venue", "request__reference"]
 

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 
 
 class RequestsAppConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'requests_app'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "requests_app"
 
     def ready(self):
         # Importing these connects their signal receivers and registers their Celery tasks and checks.
@@ -16,3 +18,7 @@ class RequestsAppConfig(AppConfig):
         from .ops import checks  # noqa: F401  (the production system checks)
         from .privacy import tasks as privacy_tasks  # noqa: F401  (the retention sweep)
         from .reviewing import new_work  # noqa: F401  (the receiver that turns new work into emails)
+        from .search import ensure_sqlite_index
+
+        # A later migration that rebuilds the requests table on SQLite drops the search index's triggers.
+        post_migrate.connect(lambda using, **kwargs: ensure_sqlite_index(connections[using]), sender=self, weak=False)

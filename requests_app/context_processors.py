@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from . import selectors
+from .review.selectors import is_reviewer as reviews_a_dataset
 
 
 def is_reviewer(request) -> dict:
@@ -14,6 +14,6 @@ def is_reviewer(request) -> dict:
         if known is not None:
             return bool(known)
         user = getattr(request, "user", None)
-        return user is not None and selectors.is_reviewer(user=user)
+        return user is not None and reviews_a_dataset(user=user)
 
     return {"is_reviewer": SimpleLazyObject(answer)}

@@ -6,11 +6,12 @@ import secrets
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
+from .search import SearchFold
 from .workflow import BOOKKEEPING, UPLOAD_SIGNED_COPY, WITHDRAW, Status
 
 
@@ -39,11 +40,11 @@ class Dataset(models.Model):
     representative_confirmation_required = models.BooleanField(
         default=False, help_text="A request is approved only once its representative confirmed it by email."
     )
-    reviewers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_datasets"
-    )
+    reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_datasets")
     hf_repo = models.CharField(
-        "Hugging Face gated repository", max_length=200, blank=True,
+        "Hugging Face gated repository",
+        max_length=200,
+        blank=True,
         help_text='"owner/name" of a gated dataset repository whose access follows the licences.',
     )
     # How the owner wants the review run; editable in the admin (and canned reasons from the file).
@@ -54,13 +55,16 @@ class Dataset(models.Model):
         default=False, help_text="Approval needs two different reviewers: the first approval is a recommendation."
     )
     renewal_fast_path = models.BooleanField(
-        default=False, help_text="A renewal that changes nothing is granted at once, without a reviewer.",
+        default=False,
+        help_text="A renewal that changes nothing is granted at once, without a reviewer.",
     )
     show_publications = models.BooleanField(
-        default=False, help_text="List on the dataset's page the papers licensees reported.",
+        default=False,
+        help_text="List on the dataset's page the papers licensees reported.",
     )
     canned_reasons = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text='Reasons reviewers can start from: a list of {"use": "return" or "reject", "label", "text"}.',
     )
 
@@ -108,8 +112,13 @@ class AgreementVersion(models.Model):
     # text before the signers, submission instructions (agreement_format/spec.py reads it).
     layout = models.JSONField(default=dict, blank=True)
     reacceptance_required = models.BooleanField(
-        default=False, help_text="Published with: holders of an active licence must accept the changed clauses.",
+        default=False,
+        help_text="Published with: holders of an active licence must accept the changed clauses.",
     )
+    # The form's wording in other languages ({language: {"fields": …, "signers": …}}, see
+    # agreement_format/languages.py): the portal's, not the agreement's, so outside `sha256`, and
+    # the one part a reload of the file may change in place.
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["dataset", "-published_at"]
@@ -132,16 +141,19 @@ class LicenseRequest(models.Model):
     # Filled in by the service that creates the request; null only inside that transaction.
     reference = models.CharField(max_length=40, unique=True, null=True, editable=False)
     token = models.CharField(
-        max_length=43, unique=True, editable=False, default=secrets.token_urlsafe,
+        max_length=43,
+        unique=True,
+        editable=False,
+        default=secrets.token_urlsafe,
         help_text="Unguessable; used in public verification links.",
     )
-    applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="license_requests"
-    )
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="license_requests")
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="requests")
     agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="requests")
 
-    representative_name = models.CharField("name of the authorized institutional representative", max_length=200, blank=True)
+    representative_name = models.CharField(
+        "name of the authorized institutional representative", max_length=200, blank=True
+    )
     representative_title = models.CharField("title / position of the representative", max_length=200, blank=True)
     organisation = models.CharField("organisation", max_length=300, blank=True)
     unit = models.CharField("department or unit that will use the data", max_length=300, blank=True)
@@ -158,7 +170,11 @@ class LicenseRequest(models.Model):
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_requests",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
         help_text="The reviewer handling the request; set by the claim and assign services only.",
     )
     # The fields the last correction changed (the ones returned), for the reviewer to look at first.
@@ -174,17 +190,27 @@ class LicenseRequest(models.Model):
     # Set when the personal fields were replaced by "[removed]" (requests_app/privacy): pages and exports
     # then show the history's notes as removed too.
     personal_data_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # What the reviewers' search matches, lower-cased, in one column the database computes on every
-    # write (save, update, bulk_create, raw SQL alike), so no write path can leave it stale. Stored
-    # lower-cased so that a search compares it as it is: no UPPER() on every row (on PostgreSQL that
-    # costs more than the comparison). Indexed for LIKE '%term%' on PostgreSQL in migration 0006.
-    # A line break between fields, which a search box cannot send, keeps a term within one field.
+    # What the reviewers' search matches, folded (requests_app.search), in one column the database
+    # computes on every write (save, update, bulk_create, raw SQL alike), so no write path can leave
+    # it stale; its index is made in migration 0019. A line break between fields, which a search box
+    # cannot send, keeps a term within one field.
     search_text = models.GeneratedField(
-        expression=Lower(Concat(
-            "reference", models.Value("\n"), "representative_name", models.Value("\n"),
-            "organisation", models.Value("\n"), "email", output_field=models.TextField(),
-        )),
-        output_field=models.TextField(), db_persist=True,
+        expression=SearchFold(
+            Concat(
+                "reference",
+                models.Value("\n"),
+                "representative_name",
+                models.Value("\n"),
+                "organisation",
+                models.Value("\n"),
+                "unit",
+                models.Value("\n"),
+                "email",
+                output_field=models.TextField(),
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
     )
 
     class Meta:
@@ -201,6 +227,11 @@ class LicenseRequest(models.Model):
             # The queue's counts per status. A prefix of the first, but narrow (PostgreSQL deduplicates
             # it to a few pages), so counting 100,000 requests reads the index alone, in milliseconds.
             models.Index(fields=["dataset", "status"], name="request_status_count_idx"),
+            # One reviewer's queue ("mine"), by status in its order: the counts and the page read only
+            # that reviewer's rows, not every request of a status to find them.
+            models.Index(
+                fields=["assignee", "dataset", "status", "submitted_at", "id"], name="request_assignee_queue_idx"
+            ),
         ]
 
     def __str__(self):
@@ -208,6 +239,10 @@ class LicenseRequest(models.Model):
 
     def get_absolute_url(self):
         return reverse("requests_app:request_detail", args=[self.reference])
+
+    def get_status_display(self) -> str:
+        # Django's own hashes every lazy label of the choices, a gettext each, on every call: ~1 ms a queue row.
+        return str(Status(self.status).label) if self.status in Status.values else self.status
 
     def application_fields(self, version: AgreementVersion | None = None) -> list[dict]:
         """What the application asks for, in order: the agreement's signer fields, then the research purpose if asked."""
@@ -222,18 +257,26 @@ class LicenseRequest(models.Model):
         return getattr(self, name, "") if name in _COLUMN_VALUES else ""
 
     def signer_values(self):
-        """(label, value) for each value the agreement asks the signers for, in the agreement's order."""
-        from .agreement_format import formfields, spec
+        """(label, value) for each value the agreement asks the signers for, in the agreement's order,
+        labelled in the active language (a choice too; the values are as typed)."""
+        from .agreement_format import formfields, localised, spec
 
-        kinds = {f.name: f.type for f in spec.fields(self.agreement_version)}
+        version = self.agreement_version
+        specs = {f.name: f for f in localised.fields(version)}
         # Format 1 asks for a Latin form only beside another script: shown when given, like the PDF.
-        unasked = {name for name, _label in spec.value_names(self.agreement_version) if name.endswith(spec.ROMANISED_SUFFIX)
-                   and spec.is_format_1(self.agreement_version) and not self.value(name)}
-        return [
-            (label, formfields.display(kinds.get(name, "text"), self.value(name)))
-            for name, label in spec.value_names(self.agreement_version)
-            if name != spec.PURPOSE_KEY and name not in unasked
-        ]
+        unasked = {
+            name
+            for name, _label in spec.value_names(version)
+            if name.endswith(spec.ROMANISED_SUFFIX) and spec.is_format_1(version) and not self.value(name)
+        }
+        shown = []
+        for name, label in localised.value_names(version):
+            if name == spec.PURPOSE_KEY or name in unasked:
+                continue
+            f = specs.get(name)
+            value = localised.choice_label(f, self.value(name)) if f else self.value(name)
+            shown.append((label, formfields.display(f.type if f else "text", value)))
+        return shown
 
     @property
     def asks_purpose(self) -> bool:
@@ -241,15 +284,16 @@ class LicenseRequest(models.Model):
 
         return spec.asks_purpose(self.agreement_version)
 
-    def is_overdue(self, now: datetime.datetime) -> bool:
+    def is_overdue(self, now: datetime.datetime, *, due_since: datetime.datetime | None = None) -> bool:
         """Under review, and submitted longer ago than the dataset promises to decide in (working days).
 
         Counted from submission: a replaced signed copy does not restart the reviewers' clock.
+        `due_since`, the dataset's review_due_since(now) when the caller has it already (a list of rows).
         """
         return (
             self.status == Status.UNDER_REVIEW
             and self.submitted_at is not None
-            and self.submitted_at < self.dataset.review_due_since(now)
+            and self.submitted_at < (due_since or self.dataset.review_due_since(now))
         )
 
     @property
@@ -263,10 +307,20 @@ class LicenseRequest(models.Model):
 
 # Every agreement asks for the research purpose, after its own signer fields.
 RESEARCH_PURPOSE = {"name": "research_purpose", "label": "Research purpose"}
-_COLUMN_VALUES = frozenset({
-    "representative_name", "representative_title", "signing_date", "organisation", "address", "unit",
-    "email", "phone", "research_purpose",
-})
+_COLUMN_VALUES = frozenset(
+    {
+        "representative_name",
+        "representative_title",
+        "signing_date",
+        "organisation",
+        "address",
+        "unit",
+        "email",
+        "phone",
+        "research_purpose",
+    }
+)
+
 
 class ClauseAcceptance(models.Model):
     """The applicant ticked this clause, with this exact text, at this moment."""
@@ -372,25 +426,33 @@ class RequestEvent(AppendOnly):
 # --- The issued agreement and the signed copies that come back (issue 4) ---------------------
 
 
+def _issued_agreement_path(instance, filename):
+    # Random names, like the signed copies': the reference and the applicant are not in the name.
+    return f"issued_agreements/{secrets.token_hex(16)}.pdf"
+
+
 class IssuedAgreement(models.Model):
     """The agreement PDF exactly as it was issued: a record, not a view.
 
     Rendered once when the request goes to awaiting_signature and never re-rendered: downloads
-    serve these bytes, and a digitally signed upload must start with them byte for byte.
-    `issue` counts the documents issued for one request (a correction issues a new one); the QR
-    code on every page carries it.
+    serve these bytes, and a digitally signed upload must start with them byte for byte. The bytes
+    live in the file storage the signed copies use (the filesystem, or a bucket every web and
+    worker machine shares); `sha256` and `length` are theirs. `file` is empty once the personal
+    data was removed. `issue` counts the documents issued for one request (a correction issues a
+    new one); the QR code on every page carries it.
     """
 
     request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="issued_agreements")
     agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
     issue = models.PositiveSmallIntegerField()
-    pdf = models.BinaryField()
+    file = models.FileField(upload_to=_issued_agreement_path, max_length=200, blank=True, editable=False)
     sha256 = models.CharField(max_length=64)
     length = models.PositiveIntegerField()
     pages = models.PositiveSmallIntegerField()
     issued_at = models.DateTimeField()
     areas = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text='Where the places to write in were drawn: [{"page", "kind", "box": [left, bottom, right, top] in points}].',
     )
 
@@ -407,21 +469,35 @@ class IssuedAgreement(models.Model):
     def filename(self):
         return f"{self.request.reference}-agreement-{self.issue}.pdf"
 
+    @property
+    def pdf(self) -> bytes:
+        """The issued bytes, read from the storage at each access (b"" once removed)."""
+        if not self.file:
+            return b""
+        # From the storage itself: a FieldFile's cached handle cannot be reopened on every backend.
+        with self.file.storage.open(self.file.name, "rb") as stored:
+            return stored.read()
+
 
 def _signed_copy_path(instance, filename):
     # Random names: an original filename never reaches the disk, and names cannot be guessed.
-    return f"signed_copies/{secrets.token_hex(16)}{filename[filename.rfind('.'):]}"
+    return f"signed_copies/{secrets.token_hex(16)}{filename[filename.rfind('.') :]}"
 
 
 class SignedCopy(models.Model):
     """One upload of the signed agreement (a PDF, or one or more page images), with its check.
 
-    A new upload before the decision adds a row; earlier ones stay, for the history.
+    A new upload before the decision adds a row; earlier ones stay, for the history. Where the
+    agreement asks for the owner's countersignature, a reviewer uploads the countersigned copy after
+    approval (`countersigned`): the executed agreement, the licensee's to download.
     """
 
     class Kind(models.TextChoices):
         DIGITAL_SIGNATURE_VERIFIED = "digital_signature_verified", _("Digital signature verified")
-        DIGITAL_SIGNATURE_UNTRUSTED = "digital_signature_untrusted", _("Digital signature intact; identity not verified")
+        DIGITAL_SIGNATURE_UNTRUSTED = (
+            "digital_signature_untrusted",
+            _("Digital signature intact; identity not verified"),
+        )
         SCAN_QR_CHECKED = "scan_qr_checked", _("Scan: every page's code is this agreement's")
         SCAN_QR_INCOMPLETE = "scan_qr_incomplete", _("Scan: some pages without a readable code")
         SCAN_MATCHED = "scan_matched", _("Scan: every page matches the issued one, signed")
@@ -434,6 +510,10 @@ class SignedCopy(models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     page_results = models.JSONField(default=list, help_text="Per page: {page, status, message}.")
     summary = models.TextField()
+    countersigned = models.BooleanField(
+        default=False,
+        help_text="The owner's countersigned copy (the executed agreement), uploaded by a reviewer.",
+    )
 
     class Meta:
         ordering = ["request", "-uploaded_at", "-pk"]
@@ -443,7 +523,11 @@ class SignedCopy(models.Model):
 
     @property
     def is_verified(self):
-        return self.kind not in (self.Kind.SCAN_QR_INCOMPLETE, self.Kind.SCAN_TO_CHECK, self.Kind.DIGITAL_SIGNATURE_UNTRUSTED)
+        return self.kind not in (
+            self.Kind.SCAN_QR_INCOMPLETE,
+            self.Kind.SCAN_TO_CHECK,
+            self.Kind.DIGITAL_SIGNATURE_UNTRUSTED,
+        )
 
 
 class SignedCopyFile(models.Model):
@@ -465,6 +549,8 @@ class SignedCopyFile(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
 # --- Reminders, notifications and publications -------------------------------------------------
 
 
@@ -496,13 +582,19 @@ class Notification(models.Model):
         SUBMISSION_RECEIPT = "submission_receipt", _("Receipt: submitted")
         UPLOAD_RECEIPT = "upload_receipt", _("Receipt: signed copy")
         LICENCE_EXTENDED = "licence_extended", _("Licence extended")
+        RENEWAL_REFUSED = "renewal_refused", _("Renewal refused")
         PAPERS_REMINDER = "papers_reminder", _("Yearly: report your papers")
+        EXECUTED_AGREEMENT = "executed_agreement", _("Executed agreement ready")
 
     request = models.ForeignKey(
         LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
     )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Set for notifications that are about a person, not one request (the digest).",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -521,7 +613,8 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "kind", "period"], name="unique_request_notification"),
             models.UniqueConstraint(
-                fields=["recipient", "kind", "period"], condition=models.Q(request__isnull=True),
+                fields=["recipient", "kind", "period"],
+                condition=models.Q(request__isnull=True),
                 name="unique_recipient_notification",
             ),
             models.CheckConstraint(
@@ -549,7 +642,9 @@ class ReviewerPreference(models.Model):
         NONE = "none", "No email"
 
     new_work = models.CharField(
-        max_length=10, choices=NewWork.choices, default=NewWork.EACH,
+        max_length=10,
+        choices=NewWork.choices,
+        default=NewWork.EACH,
         help_text="How to hear of submissions, signed copies and corrections in the datasets one reviews.",
     )
 
@@ -578,8 +673,6 @@ class Publication(models.Model):
     def href(self):
         """Where the link points: a DOI resolves through doi.org."""
         return self.link if self.link.startswith(("http://", "https://")) else f"https://doi.org/{self.link}"
-
-
 
 
 # --- Review: what reviewers write and what they can see about a licence -----------------------------
@@ -622,7 +715,11 @@ class ReviewerGrant(AppendOnly):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted = models.BooleanField(help_text="True: made a reviewer; False: no longer one.")
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Empty: from the command line.",
     )
     at = models.DateTimeField()
@@ -687,7 +784,8 @@ class Renewal(models.Model):
 
     `fields` holds every application field as proposed; `changed` names those that differ from the
     licence. Decided once: `granted_at` with the new expiry (the licence's own fields are updated by
-    the extension itself, recorded as its RequestEvent).
+    the extension itself, recorded as its RequestEvent), or `refused_at` with the reviewer's reason
+    (the licence runs on to its expiry as it stands). Open while neither is set.
     """
 
     request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="renewals")
@@ -697,13 +795,29 @@ class Renewal(models.Model):
     changed = models.JSONField(default=list)
     granted_at = models.DateTimeField(null=True, blank=True)
     granted_until = models.DateTimeField(null=True, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+    refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refusal_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["request", "-requested_at"]
         constraints = [
             # One open renewal per licence.
-            models.UniqueConstraint(fields=["request"], condition=models.Q(granted_at__isnull=True), name="one_open_renewal"),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(granted_at__isnull=True, refused_at__isnull=True),
+                name="one_open_renewal",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(granted_at__isnull=True) | models.Q(refused_at__isnull=True),
+                name="renewal_granted_or_refused",
+            ),
         ]
 
     def __str__(self):
         return f"Renewal of {self.request} ({self.requested_at:%Y-%m-%d})"
+
+
+from .documents.models import QuarantinedFile, UploadCheck  # noqa: E402,F401

@@ -5,13 +5,16 @@ from smtplib import SMTPException
 from celery import Task, shared_task
 from django.conf import settings
 
-from . import notifications, reminders
+from .notifications import reminders
+from .notifications import services as notifications
 
 
 class NotificationTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         # Called once, when Celery stops retrying: the failure must stay visible, not vanish in a log.
-        notifications.notification_give_up(notification_id=kwargs.get("notification_id", args[0] if args else None), error=exc)
+        notifications.notification_give_up(
+            notification_id=kwargs.get("notification_id", args[0] if args else None), error=exc
+        )
 
 
 @shared_task(
@@ -55,3 +58,10 @@ def papers_reminder_sweep() -> int:
     from .reviewing.papers import claim_papers_reminders
 
     return claim_papers_reminders()
+
+
+@shared_task
+def signed_copy_check(check_id: int) -> str | None:
+    from .documents.quarantine import upload_check_run
+
+    return upload_check_run(check_id=check_id)

@@ -14,11 +14,11 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
+from .i18n import dates
 
 
 class Status(models.TextChoices):
@@ -44,6 +44,7 @@ class By(models.TextChoices):
 @dataclass(frozen=True)
 class Transition:
     service: str
+    module: str  # where the service lives, under requests_app
     sources: frozenset[str]
     target: str
     by: By
@@ -51,49 +52,98 @@ class Transition:
     def allows(self, status: str) -> bool:
         return status in self.sources
 
+    @property
+    def service_path(self) -> str:
+        return f"requests_app.{self.module}.{self.service}"
 
-def _move(service: str, sources: set[str], target: str, by: By) -> Transition:
-    return Transition(service=service, sources=frozenset(sources), target=target, by=by)
+
+def _move(module: str, service: str, sources: set[str], target: str, by: By) -> Transition:
+    return Transition(service=service, module=module, sources=frozenset(sources), target=target, by=by)
 
 
-SUBMIT = _move("request_submit", {Status.DRAFT}, Status.AWAITING_SIGNATURE, By.APPLICANT)
+SUBMIT = _move("applications.services", "request_submit", {Status.DRAFT}, Status.AWAITING_SIGNATURE, By.APPLICANT)
 # A new upload before the decision replaces the last one: under_review to under_review, recorded.
 UPLOAD_SIGNED_COPY = _move(
-    "signed_copy_record", {Status.AWAITING_SIGNATURE, Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.APPLICANT
+    "documents.services",
+    "signed_copy_record",
+    {Status.AWAITING_SIGNATURE, Status.UNDER_REVIEW},
+    Status.UNDER_REVIEW,
+    By.APPLICANT,
 )
-APPROVE = _move("request_approve", {Status.UNDER_REVIEW}, Status.APPROVED, By.REVIEWER)
-REJECT = _move("request_reject", {Status.UNDER_REVIEW}, Status.REJECTED, By.REVIEWER)
-RETURN = _move("request_return_for_correction", {Status.UNDER_REVIEW}, Status.RETURNED, By.REVIEWER)
-RESUBMIT = _move("request_resubmit", {Status.RETURNED}, Status.AWAITING_SIGNATURE, By.APPLICANT)
-REVOKE = _move("request_revoke", {Status.APPROVED}, Status.REVOKED, By.REVIEWER)
-EXPIRE = _move("request_expire", {Status.APPROVED}, Status.EXPIRED, By.PORTAL)
+APPROVE = _move("review.services", "request_approve", {Status.UNDER_REVIEW}, Status.APPROVED, By.REVIEWER)
+REJECT = _move("review.services", "request_reject", {Status.UNDER_REVIEW}, Status.REJECTED, By.REVIEWER)
+RETURN = _move("review.services", "request_return_for_correction", {Status.UNDER_REVIEW}, Status.RETURNED, By.REVIEWER)
+RESUBMIT = _move(
+    "applications.services", "request_resubmit", {Status.RETURNED}, Status.AWAITING_SIGNATURE, By.APPLICANT
+)
+REVOKE = _move("review.services", "request_revoke", {Status.APPROVED}, Status.REVOKED, By.REVIEWER)
+EXPIRE = _move("applications.services", "request_expire", {Status.APPROVED}, Status.EXPIRED, By.PORTAL)
 WITHDRAW = _move(
+    "applications.services",
     "request_withdraw",
     {Status.DRAFT, Status.AWAITING_SIGNATURE, Status.UNDER_REVIEW, Status.RETURNED},
     Status.WITHDRAWN,
     By.APPLICANT,
 )
 WITHDRAW_STALE = _move(
-    "request_withdraw_stale", {Status.AWAITING_SIGNATURE, Status.RETURNED}, Status.WITHDRAWN, By.PORTAL
+    "applications.services",
+    "request_withdraw_stale",
+    {Status.AWAITING_SIGNATURE, Status.RETURNED},
+    Status.WITHDRAWN,
+    By.PORTAL,
 )
 
 # Who handles a request under review: recorded like any move (one event, same conditional UPDATE),
 # the status staying as it is. Claims and assignments do not restart the wait (selectors.with_status_since).
-CLAIM = _move("request_claim", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.REVIEWER)
-ASSIGN = _move("request_assign", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.REVIEWER)
+CLAIM = _move("reviewing.services", "request_claim", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.REVIEWER)
+ASSIGN = _move("reviewing.services", "request_assign", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.REVIEWER)
 # Where the owner asks for two reviewers, the first approval is a recommendation.
-RECOMMEND = _move("request_recommend_approval", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.REVIEWER)
+RECOMMEND = _move(
+    "reviewing.services", "request_recommend_approval", {Status.UNDER_REVIEW}, Status.UNDER_REVIEW, By.REVIEWER
+)
 
 # A licence nearing its end is renewed under the same reference: the licensee asks (with any changes
-# to their details), a reviewer extends it to a new expiry, or the portal does at once when nothing
-# changed and the owner allows that. It stays approved throughout.
-RENEWAL_SUBMIT = _move("renewal_submit", {Status.APPROVED}, Status.APPROVED, By.APPLICANT)
-EXTEND = _move("licence_extend", {Status.APPROVED}, Status.APPROVED, By.REVIEWER)
-EXTEND_UNCHANGED = _move("licence_extend_unchanged", {Status.APPROVED}, Status.APPROVED, By.PORTAL)
+# to their details), a reviewer extends it to a new expiry or refuses (the licence then runs to its
+# expiry as it stands), or the portal extends it at once when nothing changed and the owner allows
+# that. It stays approved throughout.
+RENEWAL_SUBMIT = _move("reviewing.renewals", "renewal_submit", {Status.APPROVED}, Status.APPROVED, By.APPLICANT)
+EXTEND = _move("reviewing.renewals", "licence_extend", {Status.APPROVED}, Status.APPROVED, By.REVIEWER)
+EXTEND_UNCHANGED = _move(
+    "reviewing.renewals", "licence_extend_unchanged", {Status.APPROVED}, Status.APPROVED, By.PORTAL
+)
+RENEWAL_REFUSE = _move("reviewing.renewals", "renewal_refuse", {Status.APPROVED}, Status.APPROVED, By.REVIEWER)
+# A licensee accepting a changed agreement: recorded, and news for the reviewers; it stays approved.
+REACCEPT = _move(
+    "agreement_format.reacceptance", "reacceptance_accept", {Status.APPROVED}, Status.APPROVED, By.APPLICANT
+)
+
+# Where the agreement asks for the owner's countersignature, a reviewer uploads the countersigned
+# copy after approval: recorded like any move, the licence staying approved. Not BOOKKEEPING: the
+# licensee reads its note in their history.
+COUNTERSIGN = _move(
+    "reviewing.countersignature", "countersigned_copy_record", {Status.APPROVED}, Status.APPROVED, By.REVIEWER
+)
 
 TRANSITIONS: tuple[Transition, ...] = (
-    SUBMIT, UPLOAD_SIGNED_COPY, APPROVE, REJECT, RETURN, RESUBMIT, REVOKE, EXPIRE, WITHDRAW, WITHDRAW_STALE,
-    CLAIM, ASSIGN, RECOMMEND, RENEWAL_SUBMIT, EXTEND, EXTEND_UNCHANGED,
+    SUBMIT,
+    UPLOAD_SIGNED_COPY,
+    APPROVE,
+    REJECT,
+    RETURN,
+    RESUBMIT,
+    REVOKE,
+    EXPIRE,
+    WITHDRAW,
+    WITHDRAW_STALE,
+    CLAIM,
+    ASSIGN,
+    RECOMMEND,
+    RENEWAL_SUBMIT,
+    EXTEND,
+    EXTEND_UNCHANGED,
+    RENEWAL_REFUSE,
+    REACCEPT,
+    COUNTERSIGN,
 )
 # Moves that record who handles the request, not a change of what it is.
 BOOKKEEPING = frozenset({CLAIM.service, ASSIGN.service, RECOMMEND.service})
@@ -110,19 +160,27 @@ class TransitionNotAllowed(Exception):
     """
 
 
+class DecisionInvalid(ValueError):
+    """The decision is missing something it needs (a reason, the fields to correct). For the user."""
+
+
 def _status_message(request) -> str:
     last = request.events.select_related("actor").order_by("-at", "-pk").first()
     if last is None:
         return gettext("%(reference)s is %(status)s.") % {
-            "reference": request.reference, "status": request.get_status_display().lower()
+            "reference": request.reference,
+            "status": request.get_status_display().lower(),
         }
     if last.actor_id == request.applicant_id:
         who = gettext("the applicant")
     else:
         who = (last.actor.email or last.actor.get_username()) if last.actor else gettext("the portal")
-    when = timezone.localtime(last.at).strftime("%d %b %Y %H:%M %Z")
+    when = dates.moment(last.at)
     return gettext("%(reference)s is already %(status)s (%(who)s, %(when)s).") % {
-        "reference": request.reference, "status": last.get_to_status_display().lower(), "who": who, "when": when,
+        "reference": request.reference,
+        "status": last.get_to_status_display().lower(),
+        "who": who,
+        "when": when,
     }
 
 
@@ -159,7 +217,8 @@ def perform(
     """
     if not _may(transition, request, actor):
         raise TransitionNotAllowed(
-            gettext("Only %(who)s can do this to %(reference)s.") % {"who": transition.by.label, "reference": request.reference}
+            gettext("Only %(who)s can do this to %(reference)s.")
+            % {"who": transition.by.label, "reference": request.reference}
         )
     return _transition(request=request, transition=transition, actor=actor, note=note, ip=ip, now=now, **changes)
 
@@ -179,7 +238,12 @@ def _transition(*, request, transition: Transition, actor, note: str, ip: str | 
         setattr(request, field, value)
     request.status, request.updated_at = transition.target, now
     request.events.create(
-        actor=actor, from_status=current, to_status=transition.target, note=note, at=now, ip=ip,
+        actor=actor,
+        from_status=current,
+        to_status=transition.target,
+        note=note,
+        at=now,
+        ip=ip,
         transition=transition.service,
     )
     return request

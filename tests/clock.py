@@ -18,7 +18,9 @@ _start: datetime.datetime | None = None
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--clock-shift-days", type=int, default=int(os.environ.get("CLOCK_SHIFT_DAYS", "0")),
+        "--clock-shift-days",
+        type=int,
+        default=int(os.environ.get("CLOCK_SHIFT_DAYS", "0")),
         help="Start every test's frozen clock this many days after the real date.",
     )
 

@@ -1,14 +1,11 @@
 """Personas and the LAGPeR dataset, loaded from the real datasets/lagper.toml."""
 
-from pathlib import Path
-
 import pytest
 
-from requests_app.agreements import load_dataset_file
+from requests_app.agreement_format.loading import load_dataset_file
 
 from .factories import UserFactory
-
-LAGPER_TOML = Path(__file__).resolve().parent.parent / "datasets" / "lagper.toml"
+from .paths import LAGPER_TOML
 
 
 @pytest.fixture(autouse=True)
@@ -56,11 +53,14 @@ def alice_client(client, alice):
 # --- The issued agreement and signed copies (issue 4) ---------------------------------------------
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
-    """Uploads go to a fresh directory, so a test can assert that nothing was stored."""
+    """The file storage (issued agreements, signed copies) is a fresh directory for each test, so a
+    test can assert what was stored and none writes into the portal's own var/private."""
     settings.MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
+
+
 @pytest.fixture(autouse=True)
 def _celery_eager():
     """Tasks run in-process, at .delay(), so tests see their effects; a real-worker test turns this off."""
@@ -75,10 +75,10 @@ def _celery_eager():
 @pytest.fixture
 def bob(db, lagper):
     """Reviews LAGPeR."""
-    from requests_app import services
+    from requests_app.review.services import reviewer_grant
 
     user = UserFactory(username="bob", email="bob@nwpu.example")
-    services.reviewer_grant(dataset=lagper, reviewer=user)
+    reviewer_grant(dataset=lagper, reviewer=user)
     return user
 
 

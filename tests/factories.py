@@ -1,15 +1,16 @@
 """Factories for the personas and requests the tests need."""
 
-import datetime
-
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
-from requests_app.models import LicenseRequest, RequestEvent
+from requests_app.models import LicenseRequest
+
+from . import journeys
 
 PASSWORD = "correct horse battery staple"
+# What an applicant may type beyond the journeys' defaults (the agreement's other fields, their Hub name).
+TYPED = {"signing_date", "phone", "values", "hf_username"}
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -29,33 +30,31 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class LicenseRequestFactory(factory.django.DjangoModelFactory):
-    """A request as the services would have left it, with its reference and first event."""
+    """An application its applicant submitted, made by the services: the agreement issued, awaiting the signed copy.
+
+    Who applies, for which dataset and what they typed are the factory's to choose. The status, the
+    reference and the workflow's dates and decisions belong to the services, so every request made
+    here is one that people could have made. A test that needs another state builds it with
+    tests/journeys.py (under_review, approved, returned, in_status, ...) and places it in time by
+    moving the frozen clock; naming a workflow field here is a TypeError that says so.
+    """
 
     class Meta:
         model = LicenseRequest
-        skip_postgeneration_save = True
 
     applicant = factory.SubFactory(UserFactory)
-    agreement_version = factory.LazyAttribute(lambda r: r.dataset.current_agreement)
-    reference = factory.Sequence(lambda n: f"LAGPER-{timezone.localdate().year}-{n + 900000:06d}")
-    representative_name = "PROF. LI WEI"
-    representative_title = "Dean of the School of Computing"
-    organisation = "EXAMPLE UNIVERSITY"
-    unit = "Vision Lab, School of Computing"
-    address = "1 UNIVERSITY ROAD, SPRINGFIELD"
     email = factory.LazyAttribute(lambda r: r.applicant.email)
-    signing_date = factory.LazyFunction(lambda: timezone.localdate())
-    research_purpose = "Benchmarking aerial-ground person re-identification."
-    status = LicenseRequest.Status.AWAITING_SIGNATURE
-    submitted_at = factory.LazyFunction(timezone.now)
 
-    @factory.post_generation
-    def history(request, create, extracted, **kwargs):
-        if create:
-            RequestEvent.objects.create(
-                request=request, actor=request.applicant, to_status=request.status, at=timezone.now()
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        owned = sorted(set(kwargs) - {"applicant", "dataset"} - set(journeys.APPLICATION) - TYPED)
+        if owned:
+            raise TypeError(
+                f"LicenseRequestFactory cannot set {', '.join(owned)}: the services own a request's state. "
+                "Bring it there with tests/journeys.py (under_review, approved, returned, in_status, ...)."
             )
+        return kwargs
 
-
-def days_ago(n: int) -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(days=n)
+    @classmethod
+    def _create(cls, model_class, *, applicant, dataset, **fields):
+        return journeys.submitted(applicant=applicant, dataset=dataset, **fields)

@@ -6,9 +6,16 @@ one that was submitted, issued its agreement and sent a signed copy, with every 
 
 import datetime
 
-from requests_app import clock, services
+from requests_app import clock
+from requests_app.agreement_format import reacceptance
+from requests_app.agreement_format.loading import load_dataset_file
+from requests_app.applications.services import application_save, request_expire, request_resubmit, request_withdraw
+from requests_app.documents.services import signed_copy_record
+from requests_app.documents.signed_copies import CheckedUpload, UploadedPart
 from requests_app.models import LicenseRequest
-from requests_app.signed_copies import CheckedUpload, UploadedPart
+from requests_app.review.services import request_approve, request_reject, request_return_for_correction, request_revoke
+
+from .paths import LAGPER_TOML
 
 APPLICATION = {
     "representative_name": "PROF. LI WEI",
@@ -26,11 +33,29 @@ def application(**fields) -> dict:
     return {**APPLICATION, "signing_date": clock.today(), **fields}
 
 
+def draft(*, applicant, dataset, **fields) -> LicenseRequest:
+    """Started and saved, not submitted: nothing accepted, nothing issued."""
+    return application_save(
+        applicant=applicant,
+        dataset=dataset,
+        request=None,
+        fields=application(**fields),
+        submit=False,
+        ip=None,
+        user_agent="journeys",
+    )
+
+
 def submitted(*, applicant, dataset, **fields) -> LicenseRequest:
     """Applied, every clause accepted: the agreement is issued and awaits the signed copy."""
-    return services.application_save(
-        applicant=applicant, dataset=dataset, request=None, fields=application(**fields), submit=True,
-        ip="203.0.113.7", user_agent="journeys",
+    return application_save(
+        applicant=applicant,
+        dataset=dataset,
+        request=None,
+        fields=application(**fields),
+        submit=True,
+        ip="203.0.113.7",
+        user_agent="journeys",
     )
 
 
@@ -38,10 +63,13 @@ def signed_copy_sent(request: LicenseRequest) -> LicenseRequest:
     """The applicant sends back the latest issued agreement, as a scan that passed its check."""
     issued = request.issued_agreements.order_by("-issue").first()
     checked = CheckedUpload(
-        issued=issued, parts=[UploadedPart("signed.pdf", "application/pdf", bytes(issued.pdf))],
-        kind="scan_qr_checked", page_results=[], summary="every page of this agreement",
+        issued=issued,
+        parts=[UploadedPart("signed.pdf", "application/pdf", bytes(issued.pdf))],
+        kind="scan_qr_checked",
+        page_results=[],
+        summary="every page of this agreement",
     )
-    services.signed_copy_record(request=request, user=request.applicant, checked=checked)
+    signed_copy_record(request=request, user=request.applicant, checked=checked)
     return request
 
 
@@ -50,28 +78,38 @@ def under_review(*, applicant, dataset, **fields) -> LicenseRequest:
 
 
 def returned(request: LicenseRequest, *, reviewer, fields=("unit",), reason="Name the lab.") -> LicenseRequest:
-    return services.request_return_for_correction(request=request, reviewer=reviewer, fields=fields, reason=reason)
+    return request_return_for_correction(request=request, reviewer=reviewer, fields=fields, reason=reason)
 
 
 def resubmitted(request: LicenseRequest, **fields) -> LicenseRequest:
     changes = fields or {name: getattr(request, name) for name in request.returned_fields}
-    return services.request_resubmit(request=request, user=request.applicant, fields=changes)
+    return request_resubmit(request=request, user=request.applicant, fields=changes)
+
+
+def reissued(request: LicenseRequest, *, reviewer) -> LicenseRequest:
+    """Signed, returned for correction and resubmitted: the next issue of the agreement awaits the signed copy."""
+    return resubmitted(returned(signed_copy_sent(request), reviewer=reviewer))
 
 
 def approved(*, applicant, dataset, reviewer, expires_at=None, **fields) -> LicenseRequest:
-    return services.request_approve(
+    return request_approve(
         request=under_review(applicant=applicant, dataset=dataset, **fields), reviewer=reviewer, expires_at=expires_at
     )
+
+
+def many(journey, n: int, *, applicants: list, **kwargs) -> list[LicenseRequest]:
+    """n requests each brought through `journey` (under_review, approved, ...), applicants taking turns,
+    the i-th from organisation "ORG i". For the rows a query-count or pagination test needs: each one
+    renders its agreement, so keep n small (a few rows against a few more, never hundreds).
+    """
+    return [journey(applicant=applicants[i % len(applicants)], organisation=f"ORG {i}", **kwargs) for i in range(n)]
 
 
 def in_status(status: str, *, applicant, dataset, reviewer, reason: str = "Unit missing.") -> LicenseRequest:
     """A request brought to `status` along the shortest path the workflow allows, every step a service."""
     Status = LicenseRequest.Status
     if status == Status.DRAFT:
-        return services.application_save(
-            applicant=applicant, dataset=dataset, request=None, fields=application(), submit=False,
-            ip=None, user_agent="journeys",
-        )
+        return draft(applicant=applicant, dataset=dataset)
     if status == Status.AWAITING_SIGNATURE:
         return submitted(applicant=applicant, dataset=dataset)
     request = under_review(applicant=applicant, dataset=dataset)
@@ -80,13 +118,42 @@ def in_status(status: str, *, applicant, dataset, reviewer, reason: str = "Unit 
     if status == Status.RETURNED:
         return returned(request, reviewer=reviewer, reason=reason)
     if status == Status.REJECTED:
-        return services.request_reject(request=request, reviewer=reviewer, reason=reason)
+        return request_reject(request=request, reviewer=reviewer, reason=reason)
     if status == Status.WITHDRAWN:
-        return services.request_withdraw(request=request, user=applicant)
+        return request_withdraw(request=request, user=applicant)
     expires_at = clock.now() + datetime.timedelta(days=1) if status == Status.EXPIRED else None
-    request = services.request_approve(request=request, reviewer=reviewer, expires_at=expires_at)
+    request = request_approve(request=request, reviewer=reviewer, expires_at=expires_at)
     if status == Status.REVOKED:
-        return services.request_revoke(request=request, reviewer=reviewer, reason=reason)
+        return request_revoke(request=request, reviewer=reviewer, reason=reason)
     if status == Status.EXPIRED:
-        return services.request_expire(request=request, now=expires_at)
+        return request_expire(request=request, now=expires_at)
     return request
+
+
+# --- A changed agreement the licensees must accept ----------------------------------------------------
+
+COMMERCIAL, COMMERCIAL_OR_MILITARY = "commercial activity", "commercial or military activity"
+
+
+def agreement_changed(lagper, directory, *, must_reaccept: bool = True):
+    """LAGPeR's owner publishes clause 3 reworded ("commercial or military"); active licensees must accept it.
+
+    The file keeps what the dataset has besides (its gated repository), as the owner's own file would.
+    """
+    assert lagper.slug == "lagper"
+    text = LAGPER_TOML.read_text(encoding="utf-8").replace(COMMERCIAL, COMMERCIAL_OR_MILITARY)
+    path = directory / "lagper.toml"
+    path.write_text(f'hf_repo = "{lagper.hf_repo}"\n{text}' if lagper.hf_repo else text, encoding="utf-8")
+    return load_dataset_file(path, licensees_must_reaccept=must_reaccept).agreement_version
+
+
+def reaccepted(licence: LicenseRequest):
+    """The licensee ticks every changed clause of the wording they must accept."""
+    changes = reacceptance.changes_for(licence, reacceptance.pending(licence))
+    return reacceptance.reacceptance_accept(
+        request=licence,
+        user=licence.applicant,
+        clause_numbers={c.number for c in changes if c.needs_acceptance},
+        ip="203.0.113.7",
+        user_agent="journeys",
+    )

@@ -1,6 +1,7 @@
 """Conflicts of interest: nobody decides a request they applied for or that names them."""
 
 from allauth.account.models import EmailAddress
+from django.utils.translation import gettext as _
 
 
 def conflict_of_interest(*, request, user) -> str | None:
@@ -8,11 +9,13 @@ def conflict_of_interest(*, request, user) -> str | None:
     if user is None:
         return None
     if request.applicant_id == user.pk:
-        return f"You applied for {request.reference}: another reviewer must decide it."
+        return _("You applied for %(reference)s: another reviewer must decide it.") % {"reference": request.reference}
     named = (request.email or "").strip().lower()
     if named:
         own = {e.lower() for e in EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
         own.add((user.email or "").lower())
         if named in own:
-            return f"{request.reference} names you as the institution's representative: another reviewer must decide it."
+            return _(
+                "%(reference)s names you as the institution's representative: another reviewer must decide it."
+            ) % {"reference": request.reference}
     return None

@@ -15,8 +15,9 @@ from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
-from ..selectors import is_reviewer
+from ..review.selectors import is_reviewer
 
 SESSION_KEY = "portal_mfa_passed_user"
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
@@ -55,5 +56,7 @@ class RequireSecondFactorMiddleware:
         query = urlencode({"next": request.get_full_path()})
         if Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists():
             return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
-        messages.info(request, "Reviewers and administrators sign in with a second factor: set up an authenticator app first.")
+        messages.info(
+            request, _("Reviewers and administrators sign in with a second factor: set up an authenticator app first.")
+        )
         return redirect(f"{reverse('mfa_activate_totp')}?{query}")

@@ -18,23 +18,28 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..agreements import DatasetFileError, load_dataset_file, parse_dataset_file
 from ..models import Dataset
 from . import diff, preview
+from .loading import DatasetFileError, load_dataset_file, parse_dataset_file
 
 MAX_FILE_BYTES = 1_000_000
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Dataset file (.toml)"), help_text=gettext_lazy("Format: datasets/README.md."))
+    file = forms.FileField(
+        label=gettext_lazy("Dataset file (.toml)"), help_text=gettext_lazy("Format: datasets/README.md.")
+    )
 
 
 class PublishForm(forms.Form):
     content = forms.CharField(widget=forms.HiddenInput, strip=False)
     content_sha256 = forms.CharField(widget=forms.HiddenInput)
     licensees_must_reaccept = forms.BooleanField(
-        required=False, label=gettext_lazy("Holders of an active licence must accept the changed clauses"),
-        help_text=gettext_lazy("Preset from the file's agreement.licensees_must_reaccept; applies only to a changed wording."),
+        required=False,
+        label=gettext_lazy("Holders of an active licence must accept the changed clauses"),
+        help_text=gettext_lazy(
+            "Preset from the file's agreement.licensees_must_reaccept; applies only to a changed wording."
+        ),
     )
 
 
@@ -59,7 +64,11 @@ def _publish_text(text: str, name: str, *, licensees_must_reaccept: bool):
 def publish_view(model_admin, request):
     if not model_admin.has_add_permission(request) or not request.user.has_perm("requests_app.add_agreementversion"):
         raise PermissionDenied
-    context = {**model_admin.admin_site.each_context(request), "title": _("Publish a dataset file"), "opts": Dataset._meta}
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Publish a dataset file"),
+        "opts": Dataset._meta,
+    }
     if request.method == "POST" and "publish" in request.POST:
         form = PublishForm(request.POST)
         if form.is_valid():
@@ -69,14 +78,19 @@ def publish_view(model_admin, request):
                 return redirect("admin:requests_app_dataset_publish")
             try:
                 result = _publish_text(
-                    text, "uploaded.toml", licensees_must_reaccept=form.cleaned_data["licensees_must_reaccept"],
+                    text,
+                    "uploaded.toml",
+                    licensees_must_reaccept=form.cleaned_data["licensees_must_reaccept"],
                 )
             except DatasetFileError as error:
                 messages.error(request, str(error))
                 return redirect("admin:requests_app_dataset_publish")
             done = (
                 _("%(name)s: agreement version %(label)s published as a new version.")
-                if result.version_created else _("%(name)s: agreement version %(label)s unchanged.")
+                if result.version_created
+                else _("%(name)s: agreement version %(label)s unchanged; its labels in other languages updated.")
+                if result.translations_changed
+                else _("%(name)s: agreement version %(label)s unchanged.")
             )
             messages.success(request, done % {"name": result.dataset.name, "label": result.agreement_version.label})
             return redirect(reverse("admin:requests_app_dataset_change", args=[result.dataset.pk]))
@@ -103,10 +117,14 @@ def publish_view(model_admin, request):
                     pdf_base64=base64.b64encode(shown.pdf).decode("ascii"),
                     current=current,
                     wording_changed=current is None or current.sha256 != shown.version.sha256,
+                    translations_changed=current is not None and current.translations != shown.version.translations,
                     changes=diff.clause_changes(current.clauses, shown.version.clauses) if current else None,
-                    publish=PublishForm(initial={
-                        "content": text, "content_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                        "licensees_must_reaccept": parsed[1].get("licensees_must_reaccept", False),
-                    }),
+                    publish=PublishForm(
+                        initial={
+                            "content": text,
+                            "content_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                            "licensees_must_reaccept": parsed[1].get("licensees_must_reaccept", False),
+                        }
+                    ),
                 )
     return TemplateResponse(request, "admin/requests_app/dataset_publish.html", context)

@@ -9,7 +9,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from ..agreements import sha256_text
+from .loading import sha256_text
 
 _WORDS = re.compile(r"\S+|\s+")
 
@@ -56,15 +56,21 @@ def clause_changes(old_clauses: list[dict], new_clauses: list[dict]) -> list[Cla
         old = old_clauses[i] if i < len(old_clauses) else None
         new = new_clauses[i] if i < len(new_clauses) else None
         if new is None:
-            changes.append(ClauseChange(old["number"], "removed", old.get("title", ""), old["text"],
-                                        (("delete", _full(old)),)))
+            changes.append(
+                ClauseChange(old["number"], "removed", old.get("title", ""), old["text"], (("delete", _full(old)),))
+            )
         elif old is None:
-            changes.append(ClauseChange(new["number"], "added", new.get("title", ""), new["text"],
-                                        (("insert", _full(new)),)))
+            changes.append(
+                ClauseChange(new["number"], "added", new.get("title", ""), new["text"], (("insert", _full(new)),))
+            )
         elif _full(old) == _full(new):
-            changes.append(ClauseChange(new["number"], "unchanged", new.get("title", ""), new["text"],
-                                        (("equal", _full(new)),)))
+            changes.append(
+                ClauseChange(new["number"], "unchanged", new.get("title", ""), new["text"], (("equal", _full(new)),))
+            )
         else:
-            changes.append(ClauseChange(new["number"], "changed", new.get("title", ""), new["text"],
-                                        word_diff(_full(old), _full(new))))
+            changes.append(
+                ClauseChange(
+                    new["number"], "changed", new.get("title", ""), new["text"], word_diff(_full(old), _full(new))
+                )
+            )
     return changes

@@ -2,12 +2,16 @@
 
 `values` holds JSON: text as strings, a date as YYYY-MM-DD, a tick box as true/false. Only the
 application form writes it, through `to_stored`, so every stored value passed the field's checks.
+Values with one canonical spelling are stored in it, whatever the applicant typed: an ORCID iD
+without its https://orcid.org/ prefix, a country as its ISO code, a telephone number in the
+international format (+86 29 8849 1234).
 """
 
 import datetime
 import re
 import unicodedata
 
+import phonenumbers
 from django import forms
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -27,7 +31,9 @@ def _orcid_checksum_ok(orcid: str) -> bool:
 
 
 class OrcidField(forms.CharField):
-    default_error_messages = {"invalid": gettext_lazy("Enter an ORCID iD as 0000-0000-0000-0000 (the last character may be X).")}
+    default_error_messages = {
+        "invalid": gettext_lazy("Enter an ORCID iD as 0000-0000-0000-0000 (the last character may be X).")
+    }
 
     def clean(self, value):
         value = super().clean(value)
@@ -36,6 +42,51 @@ class OrcidField(forms.CharField):
             if not _ORCID.match(value) or not _orcid_checksum_ok(value):
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return value
+
+
+class TelInput(forms.TextInput):
+    input_type = "tel"  # a phone's keypad; the browser checks nothing more
+
+
+class PhoneField(forms.CharField):
+    """A telephone number as people write it (+44 (0)20 7946 0000, 0086-29-8849-1234, an extension),
+    checked against the numbering plan of its country code and stored in the international format.
+
+    The number must carry its country code: the agreement is read in other countries than the
+    applicant's, and nothing else on the form says which country a national number belongs to.
+    """
+
+    widget = TelInput(attrs={"autocomplete": "tel"})
+    default_error_messages = {
+        "invalid": gettext_lazy(
+            "Enter a telephone number with + and the country code, e.g. +86 29 8849 1234 or +44 20 7946 0000."
+        ),
+        "too_long": gettext_lazy(
+            "Written in the international format this number is %(length)s characters; the limit is %(limit)s."
+        ),
+    }
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        typed = value.strip()
+        if typed.startswith("00"):  # the international call prefix of most countries
+            typed = "+" + typed[2:]
+        try:
+            number = phonenumbers.parse(typed, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        if self.max_length and len(formatted) > self.max_length:
+            raise forms.ValidationError(
+                self.error_messages["too_long"],
+                code="too_long",
+                params={"length": len(formatted), "limit": self.max_length},
+            )
+        return formatted
 
 
 def form_field(spec: Field, *, submitting: bool) -> forms.Field:
@@ -51,14 +102,16 @@ def form_field(spec: Field, *, submitting: bool) -> forms.Field:
         return forms.URLField(max_length=spec.max_length or 500, assume_scheme="https", **common)
     if kind == "orcid":
         return OrcidField(max_length=40, **common)
+    if kind == "phone":
+        return PhoneField(max_length=spec.max_length or 40, **common)
     if kind == "country":
         return forms.ChoiceField(choices=[("", "—"), *countries], **common)
     if kind == "choice":
-        return forms.ChoiceField(choices=[("", "—"), *((o, o) for o in spec.options)], **common)
-    if kind == "checkbox":
-        return forms.BooleanField(
-            error_messages={"required": gettext_lazy("Tick this box to submit.")}, **common
+        return forms.ChoiceField(
+            choices=[("", "—"), *zip(spec.options, spec.option_labels or spec.options, strict=True)], **common
         )
+    if kind == "checkbox":
+        return forms.BooleanField(error_messages={"required": gettext_lazy("Tick this box to submit.")}, **common)
     widget = forms.Textarea(attrs={"rows": 5 if spec.name == "research_purpose" else 3}) if spec.multiline else None
     field = forms.CharField(max_length=spec.max_length, widget=widget, **common)
     if spec.max_length:
@@ -74,7 +127,9 @@ ROMANISED_HELP = (
     "e.g. NORTHWESTERN POLYTECHNICAL UNIVERSITY. "
     "如上面以中文填写，请在此用拉丁字母（拼音或英文）再填写一次，例如 NORTHWESTERN POLYTECHNICAL UNIVERSITY。"
 )
-ROMANISED_MISSING = gettext_lazy("Also write this in Latin letters: the agreement needs it in a form everyone can read.")
+ROMANISED_MISSING = gettext_lazy(
+    "Also write this in Latin letters: the agreement needs it in a form everyone can read."
+)
 ROMANISED_NOT_LATIN = gettext_lazy("Use Latin letters here (pinyin or the English name), not Chinese characters.")
 
 
@@ -95,7 +150,10 @@ def romanised_field(spec: Field, *, submitting: bool) -> forms.Field:
     Never required by itself: the form asks for it only beside a value with no Latin letters.
     """
     field = forms.CharField(
-        label=spec.romanised_label, required=False, max_length=spec.max_length, help_text=ROMANISED_HELP,
+        label=spec.romanised_label,
+        required=False,
+        max_length=spec.max_length,
+        help_text=ROMANISED_HELP,
     )
     field.widget.attrs["class"] = "text-uppercase"  # a class: the CSP allows no style=
     return field

@@ -9,14 +9,20 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 
 from .. import clock
-from ..agreements import agreement_sha256, parse_dataset_file
 from ..models import AgreementVersion, Dataset, LicenseRequest
 from . import spec
+from .loading import agreement_sha256, parse_dataset_file
 
 _SAMPLES = {
-    "text": "Sample text", "capitals": "SAMPLE TEXT", "long_text": "Sample line one\nSample line two",
-    "email": "researcher@example.org", "phone": "+44 20 7946 0000", "country": "GB",
-    "url": "https://example.org/", "orcid": "0000-0002-1825-0097", "checkbox": True,
+    "text": "Sample text",
+    "capitals": "SAMPLE TEXT",
+    "long_text": "Sample line one\nSample line two",
+    "email": "researcher@example.org",
+    "phone": "+44 20 7946 0000",
+    "country": "GB",
+    "url": "https://example.org/",
+    "orcid": "0000-0002-1825-0097",
+    "checkbox": True,
 }
 
 
@@ -53,26 +59,34 @@ def build(dataset_fields: dict, agreement: dict) -> tuple[Dataset, AgreementVers
     """Unsaved objects, as the loader would create them."""
     dataset = Dataset(**dataset_fields)
     version = AgreementVersion(
-        dataset=dataset, label=agreement["version"], sha256=agreement_sha256(agreement), published_at=clock.now(),
+        dataset=dataset,
+        label=agreement["version"],
+        sha256=agreement_sha256(agreement),
+        published_at=clock.now(),
         layout=agreement.get("layout", {}),
+        translations=agreement.get("translations", {}),
         **{k: agreement[k] for k in ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")},
     )
     return dataset, version
 
 
 def render(dataset: Dataset, version: AgreementVersion) -> Preview:
-    from ..forms import ApplicationForm
-    from ..pdf import render_agreement
+    from ..applications.forms import ApplicationForm
+    from ..documents.pdf import render_agreement
 
     values = sample_values(version)
     request = LicenseRequest(
-        dataset=dataset, agreement_version=version, reference=f"{dataset.reference_prefix}-PREVIEW",
-        token="preview", values=values,
+        dataset=dataset,
+        agreement_version=version,
+        reference=f"{dataset.reference_prefix}-PREVIEW",
+        token="preview",
+        values=values,
         **{k: v for k, v in values.items() if k in spec.WELL_KNOWN and k != "signing_date"},
     )
     form = ApplicationForm(agreement=version, submitting=True, instance=request)
     form_html = render_to_string(
-        "requests_app/preview_form.html", {"dataset": dataset, "agreement": version, "form": form},
+        "requests_app/preview_form.html",
+        {"dataset": dataset, "agreement": version, "form": form},
     )
     return Preview(dataset, version, request, form_html, render_agreement(request, version))
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m requests_app.agreement_format.readme --write   # regenerate the README section
 
-tests/test_dataset_readme.py fails when the README's section differs from `section()`.
+tests/agreement_format/test_dataset_readme.py fails when the README's section differs from `section()`.
 """
 
 import sys
@@ -24,6 +24,10 @@ TABLES = [
     ("`[[agreement.clauses]]` (one or more, in order)", schema.ClauseModel),
     ("`[[agreement.signers]]` (one or more, in the order they sign)", schema.SignerModel),
     ("`[[agreement.signers.fields]]` (under each signer, in order)", schema.FieldModel),
+    ("`[agreement.countersignature]` (optional)", schema.CountersignatureModel),
+    ("A clause's `translations.<language>` (optional)", schema.ClauseTranslation),
+    ("A signer's `translations.<language>` (optional)", schema.SignerTranslation),
+    ("A field's `translations.<language>` (optional)", schema.FieldTranslation),
 ]
 
 
@@ -36,9 +40,15 @@ def _type(info: pd.fields.FieldInfo) -> str:
         origin = typing.get_origin(annotation)
     if origin is typing.Literal:
         values = typing.get_args(annotation)
-        return " / ".join(f"`{v}`" if isinstance(v, int) else f'`"{v}"`' for v in values) if len(values) < 5 else "a field type (below)"
+        return (
+            " / ".join(f"`{v}`" if isinstance(v, int) else f'`"{v}"`' for v in values)
+            if len(values) < 5
+            else "a field type (below)"
+        )
     if origin in (typing.Union, types.UnionType):
-        return next(_type(pd.fields.FieldInfo(annotation=a)) for a in typing.get_args(annotation) if a is not type(None))
+        return next(
+            _type(pd.fields.FieldInfo(annotation=a)) for a in typing.get_args(annotation) if a is not type(None)
+        )
     if annotation is bool:
         return "true / false"
     if annotation is int:
@@ -88,7 +98,7 @@ def section() -> str:
 
 def current() -> str:
     text = README.read_text(encoding="utf-8")
-    return text[text.index(START): text.index(END) + len(END)]
+    return text[text.index(START) : text.index(END) + len(END)]
 
 
 def write() -> None:

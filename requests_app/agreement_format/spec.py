@@ -28,7 +28,11 @@ FIELD_TYPES = {
     "capitals": ("one line of text stored in capitals (Unicode-aware); may have a romanised companion", 300),
     "long_text": ("several lines of text", 2000),
     "email": ("an email address", 254),
-    "phone": ("a telephone number", 40),
+    "phone": (
+        "a telephone number with its country code, written as people write it (+44 (0)20 7946 0000, "
+        "0086-29-8849-1234); checked against that country's numbering plan, stored as +44 20 7946 0000",
+        40,
+    ),
     "date": ("a date, within a year of today", None),
     "country": ("a country, chosen from the ISO 3166 list", None),
     "url": ("a web address (http or https)", 500),
@@ -53,6 +57,8 @@ class Field:
     help: str = ""
     max_length: int | None = None
     options: tuple[str, ...] = ()
+    # The options as the reader reads them (agreement_format/localised.py); the value stored is the option.
+    option_labels: tuple[str, ...] = ()
     romanised_label: str = ""
     signer: str = "signer"
     # Several lines (a long text, or format 1's address, which is also in capitals).
@@ -104,16 +110,26 @@ def _field(spec: dict, legacy: bool) -> Field:
         name = spec["name"]
         kind = "capitals" if spec.get("capitals") else _LEGACY_TYPES.get(name, "text")
         return Field(
-            name=name, label=spec["label"], type=kind, required=spec.get("required", True),
-            max_length=WELL_KNOWN.get(name, ("text", None))[1], signer="signer",
+            name=name,
+            label=spec["label"],
+            type=kind,
+            required=spec.get("required", True),
+            max_length=WELL_KNOWN.get(name, ("text", None))[1],
+            signer="signer",
             multiline=WELL_KNOWN.get(name, ("text",))[0] == "long_text",
             # A format 1 file says `romanised = true`; the companion is labelled from the field's label.
             romanised_label=legacy_romanised_label(spec["label"]) if spec.get("romanised") else "",
         )
     return Field(
-        name=spec["name"], label=spec["label"], type=spec["type"], required=spec["required"],
-        help=spec.get("help", ""), max_length=spec.get("max_length"), options=tuple(spec.get("options", ())),
-        romanised_label=spec.get("romanised_label", ""), signer=spec["signer"],
+        name=spec["name"],
+        label=spec["label"],
+        type=spec["type"],
+        required=spec["required"],
+        help=spec.get("help", ""),
+        max_length=spec.get("max_length"),
+        options=tuple(spec.get("options", ())),
+        romanised_label=spec.get("romanised_label", ""),
+        signer=spec["signer"],
         multiline=spec["type"] == "long_text",
     )
 
@@ -135,6 +151,11 @@ def signers(version) -> list[Signer]:
     ]
 
 
+def countersignature(version) -> dict | None:
+    """The owner's signature block ({"title", "signatory"}) when the file asks for one, else None."""
+    return layout(version).get("countersignature") or None
+
+
 def asks_purpose(version) -> bool:
     """Format 1 always asked for the research purpose; a format 2 file says whether it does."""
     return True if is_format_1(version) else bool(layout(version).get("research_purpose"))
@@ -144,8 +165,14 @@ def purpose_field(version) -> Field | None:
     if not asks_purpose(version):
         return None
     return Field(
-        name=PURPOSE_KEY, label="Research purpose", type="long_text", required=True,
-        help="What the data will be used for.", max_length=PURPOSE_MAX_LENGTH, signer="", multiline=True,
+        name=PURPOSE_KEY,
+        label="Research purpose",
+        type="long_text",
+        required=True,
+        help="What the data will be used for.",
+        max_length=PURPOSE_MAX_LENGTH,
+        signer="",
+        multiline=True,
     )
 
 

@@ -25,15 +25,35 @@ def _ip(value: str | None) -> str:
     return str(ipaddress.ip_address(value)) if value else ""
 
 
-def canonical(*, request_id: int, seq: int, actor_id: int | None, from_status: str, to_status: str,
-              note: str, at: datetime.datetime, ip: str | None, prev_hash: str) -> bytes:
+def canonical(
+    *,
+    request_id: int,
+    seq: int,
+    actor_id: int | None,
+    from_status: str,
+    to_status: str,
+    note: str,
+    at: datetime.datetime,
+    ip: str | None,
+    prev_hash: str,
+) -> bytes:
     """The bytes an event's hash is taken over: every field that is its content, in a fixed form."""
     return json.dumps(
         {
-            "v": 1, "request": request_id, "seq": seq, "actor": actor_id, "from": from_status or "",
-            "to": to_status, "note": note or "", "at": _at(at), "ip": _ip(ip), "prev": prev_hash,
+            "v": 1,
+            "request": request_id,
+            "seq": seq,
+            "actor": actor_id,
+            "from": from_status or "",
+            "to": to_status,
+            "note": note or "",
+            "at": _at(at),
+            "ip": _ip(ip),
+            "prev": prev_hash,
         },
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     ).encode()
 
 
@@ -41,9 +61,21 @@ def event_hash(**content) -> str:
     return hashlib.sha256(canonical(**content)).hexdigest()
 
 
+def canonical_of(event) -> bytes:
+    """The bytes `event`'s hash is taken over, given its fields (what the API's audit feed shows)."""
+    return canonical(
+        request_id=event.request_id,
+        seq=event.seq,
+        actor_id=event.actor_id,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        note=event.note,
+        at=event.at,
+        ip=event.ip,
+        prev_hash=event.prev_hash,
+    )
+
+
 def hash_of(event) -> str:
     """The hash `event` (a RequestEvent, saved or not) should carry given its fields."""
-    return event_hash(
-        request_id=event.request_id, seq=event.seq, actor_id=event.actor_id, from_status=event.from_status,
-        to_status=event.to_status, note=event.note, at=event.at, ip=event.ip, prev_hash=event.prev_hash,
-    )
+    return hashlib.sha256(canonical_of(event)).hexdigest()

@@ -15,6 +15,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from .. import clock
+
 SALT = "requests_app.audit.digest"
 
 
@@ -23,9 +25,16 @@ def chain_heads() -> dict[str, tuple[int, str]]:
     from ..models import LicenseRequest, RequestEvent
 
     last = RequestEvent.objects.filter(request=OuterRef("pk")).order_by("-seq")
-    rows = LicenseRequest.objects.exclude(reference=None).annotate(
-        head_seq=Subquery(last.values("seq")[:1]), head_hash=Subquery(last.values("hash")[:1]),
-    ).exclude(head_seq=None).values_list("reference", "head_seq", "head_hash").order_by("pk")
+    rows = (
+        LicenseRequest.objects.exclude(reference=None)
+        .annotate(
+            head_seq=Subquery(last.values("seq")[:1]),
+            head_hash=Subquery(last.values("hash")[:1]),
+        )
+        .exclude(head_seq=None)
+        .values_list("reference", "head_seq", "head_hash")
+        .order_by("pk")
+    )
     return {ref: (seq, digest) for ref, seq, digest in rows}
 
 
@@ -41,7 +50,7 @@ def _sign(payload: bytes) -> str:
 def build_digest(*, now=None) -> dict:
     heads = chain_heads()
     body = {
-        "generated_at": (now or timezone.now()).isoformat(),
+        "generated_at": (now or clock.now()).isoformat(),
         "requests": len(heads),
         "heads": {ref: list(head) for ref, head in heads.items()},
         # One hash over every head, short enough to email or print and compare by eye.
@@ -66,7 +75,7 @@ def publish_digest(*, now=None) -> Path:
     """Write today's digest to AUDIT_DIGEST_DIR (one file a day) and email its root to AUDIT_DIGEST_EMAILS."""
     from .emails import audit_digest
 
-    now = now or timezone.now()
+    now = now or clock.now()
     digest = build_digest(now=now)
     folder = Path(settings.AUDIT_DIGEST_DIR)
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
-"""The audit digest email (same pattern as requests_app/emails.py: one function per email)."""
+"""The audit digest email (same pattern as requests_app/notifications/emails.py: one function per email)."""
 
-from ..emails import _send
+from ..notifications.emails import _send
 
 
 def audit_digest(*, to: list[str], context: dict) -> None:

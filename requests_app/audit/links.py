@@ -17,7 +17,9 @@ def link_all(events) -> None:
         if event.request_id not in heads:
             last = (
                 RequestEvent.objects.filter(request_id=event.request_id)
-                .order_by("-seq").values_list("seq", "hash").first()
+                .order_by("-seq")
+                .values_list("seq", "hash")
+                .first()
             )
             heads[event.request_id] = last or (0, GENESIS)
         seq, prev = heads[event.request_id]

@@ -10,7 +10,19 @@ from collections.abc import Iterator
 
 from .chain import GENESIS, event_hash
 
-EVENT_COLUMNS = ("id", "request_id", "seq", "actor_id", "from_status", "to_status", "note", "at", "ip", "prev_hash", "hash")
+EVENT_COLUMNS = (
+    "id",
+    "request_id",
+    "seq",
+    "actor_id",
+    "from_status",
+    "to_status",
+    "note",
+    "at",
+    "ip",
+    "prev_hash",
+    "hash",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +48,10 @@ def _events(request_id: int | None = None) -> Iterator[dict]:
 def _requests() -> dict[int, tuple[str, str]]:
     from ..models import LicenseRequest
 
-    return {pk: (ref or f"#{pk}", status) for pk, ref, status in LicenseRequest.objects.values_list("id", "reference", "status")}
+    return {
+        pk: (ref or f"#{pk}", status)
+        for pk, ref, status in LicenseRequest.objects.values_list("id", "reference", "status")
+    }
 
 
 def verify(*, heads: dict[str, tuple[int, str]] | None = None) -> tuple[int, list[Problem]]:
@@ -56,26 +71,40 @@ def verify(*, heads: dict[str, tuple[int, str]] | None = None) -> tuple[int, lis
         if event["prev_hash"] != expected_prev:
             problems.append(Problem(ref, "broken link", f"event {event['seq']} does not follow the event before it"))
         recomputed = event_hash(
-            request_id=event["request_id"], seq=event["seq"], actor_id=event["actor_id"],
-            from_status=event["from_status"], to_status=event["to_status"], note=event["note"],
-            at=event["at"], ip=event["ip"], prev_hash=event["prev_hash"],
+            request_id=event["request_id"],
+            seq=event["seq"],
+            actor_id=event["actor_id"],
+            from_status=event["from_status"],
+            to_status=event["to_status"],
+            note=event["note"],
+            at=event["at"],
+            ip=event["ip"],
+            prev_hash=event["prev_hash"],
         )
         if recomputed != event["hash"]:
             problems.append(Problem(ref, "rewritten", f"event {event['seq']} was changed after it was written"))
         if before and event["from_status"] != before["to_status"]:
-            problems.append(Problem(
-                ref, "out of order", f"event {event['seq']} starts from {event['from_status'] or 'nothing'}, "
-                f"the one before ended in {before['to_status']}",
-            ))
+            problems.append(
+                Problem(
+                    ref,
+                    "out of order",
+                    f"event {event['seq']} starts from {event['from_status'] or 'nothing'}, "
+                    f"the one before ended in {before['to_status']}",
+                )
+            )
         last[event["request_id"]] = event
     for request_id, (ref, status) in requests.items():
         head = last.get(request_id)
         if head is None:
             problems.append(Problem(ref, "no events", f"the request is {status} but has no history"))
         elif head["to_status"] != status:
-            problems.append(Problem(
-                ref, "status without event", f"the request is {status}, its last event left it {head['to_status']}",
-            ))
+            problems.append(
+                Problem(
+                    ref,
+                    "status without event",
+                    f"the request is {status}, its last event left it {head['to_status']}",
+                )
+            )
     for ref, (seq, digest) in (heads or {}).items():
         request_id = next((pk for pk, (r, _s) in requests.items() if r == ref), None)
         chain = list(_events(request_id)) if request_id is not None else []

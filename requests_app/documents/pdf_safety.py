@@ -33,13 +33,20 @@ class Budget:
 
 # Each spelling a filter may have, in a stream dictionary or an inline image.
 _FILTERS = {
-    "/FlateDecode": "flate", "/Fl": "flate",
-    "/LZWDecode": "lzw", "/LZW": "lzw",
-    "/RunLengthDecode": "runlength", "/RL": "runlength",
-    "/ASCIIHexDecode": "asciihex", "/AHx": "asciihex",
-    "/ASCII85Decode": "ascii85", "/A85": "ascii85",
-    "/CCITTFaxDecode": "image", "/CCF": "image",
-    "/DCTDecode": "image", "/DCT": "image",
+    "/FlateDecode": "flate",
+    "/Fl": "flate",
+    "/LZWDecode": "lzw",
+    "/LZW": "lzw",
+    "/RunLengthDecode": "runlength",
+    "/RL": "runlength",
+    "/ASCIIHexDecode": "asciihex",
+    "/AHx": "asciihex",
+    "/ASCII85Decode": "ascii85",
+    "/A85": "ascii85",
+    "/CCITTFaxDecode": "image",
+    "/CCF": "image",
+    "/DCTDecode": "image",
+    "/DCT": "image",
     "/JPXDecode": "image",
     "/JBIG2Decode": "image",
 }
@@ -105,23 +112,43 @@ def refuse_data_after_last_xref(data: bytes, name: str) -> None:
 # --- Active content -----------------------------------------------------------------------------
 
 _ACTIVE_KEYS = {
-    "/JS": "JavaScript", "/JavaScript": "JavaScript", "/AA": "actions that run on events",
-    "/OpenAction": "an action that runs when it is opened", "/A": "a link or action",
-    "/XFA": "an XFA form", "/EmbeddedFile": "an embedded file", "/EmbeddedFiles": "embedded files",
-    "/RichMedia": "rich media", "/RichMediaContent": "rich media",
+    "/JS": "JavaScript",
+    "/JavaScript": "JavaScript",
+    "/AA": "actions that run on events",
+    "/OpenAction": "an action that runs when it is opened",
+    "/A": "a link or action",
+    "/XFA": "an XFA form",
+    "/EmbeddedFile": "an embedded file",
+    "/EmbeddedFiles": "embedded files",
+    "/RichMedia": "rich media",
+    "/RichMediaContent": "rich media",
 }
 _ACTIVE_TYPES = {
-    "/Action": "an action", "/EmbeddedFile": "an embedded file", "/Filespec": "a reference to another file",
+    "/Action": "an action",
+    "/EmbeddedFile": "an embedded file",
+    "/Filespec": "a reference to another file",
 }
 _ACTIVE_SUBTYPES = {
-    "/FileAttachment": "an attached file", "/Link": "a link", "/Movie": "a movie", "/Sound": "a sound",
-    "/Screen": "a media player", "/RichMedia": "rich media", "/3D": "3D content",
+    "/FileAttachment": "an attached file",
+    "/Link": "a link",
+    "/Movie": "a movie",
+    "/Sound": "a sound",
+    "/Screen": "a media player",
+    "/RichMedia": "rich media",
+    "/3D": "3D content",
 }
 _ACTIONS = {
-    "/JavaScript": "JavaScript", "/Launch": "an action that launches a program", "/URI": "a link to a web address",
-    "/GoTo": "a go-to action", "/GoToR": "a link to another file", "/GoToE": "a link to an embedded file",
-    "/SubmitForm": "a form that submits data", "/ImportData": "an action that imports data",
-    "/Rendition": "a media action", "/Sound": "a sound", "/Movie": "a movie",
+    "/JavaScript": "JavaScript",
+    "/Launch": "an action that launches a program",
+    "/URI": "a link to a web address",
+    "/GoTo": "a go-to action",
+    "/GoToR": "a link to another file",
+    "/GoToE": "a link to an embedded file",
+    "/SubmitForm": "a form that submits data",
+    "/ImportData": "an action that imports data",
+    "/Rendition": "a media action",
+    "/Sound": "a sound",
+    "/Movie": "a movie",
 }
 
 
@@ -206,7 +233,7 @@ def _decoded_length(stream: StreamObject, name: str, budget: int) -> int:
                 raise PdfRefused(f"{name} uses an unusual chain of encodings this portal does not open.")
             return _image_bytes(stream)
         else:
-            rest = kinds[position + 1:]
+            rest = kinds[position + 1 :]
             if rest not in ([], ["image"]):
                 raise PdfRefused(f"{name} uses an unusual chain of encodings this portal does not open.")
             counted = _COUNTERS[kind](data, budget + 1)

@@ -9,10 +9,13 @@ missing (whited out, cut), scanned ink with no issued ink near it is added (writ
 Differences inside the areas meant to be written in (`areas`, from the renderer) are expected;
 there, added ink is what "signed" means.
 
-Pure: numpy arrays and PDF bytes in, a PageComparison out. No ORM, no settings.
+Numpy arrays and PDF bytes in, a PageComparison out; no ORM, no settings. The one state kept is
+REFERENCE_PAGES: each issued page is rendered and prepared once, not once per upload checked.
 """
 
+import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import cv2
@@ -21,6 +24,7 @@ import pypdfium2
 
 COMPARE_DPI = 100  # text stays legible (10 pt is ~14 px) and a page is under a megapixel
 FEATURE_DPI = 60  # ~0.4 of a 150 dpi scan: enough structure for ORB, few pixels to search
+_FEATURE_SCALE = FEATURE_DPI / COMPARE_DPI
 _MIN_INLIERS = 40
 _AREA_MARGIN_PT = 6  # a signature that overshoots its box a little is still inside it
 _EDGE_PX = 12  # the page edge is where warping and scanner borders leave artefacts
@@ -33,6 +37,7 @@ _SIGNED_MIN_PX = 120  # ink in the signature area beyond the printed line and la
 class PageComparison:
     aligned: bool
     signed: bool | None = None  # None: this page has no signature area
+    unsigned: list[str] = field(default_factory=list)  # the kinds of signature area left without ink
     missing: list[list[float]] = field(default_factory=list)  # boxes [l, b, r, t] in PDF points
     added: list[list[float]] = field(default_factory=list)
     changed_pixels: int = 0
@@ -46,75 +51,172 @@ class PageComparison:
         return not self.altered and bool(self.missing or self.added)
 
 
-# Serialises the PDFium calls threads of one process would otherwise make at once.
+# PDFium is not thread-safe: every call into it, in any thread of a process, holds this lock.
 PDFIUM_LOCK = threading.RLock()
 
 
-def render_page(document: pypdfium2.PdfDocument, index: int, dpi: int = COMPARE_DPI) -> tuple[np.ndarray, tuple[float, float]]:
+def render_page(
+    document: pypdfium2.PdfDocument, index: int, dpi: int = COMPARE_DPI
+) -> tuple[np.ndarray, tuple[float, float]]:
     """The page as a grey image at `dpi`, and its size in points."""
     with PDFIUM_LOCK:
         page = document[index]
         try:
-            image = np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+            bitmap = page.render(scale=dpi / 72, grayscale=True)
+            try:
+                image = np.array(bitmap.to_pil().convert("L"))  # a copy: the bitmap's memory is PDFium's
+            finally:
+                bitmap.close()
             return image, page.get_size()
         finally:
             page.close()
 
 
-def compare_page(scan: np.ndarray, reference: np.ndarray, page_points: tuple[float, float], areas: list[dict]) -> PageComparison:
-    """Compare a grey scan with the issued page rendered at COMPARE_DPI (`reference`).
+@dataclass(frozen=True)
+class ReferencePage:
+    """What a comparison needs of one issued page, computed once per page and kept (ReferencePages).
 
-    `page_points` is the issued page's (width, height) in points; `areas` are this page's areas
-    to write in, boxes in points with the origin at the bottom left, as the renderer records them.
+    `ink` is the issued page's clear ink at COMPARE_DPI, `trace_near` its faint ink dilated by the
+    tolerance a scan is allowed; `points` and `descriptors` are its ORB features at FEATURE_DPI.
+    """
+
+    ink: np.ndarray = field(repr=False)
+    trace_near: np.ndarray = field(repr=False)
+    keypoints: np.ndarray = field(repr=False)  # (n, 2) float32, in FEATURE_DPI pixels
+    descriptors: np.ndarray | None = field(repr=False)
+    size_points: tuple[float, float]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.ink.shape  # type: ignore[return-value]
+
+
+_NEAR = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+
+
+def _orb():
+    return cv2.ORB_create(nfeatures=1000, fastThreshold=15)
+
+
+def reference_page(image: np.ndarray, size_points: tuple[float, float]) -> ReferencePage:
+    """`image`: the issued page rendered at COMPARE_DPI (render_page)."""
+    ink, trace = _ink(image)
+    small = cv2.resize(image, None, fx=_FEATURE_SCALE, fy=_FEATURE_SCALE, interpolation=cv2.INTER_AREA)
+    keypoints, descriptors = _orb().detectAndCompute(small, None)
+    return ReferencePage(
+        ink=ink,
+        trace_near=cv2.dilate(trace, _NEAR),
+        keypoints=np.float32([k.pt for k in keypoints]).reshape(-1, 2),
+        descriptors=descriptors,
+        size_points=size_points,
+    )
+
+
+class ReferencePages:
+    """The issued pages of the agreements checked lately, rendered and prepared once each.
+
+    Keyed by the issued PDF's sha256, so a cached page is always the page of those exact bytes.
+    A few agreements are kept (each page about 2 MB): uploads for one request come together.
+    """
+
+    def __init__(self, keep: int = 4):
+        self.keep = keep
+        self._documents: OrderedDict[str, list[ReferencePage]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def pages(self, pdf: bytes, sha256: str | None = None) -> list[ReferencePage]:
+        key = sha256 or hashlib.sha256(pdf).hexdigest()
+        with self._lock:
+            if key in self._documents:
+                self._documents.move_to_end(key)
+                return self._documents[key]
+        with PDFIUM_LOCK:
+            document = pypdfium2.PdfDocument(pdf)
+            try:
+                rendered = [render_page(document, index) for index in range(len(document))]
+            finally:
+                document.close()
+        pages = [reference_page(image, size) for image, size in rendered]
+        with self._lock:
+            self._documents[key] = pages
+            while len(self._documents) > self.keep:
+                self._documents.popitem(last=False)
+        return pages
+
+
+REFERENCE_PAGES = ReferencePages()
+
+
+def compare_page(
+    scan: np.ndarray,
+    reference: ReferencePage,
+    areas: list[dict],
+    signature_kinds: tuple[str, ...] = ("signature",),
+) -> PageComparison:
+    """Compare a grey scan (any resolution that shows the whole page) with an issued page.
+
+    `areas` are this page's areas to write in, boxes in points with the origin at the bottom
+    left, as the renderer records them.
+    The page is signed when the areas of each of `signature_kinds` it has hold ink, each kind on
+    its own: the licensee's signature does not stand in for the owner's countersignature.
     """
     warped = _align(scan, reference)
     if warped is None:
         return PageComparison(aligned=False)
     # Hysteresis: a mark counts as there when faint, as a difference only when clear, so faded
     # grey print and JPEG blur are not mistaken for a change either way.
-    reference_ink, reference_trace = _ink(reference)
+    reference_ink = reference.ink
     scanned_ink, scanned_trace = _ink(warped)
     scale = COMPARE_DPI / 72
-    height = reference.shape[0]
+    height = reference_ink.shape[0]
 
     def pixels(box, margin=0.0):
         left, bottom, right, top = box
         return (
-            max(int((left - margin) * scale), 0), max(int((height / scale - top - margin) * scale), 0),
-            min(int((right + margin) * scale), reference.shape[1]), min(int((height / scale - bottom + margin) * scale), height),
+            max(int((left - margin) * scale), 0),
+            max(int((height / scale - top - margin) * scale), 0),
+            min(int((right + margin) * scale), reference_ink.shape[1]),
+            min(int((height / scale - bottom + margin) * scale), height),
         )
 
-    expected = np.zeros_like(reference_ink)
+    expected = np.zeros(reference_ink.shape, bool)
     for area in areas:
         x0, y0, x1, y1 = pixels(area["box"], _AREA_MARGIN_PT)
-        expected[y0:y1, x0:x1] = 1
-    expected[:_EDGE_PX, :] = expected[-_EDGE_PX:, :] = 1
-    expected[:, :_EDGE_PX] = expected[:, -_EDGE_PX:] = 1
+        expected[y0:y1, x0:x1] = True
+    expected[:_EDGE_PX, :] = expected[-_EDGE_PX:, :] = True
+    expected[:, :_EDGE_PX] = expected[:, -_EDGE_PX:] = True
 
-    near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
-    missing = reference_ink.astype(bool) & ~cv2.dilate(scanned_trace, near).astype(bool)
-    added = scanned_ink.astype(bool) & ~cv2.dilate(reference_trace, near).astype(bool)
-    outside = ~expected.astype(bool)
-    dilated_scan, dilated_reference = cv2.dilate(scanned_trace, near), cv2.dilate(reference_trace, near)
+    dilated_scan = cv2.dilate(scanned_trace, _NEAR)
+    missing = reference_ink.view(bool) & ~dilated_scan.view(bool)
+    added = scanned_ink.view(bool) & ~reference.trace_near.view(bool)
+    outside = ~expected
     missing_boxes, missing_px = _regions(missing & outside, reference_ink, dilated_scan)
-    added_boxes, added_px = _regions(added & outside, scanned_ink, dilated_reference)
+    added_boxes, added_px = _regions(added & outside, scanned_ink, reference.trace_near)
 
-    signed = None
-    signature_areas = [a for a in areas if a["kind"] == "signature"]
-    if signature_areas:
-        ink = 0
-        for area in signature_areas:
+    ink: dict[str, int] = {}
+    for area in areas:
+        if area["kind"] in signature_kinds:
             x0, y0, x1, y1 = pixels(area["box"])
-            ink += int(added[y0:y1, x0:x1].sum())
-        signed = ink >= _SIGNED_MIN_PX
+            ink[area["kind"]] = ink.get(area["kind"], 0) + int(added[y0:y1, x0:x1].sum())
+    unsigned = [kind for kind in signature_kinds if kind in ink and ink[kind] < _SIGNED_MIN_PX]
+    signed = not unsigned if ink else None
 
     def points(box):
         x0, y0, x1, y1 = box
-        return [round(x0 / scale, 1), round(height / scale - y1 / scale, 1), round(x1 / scale, 1), round(height / scale - y0 / scale, 1)]
+        return [
+            round(x0 / scale, 1),
+            round(height / scale - y1 / scale, 1),
+            round(x1 / scale, 1),
+            round(height / scale - y0 / scale, 1),
+        ]
 
     return PageComparison(
-        aligned=True, signed=signed, missing=[points(b) for b in missing_boxes],
-        added=[points(b) for b in added_boxes], changed_pixels=missing_px + added_px,
+        aligned=True,
+        signed=signed,
+        unsigned=unsigned,
+        missing=[points(b) for b in missing_boxes],
+        added=[points(b) for b in added_boxes],
+        changed_pixels=missing_px + added_px,
     )
 
 
@@ -126,31 +228,34 @@ def _ink(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     An adaptive (local mean) threshold at two contrasts, sharing one mean."""
     smoothed = cv2.GaussianBlur(image, (3, 3), 0)
-    darker = cv2.blur(smoothed, (31, 31)).astype(np.int16) - smoothed
+    darker = cv2.subtract(cv2.blur(smoothed, (31, 31)), smoothed)  # saturates: lighter than the mean is 0
     speck = np.ones((2, 2), np.uint8)  # a speck of JPEG noise or dust is not ink
-    return tuple(cv2.morphologyEx((darker > contrast).astype(np.uint8), cv2.MORPH_OPEN, speck) for contrast in (_CLEAR, _FAINT))
+    clear, faint = (cv2.threshold(darker, contrast, 1, cv2.THRESH_BINARY)[1] for contrast in (_CLEAR, _FAINT))
+    return cv2.morphologyEx(clear, cv2.MORPH_OPEN, speck), cv2.morphologyEx(faint, cv2.MORPH_OPEN, speck)
 
 
-def _regions(difference: np.ndarray, ink: np.ndarray, other_trace: np.ndarray) -> tuple[list[tuple[int, int, int, int]], int]:
+def _regions(
+    difference: np.ndarray, ink: np.ndarray, other_trace: np.ndarray
+) -> tuple[list[tuple[int, int, int, int]], int]:
     """Differences grouped into word-sized regions; those too small to mean anything are dropped.
 
     A homography fitted to a whole page can be a few pixels off in a corner with little print
     (a footer under a blank half page): a region that a small local shift explains (`ink` then
     lies within `other_trace`) is misregistration, not a change, and is dropped too.
     """
-    mask = difference.astype(np.uint8)
-    if int(mask.sum()) < _REGION_MIN_PX:
+    mask = difference.view(np.uint8)
+    if cv2.countNonZero(mask) < _REGION_MIN_PX:
         return [], 0
     # Labelled within the differences' bounding box only: most of a page has none.
     left, top, box_width, box_height = cv2.boundingRect(mask)
     left, top = max(left - 12, 0), max(top - 6, 0)
-    crop = mask[top:top + box_height + 12, left:left + box_width + 24]
+    crop = mask[top : top + box_height + 12, left : left + box_width + 24]
     grouped = cv2.dilate(crop, np.ones((9, 21), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
     boxes, total = [], 0
     for label in range(1, count):
         x, y, w, h, _ = stats[label]
-        inside = int(crop[y:y + h, x:x + w][labels[y:y + h, x:x + w] == label].sum())
+        inside = int(crop[y : y + h, x : x + w][labels[y : y + h, x : x + w] == label].sum())
         x, y = x + left, y + top
         if inside < _REGION_MIN_PX or _explained_by_a_shift(ink, other_trace, (x, y, x + w, y + h)):
             continue
@@ -170,32 +275,31 @@ def _explained_by_a_shift(ink: np.ndarray, other_trace: np.ndarray, box) -> bool
     patch = ink[y0:y1, x0:x1].astype(bool)
     for dy in range(-_SHIFT_PX, _SHIFT_PX + 1):
         for dx in range(-_SHIFT_PX, _SHIFT_PX + 1):
-            moved = other_trace[y0 + dy:y1 + dy, x0 + dx:x1 + dx].astype(bool)
+            moved = other_trace[y0 + dy : y1 + dy, x0 + dx : x1 + dx].astype(bool)
             if int((patch & ~moved).sum()) < _REGION_MIN_PX // 2:
                 return True
     return False
 
 
-def _align(scan: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
+def _align(scan: np.ndarray, reference: ReferencePage) -> np.ndarray | None:
     """The scan warped onto the reference's pixels, or None when no page-wide fit is found."""
-    # The scan's resolution is unknown: assume it shows the page, so its height is the page's.
-    # Brought to the comparison resolution once; the features come from a smaller copy of that.
-    to_compare = min(max(reference.shape) / max(scan.shape), 1.0)
-    scan = cv2.resize(scan, None, fx=to_compare, fy=to_compare, interpolation=cv2.INTER_AREA) if to_compare < 1 else scan
-    feature_scale = FEATURE_DPI / COMPARE_DPI
-    small_reference = cv2.resize(reference, None, fx=feature_scale, fy=feature_scale, interpolation=cv2.INTER_AREA)
-    small_scan = cv2.resize(scan, None, fx=feature_scale, fy=feature_scale, interpolation=cv2.INTER_AREA)
-    orb = cv2.ORB_create(nfeatures=1000, fastThreshold=15)
-    reference_points, reference_descriptors = orb.detectAndCompute(small_reference, None)
-    scan_points, scan_descriptors = orb.detectAndCompute(small_scan, None)
-    if reference_descriptors is None or scan_descriptors is None or len(scan_points) < _MIN_INLIERS:
+    if reference.descriptors is None:
         return None
-    matches = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(scan_descriptors, reference_descriptors, k=2)
+    # The scan's resolution is unknown: assume it shows the page, so its height is the page's.
+    # The features come from a copy at FEATURE_DPI; the warp then resamples the scan itself once,
+    # straight to the comparison resolution.
+    height, width = reference.shape
+    to_features = _FEATURE_SCALE * max(height, width) / max(scan.shape)
+    small_scan = cv2.resize(scan, None, fx=to_features, fy=to_features, interpolation=cv2.INTER_AREA)
+    scan_points, scan_descriptors = _orb().detectAndCompute(small_scan, None)
+    if scan_descriptors is None or len(scan_points) < _MIN_INLIERS:
+        return None
+    matches = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(scan_descriptors, reference.descriptors, k=2)
     good = [pair[0] for pair in matches if len(pair) == 2 and pair[0].distance < 0.8 * pair[1].distance]
     if len(good) < _MIN_INLIERS:
         return None
     source = np.float32([scan_points[m.queryIdx].pt for m in good])
-    target = np.float32([reference_points[m.trainIdx].pt for m in good])
+    target = reference.keypoints[[m.trainIdx for m in good]]
     cv2.setRNGSeed(0)  # the same upload is always judged the same way
     homography, inliers = cv2.findHomography(source, target, cv2.RANSAC, 3.0, maxIters=4000, confidence=0.999)
     if homography is None or int(inliers.sum()) < _MIN_INLIERS:
@@ -205,9 +309,8 @@ def _align(scan: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
     refined, _ = cv2.findHomography(source[chosen], target[chosen], 0)
     if refined is not None:
         homography = refined
-    # Both feature images are the same fraction of their comparison-resolution originals.
-    full = np.diag([1 / feature_scale, 1 / feature_scale, 1]) @ homography @ np.diag([feature_scale, feature_scale, 1])
-    height, width = reference.shape
+    # From the scan's pixels to the small scan, across to the small reference, up to the reference.
+    full = np.diag([1 / _FEATURE_SCALE, 1 / _FEATURE_SCALE, 1]) @ homography @ np.diag([to_features, to_features, 1])
     return cv2.warpPerspective(scan, full, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
 
 
@@ -225,8 +328,11 @@ def outlined_thumbnail(pdf: bytes, page: int, *, missing: list, added: list, dpi
     for boxes, colour in ((missing, (40, 40, 220)), (added, (220, 90, 20))):
         for left, bottom, right, top in boxes:
             cv2.rectangle(
-                picture, (int(left * scale) - 3, int((height_pt - top) * scale) - 3),
-                (int(right * scale) + 3, int((height_pt - bottom) * scale) + 3), colour, 2,
+                picture,
+                (int(left * scale) - 3, int((height_pt - top) * scale) - 3),
+                (int(right * scale) + 3, int((height_pt - bottom) * scale) + 3),
+                colour,
+                2,
             )
     ok, png = cv2.imencode(".png", picture)
     return png.tobytes()

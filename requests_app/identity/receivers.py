@@ -19,4 +19,6 @@ def _ask_the_representative(sender, instance, created, **kwargs):
 def _send(request_id):
     from ..models import LicenseRequest
 
-    representative_confirmation_send(request=LicenseRequest.objects.select_related("dataset", "applicant").get(pk=request_id))
+    representative_confirmation_send(
+        request=LicenseRequest.objects.select_related("dataset", "applicant").get(pk=request_id)
+    )

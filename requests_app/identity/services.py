@@ -7,7 +7,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .. import clock, emails
+from .. import clock
+from ..notifications import emails
 from .models import RepresentativeConfirmation
 from .tokens import make_token
 
@@ -60,14 +61,26 @@ def representative_answer(
         confirmation.refresh_from_db()
         raise AlreadyAnswered(
             _("This request was already answered (%(answer)s) on %(when)s.")
-            % {"answer": confirmation.get_answer_display().lower(), "when": f"{confirmation.answered_at:%Y-%m-%d %H:%M} UTC"}
+            % {
+                "answer": confirmation.get_answer_display().lower(),
+                "when": f"{confirmation.answered_at:%Y-%m-%d %H:%M} UTC",
+            }
         )
-    confirmation.answer, confirmation.answered_at, confirmation.ip, confirmation.user_agent = answer, now, ip, user_agent
+    confirmation.answer, confirmation.answered_at, confirmation.ip, confirmation.user_agent = (
+        answer,
+        now,
+        ip,
+        user_agent,
+    )
     request = type(confirmation.request).objects.get(pk=confirmation.request_id)
     # Not a change of status: the event records the answer in the history, at the request's current status.
     request.events.create(
-        actor=None, from_status=request.status, to_status=request.status,
-        note=NOTE_CONFIRMED if confirmed else NOTE_DECLINED, at=now, ip=ip,
+        actor=None,
+        from_status=request.status,
+        to_status=request.status,
+        note=NOTE_CONFIRMED if confirmed else NOTE_DECLINED,
+        at=now,
+        ip=ip,
     )
     return confirmation
 

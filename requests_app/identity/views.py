@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ..applications.views import client_ip
 from ..http import found_or_404
-from ..views import client_ip
 from . import selectors
 from .services import AlreadyAnswered, representative_answer
 from .tokens import LinkExpired, LinkInvalid, confirmation_id
@@ -25,12 +25,16 @@ def confirm(request, token):
     if request.method == "POST" and request.POST.get("answer") in ("confirm", "decline"):
         try:
             representative_answer(
-                confirmation=confirmation, confirmed=request.POST["answer"] == "confirm",
-                ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                confirmation=confirmation,
+                confirmed=request.POST["answer"] == "confirm",
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         except AlreadyAnswered as error:
             messages.info(request, str(error))
         else:
             messages.success(request, _("Thank you: your answer is recorded and the applicant can see it."))
         return redirect(request.path)
-    return render(request, "identity/confirm.html", {"confirmation": confirmation, "license_request": confirmation.request})
+    return render(
+        request, "identity/confirm.html", {"confirmation": confirmation, "license_request": confirmation.request}
+    )

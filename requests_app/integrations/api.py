@@ -6,7 +6,7 @@ services as the reviewers' pages, and their refusals become JSON: TransitionNotA
 DecisionInvalid → 400.
 """
 
-from django.utils import timezone
+from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, generics, pagination, serializers, status
 from rest_framework.permissions import AllowAny
@@ -14,11 +14,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from requests_app import services
+from requests_app.audit import chain
 from requests_app.http import REFERENCE
-from requests_app.models import LicenseRequest, RequestEvent
-from requests_app.views import client_ip
+from requests_app.models import LicenseRequest, Reacceptance, RequestEvent
+from requests_app.privacy.services import REMOVED
 
+from .. import clock
+from ..applications.selectors import licences_awaiting_reacceptance
+from ..applications.views import client_ip
+from ..review.services import (
+    default_expiry,
+    request_approve,
+    request_reject,
+    request_return_for_correction,
+    request_revoke,
+)
+from ..workflow import DecisionInvalid, TransitionNotAllowed
 from .keys import HasApiKey, MayDecide, key_scope
 
 Status = LicenseRequest.Status
@@ -26,10 +37,10 @@ Status = LicenseRequest.Status
 
 def exception_handler(exc, context):
     """DRF's handler, plus the services' refusals as JSON with the message the services wrote."""
-    if isinstance(exc, services.TransitionNotAllowed):
+    if isinstance(exc, TransitionNotAllowed):
         exc = exceptions.APIException(str(exc))
         exc.status_code = status.HTTP_409_CONFLICT
-    elif isinstance(exc, services.DecisionInvalid):
+    elif isinstance(exc, DecisionInvalid):
         exc = exceptions.ValidationError({"detail": str(exc)})
     return drf_exception_handler(exc, context)
 
@@ -64,12 +75,27 @@ class LicenceSerializer(serializers.ModelSerializer):
     signer_names = serializers.SerializerMethodField()
     agreement = AgreementSerializer(source="agreement_version")
     changed_at = serializers.DateTimeField(source="updated_at")
+    reacceptance_needed = serializers.BooleanField(
+        read_only=True,
+        help_text="Approved, but the licensee has not yet accepted a changed agreement: the owner's side may hold the data back.",
+    )
 
     class Meta:
         model = LicenseRequest
         fields = [
-            "reference", "status", "dataset", "organisation", "signer_names", "unit", "submitted_at",
-            "decided_at", "approved_at", "expires_at", "changed_at", "agreement",
+            "reference",
+            "status",
+            "dataset",
+            "organisation",
+            "signer_names",
+            "unit",
+            "submitted_at",
+            "decided_at",
+            "approved_at",
+            "expires_at",
+            "changed_at",
+            "agreement",
+            "reacceptance_needed",
         ]
 
     def get_signer_names(self, request) -> list[str]:
@@ -99,10 +125,14 @@ class EventCursor(pagination.CursorPagination):
 
 
 def licences_in_scope(api_key):
+    waiting = Reacceptance.objects.filter(
+        request=OuterRef("pk"), accepted_at__isnull=True, request__status=Status.APPROVED
+    )
     return (
         LicenseRequest.objects.filter(dataset__in=key_scope(api_key))
         .exclude(status=Status.DRAFT)
         .select_related("dataset", "agreement_version")
+        .annotate(reacceptance_needed=Exists(waiting))
     )
 
 
@@ -148,15 +178,36 @@ class LicenceDetail(APIView):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    """One entry of the append-only audit trail."""
+    """One entry of the append-only audit trail, with its link in the licence's hash chain.
+
+    `hash` is the SHA-256 of `canonical` (audit/chain.py), which holds the event's content and the
+    previous event's hash (`prev_hash`), so a mirror can check each event and that none is missing.
+    Once the licence's personal data was removed, the note reads "[removed]" and `canonical` is null:
+    the links (`seq`, `prev_hash`, `hash`) still verify, the content no longer can.
+    """
 
     licence = serializers.CharField(source="request.reference")
     dataset = serializers.CharField(source="request.dataset.slug")
     actor = serializers.SerializerMethodField()
+    note = serializers.SerializerMethodField()
+    canonical = serializers.SerializerMethodField()
 
     class Meta:
         model = RequestEvent
-        fields = ["id", "licence", "dataset", "at", "from_status", "to_status", "actor", "note"]
+        fields = [
+            "id",
+            "licence",
+            "dataset",
+            "at",
+            "from_status",
+            "to_status",
+            "actor",
+            "note",
+            "seq",
+            "prev_hash",
+            "hash",
+            "canonical",
+        ]
 
     def get_actor(self, event) -> str:
         """Who acted, by role: the applicant, a reviewer, or the portal (reminders, expiry)."""
@@ -164,21 +215,46 @@ class EventSerializer(serializers.ModelSerializer):
             return "portal"
         return "applicant" if event.actor_id == event.request.applicant_id else "reviewer"
 
+    def get_note(self, event) -> str:
+        return REMOVED if event.request.personal_data_removed_at else event.note
+
+    def get_canonical(self, event) -> str | None:
+        """The exact text `hash` is the SHA-256 of (UTF-8), or null once the personal data was removed."""
+        return None if event.request.personal_data_removed_at else chain.canonical_of(event).decode()
+
+
+class EventFilters(serializers.Serializer):
+    licence = serializers.RegexField(
+        REFERENCE,
+        required=False,
+        max_length=40,
+        help_text="One licence's whole chain, from its first event (also those written while it was a draft).",
+    )
+
 
 class EventList(generics.ListAPIView):
-    """The audit trail of the key's datasets in the order it was written: keep `next` to mirror it."""
+    """The audit trail of the key's datasets in the order it was written: keep `next` to mirror it.
+
+    Events of drafts are left out until the request is submitted; a licence whose first event you see
+    has `seq` above 1 was a draft when you passed its first events: `?licence=` gives its whole chain.
+    """
 
     serializer_class = EventSerializer
     pagination_class = EventCursor
 
     def get_queryset(self):
-        return (
+        filters = EventFilters(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        events = (
             RequestEvent.objects.filter(request__dataset__in=key_scope(self.request.auth))
             .exclude(request__status=Status.DRAFT)
             .select_related("request__dataset")
         )
+        if "licence" in filters.validated_data:
+            events = events.filter(request__reference=filters.validated_data["licence"])
+        return events
 
-    @extend_schema(responses={200: EventSerializer(many=True), **LIST_ERRORS})
+    @extend_schema(parameters=[EventFilters], responses={200: EventSerializer(many=True), **LIST_ERRORS})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -188,7 +264,8 @@ class EventList(generics.ListAPIView):
 
 class ApproveInput(serializers.Serializer):
     expires_at = serializers.DateTimeField(
-        required=False, allow_null=True,
+        required=False,
+        allow_null=True,
         help_text="Omitted: the dataset's licence duration from now. null: the licence does not expire.",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
@@ -200,24 +277,37 @@ class ReasonInput(serializers.Serializer):
 
 class ReturnInput(ReasonInput):
     fields = serializers.ListField(
-        child=serializers.CharField(max_length=40), allow_empty=False,
+        child=serializers.CharField(max_length=40),
+        allow_empty=False,
         help_text="Names of the fields the applicant must correct (e.g. organisation, unit).",
     )
 
 
 def _approve(request, licence, data, ip):
-    expires_at = data["expires_at"] if "expires_at" in data else services.default_expiry(licence.dataset)
-    return services.request_approve(request=licence, reviewer=request.user, expires_at=expires_at, note=data["note"], ip=ip)
+    expires_at = data["expires_at"] if "expires_at" in data else default_expiry(licence.dataset)
+    return request_approve(request=licence, reviewer=request.user, expires_at=expires_at, note=data["note"], ip=ip)
 
 
 DECISIONS = {
     "approve": (ApproveInput, _approve),
-    "reject": (ReasonInput, lambda request, licence, data, ip: services.request_reject(
-        request=licence, reviewer=request.user, reason=data["reason"], ip=ip)),
-    "return": (ReturnInput, lambda request, licence, data, ip: services.request_return_for_correction(
-        request=licence, reviewer=request.user, fields=data["fields"], reason=data["reason"], ip=ip)),
-    "revoke": (ReasonInput, lambda request, licence, data, ip: services.request_revoke(
-        request=licence, reviewer=request.user, reason=data["reason"], ip=ip)),
+    "reject": (
+        ReasonInput,
+        lambda request, licence, data, ip: request_reject(
+            request=licence, reviewer=request.user, reason=data["reason"], ip=ip
+        ),
+    ),
+    "return": (
+        ReturnInput,
+        lambda request, licence, data, ip: request_return_for_correction(
+            request=licence, reviewer=request.user, fields=data["fields"], reason=data["reason"], ip=ip
+        ),
+    ),
+    "revoke": (
+        ReasonInput,
+        lambda request, licence, data, ip: request_revoke(
+            request=licence, reviewer=request.user, reason=data["reason"], ip=ip
+        ),
+    ),
 }
 
 
@@ -228,9 +318,11 @@ def decision_view(action: str):
         permission_classes = [HasApiKey, MayDecide]
 
         @extend_schema(
-            operation_id=f"licence_{action}", request=input_serializer,
+            operation_id=f"licence_{action}",
+            request=input_serializer,
             responses={
-                200: LicenceSerializer, 400: OpenApiResponse(description="The decision is incomplete."),
+                200: LicenceSerializer,
+                400: OpenApiResponse(description="The decision is incomplete."),
                 403: OpenApiResponse(ERROR, description="The key may not decide."),
                 409: OpenApiResponse(ERROR, description="The licence is not in a state that allows this."),
                 **ERRORS,
@@ -248,18 +340,42 @@ def decision_view(action: str):
 
 
 class Revocations(APIView):
-    """Public: the references of revoked licences, for verifiers of licence tokens (tokens.py)."""
+    """Public: the licences whose tokens a verifier must refuse now (tokens.py).
+
+    `revoked` for good; `reacceptance_needed` until the licensee accepts the changed agreement, when
+    the reference leaves the list and their tokens are good again (an expired licence's tokens
+    have expired with it).
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: inline_serializer("Revocations", {
-        "revoked": serializers.ListField(child=serializers.CharField()),
-        "generated_at": serializers.DateTimeField(),
-    }), **THROTTLED})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Revocations",
+                {
+                    "revoked": serializers.ListField(
+                        child=serializers.CharField(), help_text="Revoked licences: refuse their tokens."
+                    ),
+                    "reacceptance_needed": serializers.ListField(
+                        child=serializers.CharField(),
+                        help_text="Licences whose holder must accept a changed agreement first: refuse their tokens until they leave this list.",
+                    ),
+                    "generated_at": serializers.DateTimeField(),
+                },
+            ),
+            **THROTTLED,
+        }
+    )
     def get(self, request):
+        now = clock.now()
         revoked = LicenseRequest.objects.filter(status=Status.REVOKED).order_by("reference")
-        return Response({
-            "revoked": list(revoked.values_list("reference", flat=True)),
-            "generated_at": timezone.now(),
-        })
+        waiting = licences_awaiting_reacceptance(now=now).order_by("reference")
+        return Response(
+            {
+                "revoked": list(revoked.values_list("reference", flat=True)),
+                "reacceptance_needed": list(waiting.values_list("reference", flat=True)),
+                "generated_at": now,
+            }
+        )

@@ -1,22 +1,33 @@
 """Gated Hugging Face repositories whose access follows the licences (through huggingface_hub).
 
-On approval the licensee's Hugging Face user is accepted (if they already asked the repository)
-or granted access; on revocation or expiry their access is cancelled (back to pending, no access).
-A periodic sweep reads the repository's pending requests: a user with an active licence here is
-accepted, anyone else is left pending and recorded, for the owner to point them at the portal.
+Access follows selectors.licences_giving_access: an active licence whose holder has no changed
+agreement still to accept. On approval, and again on re-acceptance of a changed agreement, the
+licensee's Hugging Face user is accepted (if they already asked the repository) or granted access;
+on revocation or expiry their access is cancelled, and while a changed agreement awaits their
+acceptance it is held (both: back to pending, no access). A periodic sweep reads the repository's
+pending requests: a user whose licence gives access is accepted, a held one is left pending, and
+anyone else is left pending and recorded, for the owner to point them at the portal.
+
+Each call checks the licence when it runs, not when it was queued: a grant and a hold queued in
+quick succession end in the state of the licence, whichever runs last.
 Every call and its result is kept as a HuggingFaceCall on the request.
 """
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from requests_app import selectors
 from requests_app.models import Dataset, LicenseRequest
 
+from .. import clock
+from ..applications.selectors import (
+    licence_gives_access,
+    licence_is_active,
+    licences_awaiting_reacceptance,
+    licences_giving_access,
+)
 from .models import HuggingFaceCall, HuggingFacePendingRequest
 
 
@@ -36,8 +47,13 @@ def _call(licence: LicenseRequest, action: str, run) -> bool:
     else:
         ok, result = True, "OK" if outcome is None else str(outcome)[:300]
     HuggingFaceCall.objects.create(
-        request=licence, repo=licence.dataset.hf_repo, action=action, username=licence.hf_username,
-        at=timezone.now(), ok=ok, result=result,
+        request=licence,
+        repo=licence.dataset.hf_repo,
+        action=action,
+        username=licence.hf_username,
+        at=clock.now(),
+        ok=ok,
+        result=result,
     )
     return ok
 
@@ -49,7 +65,7 @@ def _gated(licence: LicenseRequest) -> bool:
 def hf_grant(*, request_id: int) -> bool:
     """Give the licensee access: accept their pending request, or grant access if they have none."""
     licence = LicenseRequest.objects.select_related("dataset").get(pk=request_id)
-    if not _gated(licence) or not selectors.licence_is_active(request=licence):
+    if not _gated(licence) or not licence_gives_access(request=licence):
         return False
     api, repo, kind = _api(), licence.dataset.hf_repo, settings.HF_REPO_TYPE
     pending: list = []
@@ -65,13 +81,21 @@ def hf_grant(*, request_id: int) -> bool:
 
 
 def hf_cancel(*, request_id: int) -> bool:
-    """Take the access away again (the licence was revoked or has expired)."""
+    """Take the access away: "cancel" for a licence revoked or expired, "hold" for one whose holder
+    must accept a changed agreement first (hf_grant gives it back then). A licence that gives
+    access again by now (accepted meanwhile) keeps it."""
     licence = LicenseRequest.objects.select_related("dataset").get(pk=request_id)
-    if not _gated(licence):
+    if not _gated(licence) or licence_gives_access(request=licence):
         return False
+    action = "hold" if licence_is_active(request=licence) else "cancel"
     api = _api()
-    return _call(licence, "cancel", lambda: api.cancel_access_request(
-        licence.dataset.hf_repo, licence.hf_username, repo_type=settings.HF_REPO_TYPE))
+    return _call(
+        licence,
+        action,
+        lambda: api.cancel_access_request(
+            licence.dataset.hf_repo, licence.hf_username, repo_type=settings.HF_REPO_TYPE
+        ),
+    )
 
 
 def _pending(api: HfApi, repo: str):
@@ -80,19 +104,36 @@ def _pending(api: HfApi, repo: str):
 
 @transaction.atomic
 def _record_pending(dataset: Dataset, unlicensed: dict) -> None:
-    now = timezone.now()
+    now = clock.now()
     for username, requested_at in unlicensed.items():
         HuggingFacePendingRequest.objects.update_or_create(
-            dataset=dataset, username=username,
-            defaults={"last_seen_at": now, "requested_at": requested_at}, create_defaults={
-                "first_seen_at": now, "last_seen_at": now, "requested_at": requested_at,
+            dataset=dataset,
+            username=username,
+            defaults={"last_seen_at": now, "requested_at": requested_at},
+            create_defaults={
+                "first_seen_at": now,
+                "last_seen_at": now,
+                "requested_at": requested_at,
             },
         )
     HuggingFacePendingRequest.objects.filter(dataset=dataset).exclude(username__in=list(unlicensed)).delete()
 
 
+def _by_username(licences, dataset: Dataset, usernames: list[str]) -> dict[str, LicenseRequest]:
+    """Those of `licences` of `dataset` whose Hugging Face user is one of `usernames` (lower case)."""
+    return {
+        licence.hf_username.lower(): licence
+        for licence in licences.filter(dataset=dataset)
+        .exclude(hf_username="")
+        .annotate(hf_lower=Lower("hf_username"))
+        .filter(hf_lower__in=usernames)
+        .select_related("dataset")
+    }
+
+
 def hf_pending_sweep() -> dict[str, list[str]]:
-    """For every gated dataset: accept pending users who hold an active licence; record the others.
+    """For every gated dataset: accept pending users whose licence gives access; leave those whose
+    licensee must accept a changed agreement first; record the others.
 
     Returns {dataset slug: usernames left pending}.
     """
@@ -100,20 +141,26 @@ def hf_pending_sweep() -> dict[str, list[str]]:
     api = _api()
     for dataset in Dataset.objects.exclude(hf_repo="").order_by("slug"):
         pending = _pending(api, dataset.hf_repo)
-        licensed = {
-            licence.hf_username.lower(): licence
-            for licence in selectors.active_licences(now=timezone.now())
-            .filter(dataset=dataset).exclude(hf_username="").annotate(hf_lower=Lower("hf_username"))
-            .filter(hf_lower__in=[r.username.lower() for r in pending if r.username]).select_related("dataset")
-        }
-        unlicensed = {}
+        asking = [r.username.lower() for r in pending if r.username]
+        now = clock.now()
+        licensed = _by_username(licences_giving_access(now=now), dataset, asking)
+        held = _by_username(licences_awaiting_reacceptance(now=now), dataset, asking)
+        unlicensed, still_held = {}, []
         for access_request in pending:
-            licence = licensed.get((access_request.username or "").lower())
-            if licence is None:
-                unlicensed[access_request.username or f"request {access_request.request_id}"] = access_request.timestamp
+            name = (access_request.username or "").lower()
+            licence = licensed.get(name)
+            if licence is not None:
+                _call(
+                    licence,
+                    "accept",
+                    lambda repo=dataset.hf_repo, r=access_request: api.accept_access_request(
+                        repo, r.username, repo_type=settings.HF_REPO_TYPE
+                    ),
+                )
+            elif name in held:  # a licensee, not a stranger: given access once they accept (hf_grant)
+                still_held.append(access_request.username)
             else:
-                _call(licence, "accept", lambda repo=dataset.hf_repo, r=access_request: api.accept_access_request(
-                    repo, r.username, repo_type=settings.HF_REPO_TYPE))
+                unlicensed[access_request.username or f"request {access_request.request_id}"] = access_request.timestamp
         _record_pending(dataset, unlicensed)
-        left[dataset.slug] = sorted(unlicensed)
+        left[dataset.slug] = sorted([*unlicensed, *still_held])
     return left

@@ -11,13 +11,13 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 
-from requests_app import selectors
 from requests_app.models import Dataset
 
+from .. import clock
+from ..review.selectors import reviewable_datasets
 from .models import ApiKey
 
 KEY_PREFIX = "lp"
@@ -43,14 +43,18 @@ def api_key_create(*, user, name: str, datasets: list[Dataset], can_decide: bool
     name = (name or "").strip()
     if not name:
         raise KeyInvalid("Name the key, e.g. after the server that will use it.")
-    reviewed = {d.pk for d in selectors.reviewable_datasets(user=user)}
+    reviewed = {d.pk for d in reviewable_datasets(user=user)}
     if not datasets or any(d.pk not in reviewed for d in datasets):
         raise KeyInvalid("Choose at least one of the datasets you review.")
     prefix = secrets.token_hex(6)
     key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(
-        user=user, name=name[:100], prefix=prefix, key_hash=_hash(key), can_decide=can_decide,
-        created_at=timezone.now(),
+        user=user,
+        name=name[:100],
+        prefix=prefix,
+        key_hash=_hash(key),
+        can_decide=can_decide,
+        created_at=clock.now(),
     )
     api_key.datasets.set(datasets)
     return IssuedKey(api_key=api_key, key=key)
@@ -61,7 +65,7 @@ def api_key_revoke(*, user, key_id: int) -> ApiKey:
     """Revoke one of `user`'s keys; revoking twice keeps the first moment."""
     api_key = ApiKey.objects.select_for_update().get(pk=key_id, user=user)
     if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
+        api_key.revoked_at = clock.now()
         api_key.save(update_fields=["revoked_at"])
     return api_key
 
@@ -102,7 +106,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         api_key = key_for(header[1])
         if api_key is None or not api_key.user.is_active:
             raise exceptions.AuthenticationFailed("This key is not valid, or it was revoked.")
-        now = timezone.now()
+        now = clock.now()
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
         return api_key.user, api_key
@@ -143,4 +147,8 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     name = "ApiKey"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "A reviewer's API key (lp_…), from /review/api-keys/."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A reviewer's API key (lp_…), from /review/api-keys/.",
+        }

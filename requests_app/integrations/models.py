@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 
 from requests_app.models import Dataset, LicenseRequest
 
@@ -76,6 +77,16 @@ class WebhookDelivery(models.Model):
         if self.failed_at:
             return "failed"
         return "retrying" if self.attempts else "queued"
+
+    @property
+    def outcome_display(self) -> str:
+        """`outcome` in the reader's language."""
+        return {
+            "delivered": gettext("delivered"),
+            "failed": gettext("failed"),
+            "retrying": gettext("retrying"),
+            "queued": gettext("queued"),
+        }[self.outcome]
 
 
 class HuggingFaceCall(models.Model):

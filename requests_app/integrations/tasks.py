@@ -26,6 +26,20 @@ def request_event_happened(event_id: int) -> int:
     return len(delivery_ids)
 
 
+@shared_task
+def reacceptance_changed(kind: str, version_id: int, request_ids: list[int]) -> int:
+    """Licensees must accept a changed agreement, or one accepted it: send the datasets' webhooks, and
+    on a gated Hugging Face repository hold their access until they accept, then give it back."""
+    delivery_ids = webhooks.deliveries_for_reacceptance(kind=kind, version_id=version_id, request_ids=request_ids)
+    for delivery_id in delivery_ids:
+        deliver_webhook.delay(delivery_id)
+    follow = hf_cancel_access if kind == webhooks.REACCEPTANCE_NEEDED else hf_grant_access
+    gated = LicenseRequest.objects.filter(pk__in=request_ids).exclude(dataset__hf_repo="").exclude(hf_username="")
+    for request_id in gated.order_by("pk").values_list("pk", flat=True):
+        follow.delay(request_id)
+    return len(delivery_ids)
+
+
 class WebhookTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         webhooks.give_up(delivery_id=kwargs.get("delivery_id", args[0] if args else None), error=exc)

@@ -37,7 +37,9 @@ def _load_key(path: Path, generate: bool) -> rsa.RSAPrivateKey:
         if not generate:
             raise ImproperlyConfigured(f"LICENCE_TOKEN_KEY_FILE {path} does not exist.")
         key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         # Created readable by its owner only; O_EXCL: two processes starting at once keep one key.
         try:

@@ -5,23 +5,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from requests_app import selectors
 from requests_app.models import Dataset
 from requests_app.review.views import reviewer_required
 
+from .. import clock
+from ..applications.selectors import licence_gives_access, licence_is_active, request_for_applicant
 from ..http import found_or_404
 from . import keys, tasks, tokens, webhooks
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="e.g. the server that will use it.")
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("e.g. the server that will use it."))
     datasets = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
     can_decide = forms.BooleanField(
-        required=False, label="May decide",
-        help_text="Approve, reject, return and revoke through the API. Leave unticked for a read-only key.",
+        required=False,
+        label=_("May decide"),
+        help_text=_("Approve, reject, return and revoke through the API. Leave unticked for a read-only key."),
     )
 
     def __init__(self, *args, datasets, **kwargs):
@@ -37,23 +40,31 @@ def api_keys(request, datasets):
     if request.method == "POST" and form.is_valid():
         try:
             issued = keys.api_key_create(
-                user=request.user, name=form.cleaned_data["name"], datasets=list(form.cleaned_data["datasets"]),
+                user=request.user,
+                name=form.cleaned_data["name"],
+                datasets=list(form.cleaned_data["datasets"]),
                 can_decide=form.cleaned_data["can_decide"],
             )
         except keys.KeyInvalid as error:
             form.add_error(None, str(error))
         else:
             form = ApiKeyForm(datasets=datasets)
-    return render(request, "integrations/api_keys.html", {
-        "form": form, "issued": issued, "keys": keys.keys_of(request.user),
-    })
+    return render(
+        request,
+        "integrations/api_keys.html",
+        {
+            "form": form,
+            "issued": issued,
+            "keys": keys.keys_of(request.user),
+        },
+    )
 
 
 @reviewer_required
 @require_POST
 def api_key_revoke(request, datasets, key_id):
     api_key = found_or_404(keys.api_key_revoke, user=request.user, key_id=key_id)
-    messages.success(request, f"Key “{api_key.name}” revoked: it no longer opens the API.")
+    messages.success(request, gettext("Key “%(name)s” revoked: it no longer opens the API.") % {"name": api_key.name})
     return redirect("api_keys")
 
 
@@ -62,7 +73,9 @@ def api_key_revoke(request, datasets, key_id):
 
 class WebhookForm(forms.Form):
     dataset = forms.ModelChoiceField(queryset=None)
-    url = forms.URLField(label="URL", max_length=500, assume_scheme="https", help_text="https://… on the owner's server.")
+    url = forms.URLField(
+        label="URL", max_length=500, assume_scheme="https", help_text=_("https://… on the owner's server.")
+    )
 
     def __init__(self, *args, datasets, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,17 +89,28 @@ def webhooks_page(request, datasets):
     form = WebhookForm(request.POST or None, datasets=datasets)
     if request.method == "POST" and form.is_valid():
         try:
-            webhook = webhooks.webhook_register(user=request.user, dataset=form.cleaned_data["dataset"], url=form.cleaned_data["url"])
+            webhook = webhooks.webhook_register(
+                user=request.user, dataset=form.cleaned_data["dataset"], url=form.cleaned_data["url"]
+            )
         except webhooks.WebhookInvalid as error:
             form.add_error("url", str(error))
         else:
-            messages.success(request, f"Webhook registered for {webhook.dataset.name}: {webhook.url}.")
+            messages.success(
+                request,
+                gettext("Webhook registered for %(name)s: %(url)s.")
+                % {"name": webhook.dataset.name, "url": webhook.url},
+            )
             return redirect("webhooks")
-    return render(request, "integrations/webhooks.html", {
-        "form": form, "webhooks": webhooks.webhooks_of(request.user),
-        "deliveries": webhooks.recent_deliveries(request.user),
-        "event_types": sorted(set(webhooks.EVENT_TYPES.values())),
-    })
+    return render(
+        request,
+        "integrations/webhooks.html",
+        {
+            "form": form,
+            "webhooks": webhooks.webhooks_of(request.user),
+            "deliveries": webhooks.recent_deliveries(request.user),
+            "event_types": sorted(set(webhooks.EVENT_TYPES.values())),
+        },
+    )
 
 
 @reviewer_required
@@ -94,7 +118,7 @@ def webhooks_page(request, datasets):
 def webhook_test(request, datasets, webhook_id):
     delivery = found_or_404(webhooks.delivery_test, user=request.user, webhook_id=webhook_id)
     tasks.deliver_webhook.delay(delivery.pk)
-    messages.success(request, f"Test event {delivery.msg_id} queued; its outcome appears below.")
+    messages.success(request, gettext("Test event %(id)s queued; its outcome appears below.") % {"id": delivery.msg_id})
     return redirect("webhooks")
 
 
@@ -102,7 +126,7 @@ def webhook_test(request, datasets, webhook_id):
 @require_POST
 def webhook_disable(request, datasets, webhook_id):
     webhook = found_or_404(webhooks.webhook_disable, user=request.user, webhook_id=webhook_id)
-    messages.success(request, f"Webhook {webhook.url} removed: nothing more is sent there.")
+    messages.success(request, gettext("Webhook %(url)s removed: nothing more is sent there.") % {"url": webhook.url})
     return redirect("webhooks")
 
 
@@ -111,11 +135,22 @@ def webhook_disable(request, datasets, webhook_id):
 
 @login_required
 def licence_token(request, reference):
-    """The applicant's own active licence as a signed token; anyone else, or no active licence: 404."""
-    licence = found_or_404(selectors.request_for_applicant, user=request.user, reference=reference)
-    if not selectors.licence_is_active(request=licence):
+    """The applicant's own active licence as a signed token; anyone else, or no active licence: 404.
+
+    While a changed agreement awaits the licensee's acceptance no token is issued (the data is held
+    back until then): the request page, which shows what changed, says so.
+    """
+    licence = found_or_404(request_for_applicant, user=request.user, reference=reference)
+    if not licence_is_active(request=licence):
         raise Http404("No active licence.")
-    token = tokens.licence_token(licence=licence, now=timezone.now())
+    if not licence_gives_access(request=licence):
+        messages.info(
+            request,
+            gettext("Accept the changed agreement below first: %(reference)s has a licence token again once you have.")
+            % {"reference": licence.reference},
+        )
+        return redirect(licence)
+    token = tokens.licence_token(licence=licence, now=clock.now())
     response = HttpResponse(token, content_type="application/jwt")
     response["Content-Disposition"] = f'attachment; filename="{licence.reference}.jwt"'
     return response

@@ -23,12 +23,12 @@ import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from standardwebhooks.webhooks import Webhook as Signer
 
-from requests_app import selectors
-from requests_app.models import Dataset, LicenseRequest, RequestEvent
+from requests_app.models import Dataset, LicenseRequest, Reacceptance, RequestEvent
 
+from .. import clock
+from ..review.selectors import reviewable_datasets
 from .models import Webhook, WebhookDelivery
 
 Status = LicenseRequest.Status
@@ -43,6 +43,9 @@ EVENT_TYPES = {
     Status.EXPIRED: "licence.expired",
 }
 TEST_EVENT = "test"
+# Not status changes: an active licence whose changed agreement its licensee must accept, and the acceptance.
+REACCEPTANCE_NEEDED = "licence.reacceptance_needed"
+REACCEPTED = "licence.reaccepted"
 
 
 def event_type(*, from_status: str, to_status: str) -> str | None:
@@ -87,7 +90,9 @@ def check_url(url: str) -> str:
     if not parts.hostname:
         raise WebhookInvalid("The URL has no host name.")
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)}
+        addresses = {
+            info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        }
     except (socket.gaierror, UnicodeError, ValueError):
         raise WebhookInvalid(f"{parts.hostname} does not resolve to any address.") from None
     for address in sorted(addresses):
@@ -103,16 +108,25 @@ def _post(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
     timeout = urllib3.Timeout(total=settings.WEBHOOK_TIMEOUT_SECONDS)
     if parts.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
-            address, parts.port or 443, timeout=timeout, retries=False, cert_reqs="CERT_REQUIRED",
-            server_hostname=parts.hostname, assert_hostname=parts.hostname,
+            address,
+            parts.port or 443,
+            timeout=timeout,
+            retries=False,
+            cert_reqs="CERT_REQUIRED",
+            server_hostname=parts.hostname,
+            assert_hostname=parts.hostname,
         )
     else:
         pool = urllib3.HTTPConnectionPool(address, parts.port or 80, timeout=timeout, retries=False)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     with pool:
         response = pool.urlopen(
-            "POST", path, body=body, headers={**headers, "host": parts.netloc.rsplit("@", 1)[-1]},
-            redirect=False, preload_content=False,
+            "POST",
+            path,
+            body=body,
+            headers={**headers, "host": parts.netloc.rsplit("@", 1)[-1]},
+            redirect=False,
+            preload_content=False,
         )
         response.drain_conn()
         return response.status
@@ -124,36 +138,42 @@ def _new_secret() -> str:
 
 @transaction.atomic
 def webhook_register(*, user, dataset: Dataset, url: str) -> Webhook:
-    if dataset.pk not in {d.pk for d in selectors.reviewable_datasets(user=user)}:
+    if dataset.pk not in {d.pk for d in reviewable_datasets(user=user)}:
         raise WebhookInvalid("You can register webhooks only for datasets you review.")
     url = (url or "").strip()
     check_url(url)
-    return Webhook.objects.create(dataset=dataset, url=url, secret=_new_secret(), created_by=user, created_at=timezone.now())
+    return Webhook.objects.create(
+        dataset=dataset, url=url, secret=_new_secret(), created_by=user, created_at=clock.now()
+    )
 
 
 def webhooks_of(user):
-    return Webhook.objects.filter(dataset__in=selectors.reviewable_datasets(user=user), disabled_at__isnull=True).select_related("dataset")
+    return Webhook.objects.filter(dataset__in=reviewable_datasets(user=user), disabled_at__isnull=True).select_related(
+        "dataset"
+    )
 
 
 @transaction.atomic
 def webhook_disable(*, user, webhook_id: int) -> Webhook:
     webhook = webhooks_of(user).select_for_update(of=("self",)).get(pk=webhook_id)
-    webhook.disabled_at = timezone.now()
+    webhook.disabled_at = clock.now()
     webhook.save(update_fields=["disabled_at"])
     return webhook
 
 
 def recent_deliveries(user, limit: int = 50):
-    return (
-        WebhookDelivery.objects.filter(webhook__dataset__in=selectors.reviewable_datasets(user=user))
-        .select_related("webhook__dataset")[:limit]
-    )
+    return WebhookDelivery.objects.filter(webhook__dataset__in=reviewable_datasets(user=user)).select_related(
+        "webhook__dataset"
+    )[:limit]
 
 
 def _delivery(webhook: Webhook, kind: str, data: dict) -> WebhookDelivery:
-    now = timezone.now()
+    now = clock.now()
     return WebhookDelivery.objects.create(
-        webhook=webhook, msg_id=f"msg_{secrets.token_urlsafe(18)}", event_type=kind, created_at=now,
+        webhook=webhook,
+        msg_id=f"msg_{secrets.token_urlsafe(18)}",
+        event_type=kind,
+        created_at=now,
         payload={"type": kind, "timestamp": now.isoformat(), "data": data},
     )
 
@@ -166,18 +186,59 @@ def deliveries_for_event(*, event: RequestEvent) -> list[int]:
         return []
     licence = event.request
     data = {
-        "licence": licence.reference, "dataset": licence.dataset.slug, "status": event.to_status,
-        "from_status": event.from_status, "event_id": event.pk, "at": event.at.isoformat(),
-        "url": f"{settings.SITE_URL}{reverse('api_licence', args=[licence.reference])}",
+        **_licence_data(licence),
+        "status": event.to_status,
+        "from_status": event.from_status,
+        "event_id": event.pk,
+        "at": event.at.isoformat(),
     }
     webhooks = Webhook.objects.filter(dataset=licence.dataset_id, disabled_at__isnull=True)
     return [_delivery(webhook, kind, data).pk for webhook in webhooks]
 
 
+def _licence_data(licence: LicenseRequest) -> dict:
+    return {
+        "licence": licence.reference,
+        "dataset": licence.dataset.slug,
+        "status": licence.status,
+        "url": f"{settings.SITE_URL}{reverse('api_licence', args=[licence.reference])}",
+    }
+
+
+@transaction.atomic
+def deliveries_for_reacceptance(*, kind: str, version_id: int, request_ids: list[int]) -> list[int]:
+    """One delivery per active webhook and licence: `kind` is REACCEPTANCE_NEEDED or REACCEPTED.
+
+    The data carries the wording to accept (its version and sha256) and, once accepted, when.
+    """
+    waiting = Reacceptance.objects.filter(agreement_version_id=version_id, request_id__in=request_ids).select_related(
+        "request__dataset", "agreement_version"
+    )
+    webhooks = {}
+    created = []
+    for reacceptance in waiting.order_by("request_id"):
+        licence = reacceptance.request
+        if licence.dataset_id not in webhooks:
+            webhooks[licence.dataset_id] = list(
+                Webhook.objects.filter(dataset=licence.dataset_id, disabled_at__isnull=True)
+            )
+        version = reacceptance.agreement_version
+        data = {
+            **_licence_data(licence),
+            "reacceptance_needed": reacceptance.accepted_at is None,
+            "agreement": {"version": version.label, "sha256": version.sha256},
+            "at": (reacceptance.accepted_at or reacceptance.required_at).isoformat(),
+        }
+        created += [_delivery(webhook, kind, data).pk for webhook in webhooks[licence.dataset_id]]
+    return created
+
+
 @transaction.atomic
 def delivery_test(*, user, webhook_id: int) -> WebhookDelivery:
     webhook = webhooks_of(user).get(pk=webhook_id)
-    return _delivery(webhook, TEST_EVENT, {"dataset": webhook.dataset.slug, "message": "A test event from the licence portal."})
+    return _delivery(
+        webhook, TEST_EVENT, {"dataset": webhook.dataset.slug, "message": "A test event from the licence portal."}
+    )
 
 
 def signed_headers(*, secret: str, msg_id: str, body: str, now) -> dict[str, str]:
@@ -198,7 +259,7 @@ def deliver(*, delivery_id: int) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
     if delivery.delivered_at or delivery.failed_at:
         return delivery
-    now = timezone.now()
+    now = clock.now()
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.response_status = None
@@ -207,7 +268,9 @@ def deliver(*, delivery_id: int) -> WebhookDelivery:
     try:
         address = check_url(delivery.webhook.url)
         status = _post(
-            delivery.webhook.url, address, body.encode(),
+            delivery.webhook.url,
+            address,
+            body.encode(),
             signed_headers(secret=delivery.webhook.secret, msg_id=delivery.msg_id, body=body, now=now),
         )
     except WebhookInvalid as error:
@@ -231,5 +294,5 @@ def deliver(*, delivery_id: int) -> WebhookDelivery:
 def give_up(*, delivery_id: int, error: BaseException) -> None:
     """The retries are spent: the delivery shows as failed on the page."""
     WebhookDelivery.objects.filter(pk=delivery_id, delivered_at__isnull=True, failed_at__isnull=True).update(
-        failed_at=timezone.now()
+        failed_at=clock.now()
     )

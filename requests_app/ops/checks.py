@@ -33,9 +33,11 @@ def check_shared_cache(app_configs, **kwargs):
     """Several web processes must count login attempts in one place, or each has its own limit."""
     backend = settings.CACHES["default"]["BACKEND"]
     if backend.endswith(("LocMemCache", "DummyCache")):
-        return [Warning(
-            "The cache is per process: rate limits are multiplied by the number of web workers.",
-            hint="Set CACHE_URL=redis://HOST:6379/1 (any cache all web processes share).",
-            id="accessportal.W001",
-        )]
+        return [
+            Warning(
+                "The cache is per process: rate limits are multiplied by the number of web workers.",
+                hint="Set CACHE_URL=redis://HOST:6379/1 (any cache all web processes share).",
+                id="accessportal.W001",
+            )
+        ]
     return []

@@ -12,8 +12,8 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
+from .. import clock
 from ..models import Notification
 
 
@@ -34,7 +34,7 @@ def resend_uncertain(*, notification_ids: list[int], now: datetime.datetime | No
     """An admin, having checked (say, with the recipient), sends uncertain notifications again."""
     from ..tasks import send_notifications
 
-    now = now or timezone.now()
+    now = now or clock.now()
     ids = list(uncertain(Notification.objects.filter(pk__in=notification_ids), now=now).values_list("pk", flat=True))
     Notification.objects.filter(pk__in=ids).update(
         claimed_at=None, last_error="The worker sending it stopped; sent again by an admin."

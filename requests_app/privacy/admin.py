@@ -10,4 +10,3 @@ class SignedCopyViewAdmin(ReadOnlyAdmin):
     list_filter = ["inline"]
     search_fields = ["request__reference", "viewer__email"]
     list_select_related = ["request", "viewer"]
-    date_hierarchy = "at"

@@ -9,9 +9,23 @@ from django.core.serializers.json import DjangoJSONEncoder
 from .. import clock
 
 REQUEST_FIELDS = (
-    "reference", "status", "representative_name", "representative_title",
-    "organisation", "unit", "address", "email", "phone", "signing_date",
-    "research_purpose", "created_at", "submitted_at", "decided_at", "decision_reason", "approved_at", "expires_at",
+    "reference",
+    "status",
+    "representative_name",
+    "representative_title",
+    "organisation",
+    "unit",
+    "address",
+    "email",
+    "phone",
+    "signing_date",
+    "research_purpose",
+    "created_at",
+    "submitted_at",
+    "decided_at",
+    "decision_reason",
+    "approved_at",
+    "expires_at",
     "personal_data_removed_at",
 )
 
@@ -20,10 +34,16 @@ def _requests(user):
     from ..models import LicenseRequest
 
     return (
-        LicenseRequest.objects.filter(applicant=user).select_related("dataset", "agreement_version")
+        LicenseRequest.objects.filter(applicant=user)
+        .select_related("dataset", "agreement_version")
         .prefetch_related(
-            "events", "clause_acceptances", "issued_agreements", "signed_copies__files", "publications",
+            "events",
+            "clause_acceptances",
+            "issued_agreements",
+            "signed_copies__files",
+            "publications",
             "representative_confirmations",
+            "renewals",
         )
         .order_by("created_at", "pk")
     )
@@ -40,16 +60,30 @@ def _request_data(r) -> dict:
             {"at": e.at, "from": e.from_status, "to": e.to_status, "note": e.note, "ip": e.ip} for e in r.events.all()
         ],
         "clauses_accepted": [
-            {"clause": c.clause_number, "text_sha256": c.text_sha256, "at": c.accepted_at, "ip": c.ip, "user_agent": c.user_agent}
+            {
+                "clause": c.clause_number,
+                "text_sha256": c.text_sha256,
+                "at": c.accepted_at,
+                "ip": c.ip,
+                "user_agent": c.user_agent,
+            }
             for c in r.clause_acceptances.all()
         ],
         "issued_agreements": [
-            {"issue": a.issue, "issued_at": a.issued_at, "sha256": a.sha256, "file": f"agreements/{a.filename}" if a.pdf else None}
+            {
+                "issue": a.issue,
+                "issued_at": a.issued_at,
+                "sha256": a.sha256,
+                "file": f"agreements/{a.filename}" if a.file else None,
+            }
             for a in r.issued_agreements.all()
         ],
         "signed_copies": [
             {
-                "uploaded_at": c.uploaded_at, "check": c.kind, "summary": c.summary,
+                "uploaded_at": c.uploaded_at,
+                "check": c.kind,
+                "summary": c.summary,
+                "countersigned_by_owner": c.countersigned,
                 "files": [f"signed-copies/{r.reference}/{f.position}-{f.original_name}" for f in c.files.all()],
             }
             for c in r.signed_copies.all()
@@ -57,6 +91,18 @@ def _request_data(r) -> dict:
         "representative_confirmations": [
             {"email": c.email, "sent_at": c.sent_at, "answer": c.answer, "answered_at": c.answered_at}
             for c in r.representative_confirmations.all()
+        ],
+        "renewals": [
+            {
+                "requested_at": n.requested_at,
+                "details": n.fields,
+                "changed": n.changed,
+                "granted_at": n.granted_at,
+                "granted_until": n.granted_until,
+                "refused_at": n.refused_at,
+                "refusal_reason": n.refusal_reason,
+            }
+            for n in r.renewals.all()
         ],
         "publications": [
             {"title": p.title, "venue": p.venue, "year": p.year, "link": p.link, "reported_at": p.reported_at}
@@ -71,7 +117,12 @@ def personal_data_zip(user) -> bytes:
     requests = list(_requests(user))
     data = {
         "exported_at": clock.now(),
-        "account": {"email": user.email, "joined": user.date_joined, "last_login": user.last_login, "language": language_of(user)},
+        "account": {
+            "email": user.email,
+            "joined": user.date_joined,
+            "last_login": user.last_login,
+            "language": language_of(user),
+        },
         "requests": [_request_data(r) for r in requests],
     }
     buffer = io.BytesIO()
@@ -79,8 +130,8 @@ def personal_data_zip(user) -> bytes:
         archive.writestr("data.json", json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2))
         for r in requests:
             for issued in r.issued_agreements.all():
-                if issued.pdf:
-                    archive.writestr(f"agreements/{issued.filename}", bytes(issued.pdf))
+                if issued.file:
+                    archive.writestr(f"agreements/{issued.filename}", issued.pdf)
             for copy in r.signed_copies.all():
                 for f in copy.files.all():
                     with f.file.open("rb") as stored:

@@ -8,7 +8,9 @@ class SignedCopyView(models.Model):
 
     file = models.ForeignKey("requests_app.SignedCopyFile", on_delete=models.SET_NULL, null=True, related_name="views")
     # Kept when the file itself is removed with the request's personal data: the record of who looked stays.
-    request = models.ForeignKey("requests_app.LicenseRequest", on_delete=models.PROTECT, related_name="signed_copy_views")
+    request = models.ForeignKey(
+        "requests_app.LicenseRequest", on_delete=models.PROTECT, related_name="signed_copy_views"
+    )
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("when"))
     ip = models.GenericIPAddressField(null=True, blank=True)

@@ -20,7 +20,10 @@ def due_for_removal(*, now: datetime.datetime):
     candidates = LicenseRequest.objects.filter(personal_data_removed_at__isnull=True)
     decided = Q(status__in=[Status.REJECTED, Status.REVOKED], decided_at__lt=cutoff)
     expired = Q(status=Status.EXPIRED, expires_at__lt=cutoff)
-    withdrawn = candidates.filter(status=Status.WITHDRAWN).annotate(
-        closed_at=Max("events__at", filter=Q(events__to_status=Status.WITHDRAWN))
-    ).filter(closed_at__lt=cutoff).values("pk")
+    withdrawn = (
+        candidates.filter(status=Status.WITHDRAWN)
+        .annotate(closed_at=Max("events__at", filter=Q(events__to_status=Status.WITHDRAWN)))
+        .filter(closed_at__lt=cutoff)
+        .values("pk")
+    )
     return candidates.filter(decided | expired | Q(pk__in=withdrawn)).order_by("pk")

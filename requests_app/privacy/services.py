@@ -12,8 +12,13 @@ REMOVED = "[removed]"
 # The request's personal fields: who signs, where, how to reach them, and what reviewers wrote about it.
 # The organisation and unit stay: they name institutions, not people, and the statistics count them.
 PERSONAL_TEXT_FIELDS = (
-    "representative_name", "representative_title", "address", "email", "phone",
-    "research_purpose", "decision_reason",
+    "representative_name",
+    "representative_title",
+    "address",
+    "email",
+    "phone",
+    "research_purpose",
+    "decision_reason",
 )
 # Of the form's values (keyed by the agreement's field names, any agreement's), these name institutions.
 KEPT_VALUES = frozenset({"organisation", "organisation_romanised", "unit"})
@@ -39,6 +44,7 @@ def personal_data_remove(*, request, now: datetime.datetime | None = None) -> bo
         DeliveryView,
         IssuedAgreement,
         LicenseRequest,
+        Renewal,
         RepresentativeConfirmation,
         ReviewerRemark,
         SignedCopy,
@@ -49,7 +55,9 @@ def personal_data_remove(*, request, now: datetime.datetime | None = None) -> bo
     values = LicenseRequest.objects.filter(pk=request.pk).values(*PERSONAL_TEXT_FIELDS, "values").get()
     typed = values.pop("values") or {}
     claimed = LicenseRequest.objects.filter(pk=request.pk, personal_data_removed_at__isnull=True).update(
-        personal_data_removed_at=now, signing_date=None, values=_removed_values(typed),
+        personal_data_removed_at=now,
+        signing_date=None,
+        values=_removed_values(typed),
         **{field: REMOVED for field, value in values.items() if value},
     )
     if not claimed:
@@ -57,13 +65,19 @@ def personal_data_remove(*, request, now: datetime.datetime | None = None) -> bo
     ClauseAcceptance.objects.filter(request=request).update(ip=None, user_agent="")
     DeliveryView.objects.filter(request=request).update(ip=None)
     ReviewerRemark.objects.filter(request=request).update(text=REMOVED)
+    # A renewal holds the details as the licensee proposed them, and maybe a reviewer's reason about them.
+    for renewal in Renewal.objects.filter(request=request):
+        renewal.fields = _removed_values(renewal.fields or {})
+        renewal.refusal_reason = REMOVED if renewal.refusal_reason else ""
+        renewal.save(update_fields=["fields", "refusal_reason"])
     RepresentativeConfirmation.objects.filter(request=request).update(email=REMOVED, ip=None, user_agent="")
     # The issued documents were filled in with the personal fields; their fingerprints still verify.
-    IssuedAgreement.objects.filter(request=request).update(pdf=b"")
+    issued = list(IssuedAgreement.objects.filter(request=request).exclude(file=""))
+    IssuedAgreement.objects.filter(pk__in=[i.pk for i in issued]).update(file="")
     SignedCopy.objects.filter(request=request).update(summary=REMOVED, page_results=[])
     files = list(SignedCopyFile.objects.filter(signed_copy__request=request))
     SignedCopyFile.objects.filter(pk__in=[f.pk for f in files]).delete()
-    names = [(f.file.storage, f.file.name) for f in files if f.file]
+    names = [(f.file.storage, f.file.name) for f in [*files, *issued] if f.file]
     # Files go once the rows are gone for good: a rollback must not leave rows pointing at nothing.
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
     return True
@@ -87,7 +101,7 @@ def account_delete(*, user) -> list:
     """
     from allauth.account.models import EmailAddress
 
-    from .. import services as request_services
+    from ..applications.services import request_withdraw
     from ..i18n.models import LanguagePreference
     from ..models import LicenseRequest
     from ..workflow import WITHDRAW, Status
@@ -95,7 +109,7 @@ def account_delete(*, user) -> list:
     kept = []
     for request in LicenseRequest.objects.filter(applicant=user).select_related("dataset"):
         if WITHDRAW.allows(request.status):
-            request_services.request_withdraw(request=request, user=user)
+            request_withdraw(request=request, user=user)
         if request.status == Status.APPROVED:
             kept.append(request)
         else:

@@ -19,9 +19,14 @@ from .services import account_delete
 @login_required
 def my_data(request):
     licences = request.user.license_requests.filter(status=Status.APPROVED).only("reference", "expires_at")
-    return render(request, "privacy/my_data.html", {
-        "licences": licences, "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
-    })
+    return render(
+        request,
+        "privacy/my_data.html",
+        {
+            "licences": licences,
+            "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
+        },
+    )
 
 
 @login_required
@@ -42,9 +47,16 @@ def account_close(request):
     kept = account_delete(user=request.user)
     logout(request)
     if kept:
-        messages.info(request, _("Your account is deleted. Your licences %(references)s are kept as licence records until they end, plus %(days)s days.") % {
-            "references": ", ".join(r.reference for r in kept), "days": settings.PERSONAL_DATA_RETENTION_DAYS,
-        })
+        messages.info(
+            request,
+            _(
+                "Your account is deleted. Your licences %(references)s are kept as licence records until they end, plus %(days)s days."
+            )
+            % {
+                "references": ", ".join(r.reference for r in kept),
+                "days": settings.PERSONAL_DATA_RETENTION_DAYS,
+            },
+        )
     else:
         messages.info(request, _("Your account and your personal data are deleted."))
     return redirect("requests_app:dataset_list")

@@ -7,8 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import clock
+from ..applications.forms import SignedCopyForm
+from ..applications.selectors import returnable_fields
 from ..models import Dataset, LicenseRequest
-from ..selectors import QueueFilters, returnable_fields
+from .selectors import QueueFilters
 
 Status = LicenseRequest.Status
 REASON = {"widget": forms.Textarea(attrs={"rows": 3}), "max_length": 4000}
@@ -23,7 +25,8 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(required=False, label=_("Waiting longer than promised"))
     q = forms.CharField(required=False, max_length=100, label=_("Search"), strip=True)
     assigned = forms.ChoiceField(
-        choices=[("", _("Anyone's")), ("mine", _("Mine")), ("unassigned", _("Unassigned"))], required=False,
+        choices=[("", _("Anyone's")), ("mine", _("Mine")), ("unassigned", _("Unassigned"))],
+        required=False,
         label=_("Handled by"),
     )
 
@@ -52,12 +55,14 @@ class QueueFilterForm(forms.Form):
 
 class ApproveForm(forms.Form):
     expires_on = forms.DateField(
-        required=False, label=_("Licence valid until"),
+        required=False,
+        label=_("Licence valid until"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Defaults to the dataset's licence duration. Empty: the licence does not expire."),
     )
     note = forms.CharField(
-        required=False, label=_("Note to the applicant (optional; shown in their history)"),
+        required=False,
+        label=_("Note to the applicant (optional; shown in their history)"),
         help_text=_("For what only reviewers should read, add an internal remark instead: those are never shown."),
         **REASON,
     )
@@ -83,7 +88,8 @@ class ReasonForm(forms.Form):
 
 class ReturnForm(forms.Form):
     returned_fields = forms.MultipleChoiceField(
-        label=_("Fields the applicant must correct"), widget=forms.CheckboxSelectMultiple,
+        label=_("Fields the applicant must correct"),
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Tick at least one field: the applicant may change only the ones ticked.")},
     )
     reason = forms.CharField(label=_("What is wrong, and why (sent to the applicant)"), **REASON)
@@ -95,3 +101,16 @@ class ReturnForm(forms.Form):
 
 class RemarkForm(forms.Form):
     text = forms.CharField(label=_("Internal remark (never shown to the applicant)"), **REASON)
+
+
+class CountersignedCopyForm(SignedCopyForm):
+    """The copy the owner countersigned: read like the licensee's; its check (in a worker) requires the owner's signature too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        files = self.fields["files"]
+        files.label = _("Countersigned agreement")
+        files.help_text = _(
+            "The licensee's signed copy with the owner's signature added: a scan of every page, signed on both "
+            "lines, or the licensee's digitally signed PDF with the owner's signature field signed too."
+        )

@@ -11,21 +11,51 @@ from dataclasses import dataclass, replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import clock, selectors, services
+from .. import clock
 from ..access.conflicts import conflict_of_interest
-from ..csv_export import stream_csv
+from ..applications.selectors import returned_field_labels
+from ..applications.views import agreement_panel, client_ip
+from ..documents import quarantine
+from ..documents.selectors import countersign_check_for_reviewer, latest_issued_agreement, latest_upload_check
 from ..http import found_or_404
 from ..identity.checks import request_signals
+from ..models import LicenseRequest
 from ..reviewing import views as reviewing_views
-from ..views import agreement_panel, client_ip
-from .forms import ApproveForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
+from ..reviewing.countersignature import asks_countersignature
+from ..workflow import DecisionInvalid, TransitionNotAllowed
+from .csv_export import stream_csv
+from .forms import ApproveForm, CountersignedCopyForm, QueueFilterForm, ReasonForm, RemarkForm, ReturnForm
+from .rows import queue_rows
+from .selectors import (
+    REQUEST_EXPORT_FIELDS,
+    audit_event_rows,
+    declared_value_names,
+    delivery_views_of,
+    mark_waiting,
+    queue_counts,
+    queue_page,
+    queue_requests,
+    request_export_rows,
+    request_for_reviewer,
+    reviewable_datasets,
+    with_search_matches,
+)
+from .services import (
+    default_expiry,
+    remark_add,
+    request_approve,
+    request_reject,
+    request_return_for_correction,
+    request_revoke,
+)
 
 PAGE_SIZE = 50
 
@@ -36,7 +66,7 @@ def reviewer_required(view):
     @login_required
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        datasets = selectors.reviewable_datasets(user=request.user)
+        datasets = reviewable_datasets(user=request.user)
         if not datasets:
             raise Http404("No such page.")
         request.reviewable_datasets = datasets  # the navbar need not ask again (context_processors)
@@ -48,41 +78,77 @@ def reviewer_required(view):
 @reviewer_required
 def queue(request, datasets):
     form = QueueFilterForm(request.GET, datasets=datasets, user=request.user)
-    filters = selectors.with_search_matches(filters=form.filters())
+    filters = with_search_matches(filters=form.filters())
     now = clock.now()
-    counts = selectors.queue_counts(datasets=datasets, filters=filters, now=now)
-    paginator = Paginator(selectors.queue_requests(datasets=datasets, filters=filters, now=now), PAGE_SIZE)
-    # The aggregate above already knows how many rows match: spare the paginator its own COUNT(*).
-    paginator.count = counts.matching(filters)
-    page = paginator.get_page(request.GET.get("page"))
+    counts = queue_counts(datasets=datasets, filters=filters, now=now)
+    page = queue_page(
+        requests=queue_requests(datasets=datasets, filters=filters, now=now),
+        size=PAGE_SIZE,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
     # One tab per choice of the status filter ("" is All).
     status_tabs = [
-        (value, label, counts.by_status.get(value, 0) if value else counts.total)
+        (value, label, counts.by_status[value] if value else counts.total)
         for value, label in form.fields["status"].choices
     ]
-    return render(request, "review/queue.html", {
-        "form": form, "filters": filters, "page": page, "counts": counts, "status_tabs": status_tabs,
-        "rows": selectors.mark_waiting(requests=page.object_list, now=now),
-        "datasets": datasets, "show_dataset": len(datasets) > 1,
-    })
+    rows = mark_waiting(requests=page.rows, now=now)
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "counts": counts,
+            "status_tabs": status_tabs,
+            "matching": counts.matching(filters),
+            "rows": rows,
+            "rows_html": queue_rows(rows, user=request.user, show_dataset=len(datasets) > 1),
+            "datasets": datasets,
+            "show_dataset": len(datasets) > 1,
+        },
+    )
 
 
 def _detail(request, license_request, *, bound: dict | None = None):
     """The decision page; `bound` replaces a blank form with the one just posted, errors and all."""
-    expiry = services.default_expiry(license_request.dataset)
+    expiry = default_expiry(license_request.dataset)
+    panel = agreement_panel(license_request, can_upload=False, preview=True)
+    conflict = conflict_of_interest(request=license_request, user=request.user)
+    countersign_open = (
+        license_request.status == LicenseRequest.Status.APPROVED
+        and asks_countersignature(panel["issued"])
+        and not conflict
+    )
+    # The latest countersigned upload while it is checked, or refused; no form while one is checked.
+    countersign_check = latest_upload_check(request=license_request, countersigned=True) if countersign_open else None
+    if countersign_check is not None and countersign_check.state == countersign_check.State.ACCEPTED:
+        countersign_check = None
+    countersign_checking = countersign_check is not None and countersign_check.state == countersign_check.State.CHECKING
     context = {
         "license_request": license_request,
-        "approve_form": ApproveForm(prefix="approve", initial={
-            "expires_on": timezone.localdate(expiry) if expiry else None,
-        }),
+        "approve_form": ApproveForm(
+            prefix="approve",
+            initial={
+                "expires_on": timezone.localdate(expiry) if expiry else None,
+            },
+        ),
         "reject_form": ReasonForm(prefix="reject"),
         "return_form": ReturnForm(prefix="return", request=license_request),
         "revoke_form": ReasonForm(prefix="revoke"),
         "remark_form": RemarkForm(prefix="remark"),
-        "returned_labels": selectors.returned_field_labels(request=license_request),
-        "conflict": conflict_of_interest(request=license_request, user=request.user),
+        "returned_labels": returned_field_labels(request=license_request),
+        "conflict": conflict,
         "signals": request_signals(request=license_request),
-        **agreement_panel(license_request, can_upload=False, preview=True),
+        **panel,
+        "countersign_open": countersign_open,
+        "countersign_check": countersign_check,
+        "countersign_form": (
+            CountersignedCopyForm(prefix="countersign", issued=panel["issued"])
+            if countersign_open and not countersign_checking
+            else None
+        ),
         **reviewing_views.detail_context(license_request),
         **(bound or {}),
     }
@@ -91,7 +157,14 @@ def _detail(request, license_request, *, bound: dict | None = None):
 
 @reviewer_required
 def request_review(request, datasets, reference):
-    return _detail(request, found_or_404(selectors.request_for_reviewer, datasets=datasets, reference=reference))
+    return _detail(request, found_or_404(request_for_reviewer, datasets=datasets, reference=reference))
+
+
+@reviewer_required
+def delivery_views(request, datasets, reference):
+    license_request = found_or_404(request_for_reviewer, datasets=datasets, reference=reference)
+    page = Paginator(delivery_views_of(request=license_request), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "review/delivery_views.html", {"license_request": license_request, "page": page})
 
 
 @dataclass(frozen=True)
@@ -115,24 +188,31 @@ def _with_reason(prefix: str, service, done: str) -> Action:
 ACTIONS = {
     "approve": Action(
         form=lambda data, lr: ApproveForm(data, prefix="approve"),
-        run=lambda form, lr, user, ip: services.request_approve(
+        run=lambda form, lr, user, ip: request_approve(
             request=lr, reviewer=user, expires_at=form.expires_at, note=form.cleaned_data["note"], ip=ip
         ),
         done=gettext_lazy("approved; the applicant has been emailed"),
     ),
-    "reject": _with_reason("reject", services.request_reject, gettext_lazy("rejected; the applicant has been emailed the reason")),
+    "reject": _with_reason(
+        "reject", request_reject, gettext_lazy("rejected; the applicant has been emailed the reason")
+    ),
     "return": Action(
         form=lambda data, lr: ReturnForm(data, prefix="return", request=lr),
-        run=lambda form, lr, user, ip: services.request_return_for_correction(
-            request=lr, reviewer=user, fields=form.cleaned_data["returned_fields"],
-            reason=form.cleaned_data["reason"], ip=ip,
+        run=lambda form, lr, user, ip: request_return_for_correction(
+            request=lr,
+            reviewer=user,
+            fields=form.cleaned_data["returned_fields"],
+            reason=form.cleaned_data["reason"],
+            ip=ip,
         ),
         done=gettext_lazy("returned for correction; the applicant has been emailed"),
     ),
-    "revoke": _with_reason("revoke", services.request_revoke, gettext_lazy("revoked; the applicant has been emailed the reason")),
+    "revoke": _with_reason(
+        "revoke", request_revoke, gettext_lazy("revoked; the applicant has been emailed the reason")
+    ),
     "remark": Action(
         form=lambda data, lr: RemarkForm(data, prefix="remark"),
-        run=lambda form, lr, user, ip: services.remark_add(request=lr, author=user, text=form.cleaned_data["text"]),
+        run=lambda form, lr, user, ip: remark_add(request=lr, author=user, text=form.cleaned_data["text"]),
         done=gettext_lazy("remark added"),
     ),
 }
@@ -146,16 +226,16 @@ ACTIONS.update({name: Action(**fields) for name, fields in reviewing_views.ACTIO
 def request_act(request, datasets, reference, action):
     if action not in ACTIONS:
         raise Http404("No such action.")
-    license_request = found_or_404(selectors.request_for_reviewer, datasets=datasets, reference=reference)
+    license_request = found_or_404(request_for_reviewer, datasets=datasets, reference=reference)
     form = ACTIONS[action].form(request.POST, license_request)
     if form.is_valid():
         try:
             ACTIONS[action].run(form, license_request, request.user, client_ip(request))
-        except services.TransitionNotAllowed as error:
+        except TransitionNotAllowed as error:
             # Someone else decided first: say who, what and when, and show the page as it now is.
             messages.error(request, str(error))
             return redirect("review:request", reference=reference)
-        except services.DecisionInvalid as error:
+        except DecisionInvalid as error:
             form.add_error(None, str(error))
         else:
             done = ACTIONS[action].done
@@ -165,42 +245,105 @@ def request_act(request, datasets, reference, action):
     return _detail(request, license_request, bound={f"{action}_form": form})
 
 
-# --- CSV exports: the queue's filters, streamed so 100,000 rows never sit in memory -------------------
+@reviewer_required
+@require_POST
+def countersigned_copy_upload(request, datasets, reference):
+    """A reviewer uploads the owner's countersigned copy of an approved licence: the executed agreement.
 
+    Like the licensee's signed copy: quarantined, checked by a worker (documents/quarantine.py, for
+    both signatures), and on acceptance recorded by reviewing.countersignature; the page shows the outcome.
+    """
+    license_request = found_or_404(request_for_reviewer, datasets=datasets, reference=reference)
+    issued = latest_issued_agreement(request=license_request)
+    if license_request.status != LicenseRequest.Status.APPROVED or not asks_countersignature(issued):
+        messages.info(
+            request, _("%(reference)s is not waiting for the owner's countersignature.") % {"reference": reference}
+        )
+        return redirect("review:request", reference=reference)
+    if conflict := conflict_of_interest(request=license_request, user=request.user):
+        messages.error(request, conflict)
+        return redirect("review:request", reference=reference)
+    form = CountersignedCopyForm(request.POST, request.FILES, prefix="countersign", issued=issued)
+    if form.is_valid():
+        check = quarantine.signed_copy_quarantine(
+            request=license_request,
+            issued=issued,
+            user=request.user,
+            parts=form.parts,
+            ip=client_ip(request),
+            countersigned=True,
+        )
+        quarantine.upload_check_enqueue(check)  # after the quarantine's transaction: views run outside one
+        check.refresh_from_db()
+        if check.state == check.State.ACCEPTED:
+            messages.success(
+                request,
+                _("%(reference)s: countersigned copy received (%(summary)s); the licensee has been emailed.")
+                % {
+                    "reference": reference,
+                    "summary": check.message,
+                },
+            )
+        elif check.state == check.State.REFUSED:
+            messages.error(
+                request, _("The countersigned copy was not accepted: %(reason)s") % {"reason": check.message}
+            )
+        else:
+            messages.info(
+                request,
+                _("Countersigned copy received. It is being checked; this page shows the result when it is ready."),
+            )
+        return redirect(reverse("review:request", kwargs={"reference": reference}) + "#countersign")
+    messages.error(request, _("The countersigned copy was not accepted: see why below."))
+    response = _detail(request, license_request, bound={"countersign_form": form})
+    response.status_code = 400
+    return response
+
+
+@reviewer_required
+def countersign_check_status(request, datasets, reference, check_id):
+    """Where a countersigned copy's check stands, for the decision page to poll: {"state", "message"}."""
+    check = found_or_404(countersign_check_for_reviewer, datasets=datasets, reference=reference, check_id=check_id)
+    response = JsonResponse(
+        {"state": check.state, "message": check.message if check.state != check.State.CHECKING else ""}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- CSV exports: the queue's filters, streamed from plain values, each ending with its footer ------
+
+# The CSV's header: REQUEST_EXPORT_FIELDS, the two read across a relation named as the column shows them.
 REQUEST_COLUMNS = [
-    "reference", "dataset", "status", "applicant_email", "representative_name", "representative_title",
-    "organisation", "unit", "address", "email", "phone", "signing_date", "research_purpose",
-    "submitted_at", "decided_at", "decision_reason", "returned_fields", "approved_at", "expires_at",
+    {"dataset__name": "dataset", "applicant__email": "applicant_email"}.get(field, field)
+    for field in REQUEST_EXPORT_FIELDS
 ]
 EVENT_COLUMNS = ["reference", "at", "actor", "from_status", "to_status", "note", "ip"]
 
 
-def _filtered(request, datasets):
-    filters = QueueFilterForm(request.GET, datasets=datasets, user=request.user).filters()
-    return selectors.queue_requests(datasets=datasets, filters=filters, now=clock.now())
+def custom_columns(datasets, filters) -> list[str]:
+    """After REQUEST_COLUMNS, one column per other field the exported datasets' agreements declare."""
+    chosen = [filters.dataset] if filters.dataset in datasets else datasets
+    return [name for name in declared_value_names(datasets=chosen) if name not in REQUEST_COLUMNS]
+
+
+def _filters(request, datasets):
+    return QueueFilterForm(request.GET, datasets=datasets, user=request.user).filters()
+
+
+def _filtered(request, datasets, filters=None):
+    filters = filters or _filters(request, datasets)
+    return queue_requests(datasets=datasets, filters=filters, now=clock.now())
 
 
 @reviewer_required
 def export_requests(request, datasets):
-    rows = (
-        [
-            r.reference, r.dataset.name, r.status, r.applicant.email, r.representative_name,
-            r.representative_title, r.organisation, r.unit, r.address, r.email, r.phone, r.signing_date,
-            r.research_purpose, r.submitted_at, r.decided_at, r.decision_reason, " ".join(r.returned_fields),
-            r.approved_at, r.expires_at,
-        ]
-        for r in _filtered(request, datasets).iterator(chunk_size=2000)
-    )
-    return stream_csv("requests.csv", REQUEST_COLUMNS, rows)
+    filters = _filters(request, datasets)
+    custom = custom_columns(datasets, filters)
+    rows = request_export_rows(requests=_filtered(request, datasets, filters), custom=custom)
+    return stream_csv("requests.csv", REQUEST_COLUMNS + custom, rows)
 
 
 @reviewer_required
 def export_events(request, datasets):
-    rows = (
-        [
-            e.request.reference, e.at, e.actor.email if e.actor else "", e.from_status, e.to_status,
-            "[removed]" if e.request.personal_data_removed_at else e.note, e.ip,
-        ]
-        for e in selectors.audit_events(requests=_filtered(request, datasets)).iterator(chunk_size=2000)
-    )
-    return stream_csv("audit-trail.csv", EVENT_COLUMNS, rows)
+    return stream_csv("audit-trail.csv", EVENT_COLUMNS, audit_event_rows(requests=_filtered(request, datasets)))

@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import clock
 from ..models import ReviewerPreference
@@ -11,12 +12,15 @@ from ..models import ReviewerPreference
 
 class EmailPreferenceForm(forms.Form):
     daily_digest = forms.BooleanField(
-        required=False, label="Email me each morning the requests waiting longer than promised",
+        required=False,
+        label=_("Email me each morning the requests waiting longer than promised"),
     )
     new_work = forms.ChoiceField(
-        choices=ReviewerPreference.NewWork.choices, widget=forms.RadioSelect,
-        label="New work (submissions, signed copies, corrections) in the datasets I review",
-        required=False, error_messages={"invalid_choice": "Choose how to hear of new work."},
+        choices=ReviewerPreference.NewWork.choices,
+        widget=forms.RadioSelect,
+        label=_("New work (submissions, signed copies, corrections) in the datasets I review"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose how to hear of new work.")},
     )
 
     def clean_new_work(self):
@@ -25,7 +29,7 @@ class EmailPreferenceForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.TypedChoiceField(coerce=int, label="Assign to")
+    assignee = forms.TypedChoiceField(coerce=int, label=_("Assign to"))
 
     def __init__(self, *args, reviewers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,16 +41,26 @@ class AssignForm(forms.Form):
         return self.reviewers[self.cleaned_data["assignee"]]
 
 
+class RefuseRenewalForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the licensee)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("The licence is not changed: it runs until its current expiry."),
+    )
+
+
 class ExtendForm(forms.Form):
     until = forms.DateField(
-        label="Extend the licence until", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Defaults to one more licence duration from the current expiry.",
+        label=_("Extend the licence until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Defaults to one more licence duration from the current expiry."),
     )
 
     def clean_until(self):
         value = self.cleaned_data["until"]
         if value <= clock.today():
-            raise forms.ValidationError("Choose a date after today.")
+            raise forms.ValidationError(_("Choose a date after today."))
         return value
 
     @property

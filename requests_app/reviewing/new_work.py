@@ -1,7 +1,8 @@
 """Reviewers hear of new work; applicants get a receipt for what they sent.
 
 New work is an applicant's move that a reviewer will have to look at: a submission, a signed copy
-(first or replacement, including the one signed after a correction) and a correction. Each such
+(first or replacement, including the one signed after a correction), a correction, a renewal that
+waits for a reviewer and a changed agreement accepted. Each such
 RequestEvent claims, in the transaction that writes it, one email per reviewer of the dataset who
 wants one per event, and the applicant's receipt; reviewers who chose a daily email get one a day
 (`claim_new_work_digests`, from the reviewers' digest sweep) listing the day's new work. Claimed
@@ -14,19 +15,23 @@ import re
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy
 
-from .. import clock, emails, notifications, workflow
+from .. import clock, workflow
 from ..models import Dataset, Notification, RequestEvent, ReviewerPreference
+from ..notifications import emails
+from ..notifications import services as notifications
 
 Kind = Notification.Kind
 NewWork = ReviewerPreference.NewWork
 
-# What each kind of new work is called in the reviewers' emails.
+# What each kind of new work is called in the reviewers' emails (in each reviewer's language).
 NEW_WORK = {
-    workflow.SUBMIT.service: "submitted",
-    workflow.UPLOAD_SIGNED_COPY.service: "signed copy received",
-    workflow.RESUBMIT.service: "corrected and resubmitted",
-    workflow.RENEWAL_SUBMIT.service: "renewal requested",
+    workflow.SUBMIT.service: gettext_lazy("submitted"),
+    workflow.UPLOAD_SIGNED_COPY.service: gettext_lazy("signed copy received"),
+    workflow.RESUBMIT.service: gettext_lazy("corrected and resubmitted"),
+    workflow.RENEWAL_SUBMIT.service: gettext_lazy("renewal requested"),
+    workflow.REACCEPT.service: gettext_lazy("changed agreement accepted"),
 }
 RECEIPTS = {workflow.SUBMIT.service: Kind.SUBMISSION_RECEIPT, workflow.UPLOAD_SIGNED_COPY.service: Kind.UPLOAD_RECEIPT}
 DIGEST_WINDOW = datetime.timedelta(days=1)
@@ -92,16 +97,17 @@ def new_work_events(*, datasets, since: datetime.datetime, until: datetime.datet
 def claim_new_work_digests(*, now: datetime.datetime | None = None) -> int:
     """Once a day, each reviewer who chose the daily email and has new work from the last day."""
     now = now or clock.now()
-    busy = new_work_events(datasets=Dataset.objects.all(), since=now - DIGEST_WINDOW, until=now).values("request__dataset")
+    busy = new_work_events(datasets=Dataset.objects.all(), since=now - DIGEST_WINDOW, until=now).values(
+        "request__dataset"
+    )
     reviewers = (
-        get_user_model().objects.filter(
-            reviewed_datasets__in=busy, is_active=True, reviewer_preference__new_work=NewWork.DAILY
-        )
+        get_user_model()
+        .objects.filter(reviewed_datasets__in=busy, is_active=True, reviewer_preference__new_work=NewWork.DAILY)
         .distinct()
         .values_list("pk", flat=True)
     )
     period = f"new-work-{clock.local_date(now).isoformat()}"
-    return notifications.notifications_claim(
+    return notifications.notifications_claim_in_batches(
         kind=Kind.NEW_WORK_DIGEST,
         notifications=[Notification(recipient_id=pk, period=period) for pk in reviewers],
         now=now,
@@ -115,10 +121,13 @@ def _send_new_work(notification: Notification) -> None:
 
 def _send_new_work_digest(notification: Notification) -> None:
     reviewer = notification.recipient
-    events = list(new_work_events(
-        datasets=reviewer.reviewed_datasets.all(), since=notification.created_at - DIGEST_WINDOW,
-        until=notification.created_at,
-    ))
+    events = list(
+        new_work_events(
+            datasets=reviewer.reviewed_datasets.all(),
+            since=notification.created_at - DIGEST_WINDOW,
+            until=notification.created_at,
+        )
+    )
     if events:
         emails.new_work_digest(reviewer=reviewer, items=[(event, NEW_WORK[event.transition]) for event in events])
 
@@ -130,7 +139,11 @@ def _send_submission_receipt(notification: Notification) -> None:
 def _send_upload_receipt(notification: Notification) -> None:
     event = _event_of(notification)
     # The copy is stored just after its event, in the same transaction.
-    copy = event.request.signed_copies.filter(uploaded_at__gte=event.at).order_by("uploaded_at", "pk").first()
+    copy = (
+        event.request.signed_copies.filter(uploaded_at__gte=event.at, countersigned=False)
+        .order_by("uploaded_at", "pk")
+        .first()
+    )
     emails.upload_receipt(event.request, signed_copy=copy)
 
 
@@ -138,10 +151,18 @@ def _send_licence_extended(notification: Notification) -> None:
     emails.licence_extended(notification.request)
 
 
-notifications.SENDERS.update({
-    Kind.LICENCE_EXTENDED: _send_licence_extended,
-    Kind.NEW_WORK: _send_new_work,
-    Kind.NEW_WORK_DIGEST: _send_new_work_digest,
-    Kind.SUBMISSION_RECEIPT: _send_submission_receipt,
-    Kind.UPLOAD_RECEIPT: _send_upload_receipt,
-})
+def _send_renewal_refused(notification: Notification) -> None:
+    renewal_id = int(notification.period.removeprefix("renewal-"))
+    emails.renewal_refused(notification.request, renewal=notification.request.renewals.get(pk=renewal_id))
+
+
+notifications.SENDERS.update(
+    {
+        Kind.LICENCE_EXTENDED: _send_licence_extended,
+        Kind.NEW_WORK: _send_new_work,
+        Kind.RENEWAL_REFUSED: _send_renewal_refused,
+        Kind.NEW_WORK_DIGEST: _send_new_work_digest,
+        Kind.SUBMISSION_RECEIPT: _send_submission_receipt,
+        Kind.UPLOAD_RECEIPT: _send_upload_receipt,
+    }
+)

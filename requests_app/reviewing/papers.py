@@ -7,8 +7,11 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Exists, Min, OuterRef
 
-from .. import clock, emails, notifications, selectors
+from .. import clock
+from ..applications.selectors import active_licences
 from ..models import Notification
+from ..notifications import emails
+from ..notifications import services as notifications
 
 Kind = Notification.Kind
 
@@ -17,7 +20,7 @@ def claim_papers_reminders(*, now: datetime.datetime | None = None) -> int:
     """Year N after approval (and for REMINDER_CATCH_UP_DAYS after, if the beat was down), one per licence."""
     now = now or clock.now()
     catch_up = datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS)
-    active = selectors.active_licences(now=now).filter(approved_at__isnull=False)
+    active = active_licences(now=now).filter(approved_at__isnull=False)
     oldest = active.aggregate(oldest=Min("approved_at"))["oldest"]
     due, years = [], 1
     while oldest is not None and now - relativedelta(years=years) >= oldest - datetime.timedelta(days=1):
@@ -31,7 +34,7 @@ def claim_papers_reminders(*, now: datetime.datetime | None = None) -> int:
             if now - catch_up < approved_at + relativedelta(years=years) <= now:
                 due.append(Notification(request_id=pk, period=period))
         years += 1
-    return notifications.notifications_claim(kind=Kind.PAPERS_REMINDER, notifications=due, now=now)
+    return notifications.notifications_claim_in_batches(kind=Kind.PAPERS_REMINDER, notifications=due, now=now)
 
 
 def _send(notification: Notification) -> None:

@@ -5,6 +5,7 @@ one conditional UPDATE and one RequestEvent, like a decision, so the history say
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .. import workflow
 from ..models import LicenseRequest, ReviewerPreference
@@ -32,13 +33,18 @@ def request_claim(*, request: LicenseRequest, reviewer, ip: str | None = None) -
     """`reviewer` takes the request in hand; refused if another reviewer already has it."""
     current = _current_assignee_id(request)
     if current == reviewer.pk:
-        raise TransitionNotAllowed(f"You are already handling {request.reference}.")
+        raise TransitionNotAllowed(_("You are already handling %(reference)s.") % {"reference": request.reference})
     if current is not None:
         raise TransitionNotAllowed(
-            f"{request.reference} is already handled by another reviewer; ask them, or assign it to yourself."
+            _("%(reference)s is already handled by another reviewer; ask them, or assign it to yourself.")
+            % {"reference": request.reference}
         )
     return workflow.perform(
-        workflow.CLAIM, request=request, actor=reviewer, ip=ip, assignee=reviewer,
+        workflow.CLAIM,
+        request=request,
+        actor=reviewer,
+        ip=ip,
+        assignee=reviewer,
         note=f"Claimed by {_name(reviewer)}.",
     )
 
@@ -47,11 +53,20 @@ def request_claim(*, request: LicenseRequest, reviewer, ip: str | None = None) -
 def request_assign(*, request: LicenseRequest, reviewer, assignee, ip: str | None = None) -> LicenseRequest:
     """`reviewer` hands the request to `assignee`, another reviewer of the dataset (or to themself)."""
     if not _reviews(assignee, request):
-        raise TransitionNotAllowed(f"{assignee.email} does not review {request.dataset.name}.")
+        raise TransitionNotAllowed(
+            _("%(email)s does not review %(name)s.") % {"email": assignee.email, "name": request.dataset.name}
+        )
     if _current_assignee_id(request) == assignee.pk:
-        raise TransitionNotAllowed(f"{request.reference} is already assigned to {assignee.email}.")
+        raise TransitionNotAllowed(
+            _("%(reference)s is already assigned to %(email)s.")
+            % {"reference": request.reference, "email": assignee.email}
+        )
     return workflow.perform(
-        workflow.ASSIGN, request=request, actor=reviewer, ip=ip, assignee=assignee,
+        workflow.ASSIGN,
+        request=request,
+        actor=reviewer,
+        ip=ip,
+        assignee=assignee,
         note=f"Assigned to {_name(assignee)} by {_name(reviewer)}.",
     )
 
@@ -92,7 +107,8 @@ def is_second_approval(*, request: LicenseRequest, reviewer) -> bool:
         return True
     if reviewer.pk in recommenders:
         raise TransitionNotAllowed(
-            f"You recommended {request.reference} already: another reviewer of {request.dataset.name} must approve it."
+            _("You recommended %(reference)s already: another reviewer of %(name)s must approve it.")
+            % {"reference": request.reference, "name": request.dataset.name}
         )
     return False
 
@@ -105,6 +121,10 @@ def request_recommend_approval(
     is_second_approval(request=request, reviewer=reviewer)
     note = note.strip()
     return workflow.perform(
-        workflow.RECOMMEND, request=request, actor=reviewer, ip=ip,
-        note=f"Approval recommended by {_name(reviewer)}; a second reviewer must approve." + (f" {note}" if note else ""),
+        workflow.RECOMMEND,
+        request=request,
+        actor=reviewer,
+        ip=ip,
+        note=f"Approval recommended by {_name(reviewer)}; a second reviewer must approve."
+        + (f" {note}" if note else ""),
     )

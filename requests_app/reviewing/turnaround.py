@@ -62,9 +62,12 @@ def turnaround(dataset: Dataset, *, now: datetime.datetime | None = None) -> Tur
 def _compute(dataset: Dataset, *, now: datetime.datetime) -> Turnaround:
     since = now - datetime.timedelta(days=WINDOW_DAYS)
     received = LicenseRequest.objects.filter(dataset=dataset, submitted_at__gt=since, submitted_at__lte=now).count()
-    first_review = RequestEvent.objects.filter(
-        request=OuterRef("request"), to_status=Status.UNDER_REVIEW
-    ).values("request").annotate(first=Min("at")).values("first")
+    first_review = (
+        RequestEvent.objects.filter(request=OuterRef("request"), to_status=Status.UNDER_REVIEW)
+        .values("request")
+        .annotate(first=Min("at"))
+        .values("first")
+    )
     decisions = list(
         RequestEvent.objects.filter(
             request__dataset=dataset, from_status=Status.UNDER_REVIEW, to_status__in=DECIDED, at__gt=since, at__lte=now

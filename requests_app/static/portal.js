@@ -44,3 +44,88 @@ document.addEventListener("submit", function (event) {
     document.querySelectorAll("select.canned-reasons[data-fills]").forEach(connectCannedReasons);
   });
 })();
+// The signed agreement: sent with a progress bar, and its check followed until the result is in.
+(function () {
+  "use strict";
+
+  function showErrors(form, errors) {
+    var box = form.querySelector(".upload-errors");
+    if (box) box.textContent = errors.join(" ");
+  }
+
+  // The form is sent by XHR (the only way to see upload progress); the view answers JSON.
+  function connectUpload(form) {
+    form.addEventListener("submit", function (event) {
+      var input = form.querySelector("input[type=file]");
+      var limit = input ? parseInt(input.dataset.maxBytes, 10) : 0;
+      var total = 0;
+      if (input) Array.prototype.forEach.call(input.files, function (file) { total += file.size; });
+      event.preventDefault();
+      if (limit && total > limit) {
+        showErrors(form, [form.dataset.tooLarge]);
+        return;
+      }
+      var bar = form.querySelector(".upload-progress");
+      var button = form.querySelector("button[type=submit]");
+      var request = new XMLHttpRequest();
+      request.open("POST", form.action || window.location.href);
+      request.setRequestHeader("Accept", "application/json");
+      request.upload.addEventListener("progress", function (progress) {
+        if (bar && progress.lengthComputable) bar.value = Math.round((100 * progress.loaded) / progress.total);
+      });
+      request.addEventListener("load", function () {
+        var answer = null;
+        try { answer = JSON.parse(request.responseText); } catch (error) { answer = null; }
+        if (answer && answer.redirect) {
+          window.location.assign(answer.redirect);
+          return;
+        }
+        if (button) button.disabled = false;
+        if (bar) bar.hidden = true;
+        showErrors(form, answer && answer.errors ? answer.errors : [form.dataset.failed]);
+      });
+      request.addEventListener("error", function () {
+        if (button) button.disabled = false;
+        if (bar) bar.hidden = true;
+        showErrors(form, [form.dataset.failed]);
+      });
+      showErrors(form, []);
+      if (bar) { bar.value = 0; bar.hidden = false; }
+      if (button) button.disabled = true;
+      request.send(new FormData(form));
+    });
+  }
+
+  // "Checking…": ask how the check stands, less and less often, and show the page again once it ended.
+  function followCheck(box) {
+    var delay = 1000;
+    var waited = 0;
+    function poll() {
+      var request = new XMLHttpRequest();
+      request.open("GET", box.dataset.uploadCheck);
+      request.setRequestHeader("Accept", "application/json");
+      request.addEventListener("load", function () {
+        var answer = null;
+        try { answer = JSON.parse(request.responseText); } catch (error) { answer = null; }
+        if (answer && answer.state && answer.state !== "checking") {
+          window.location.reload();
+          return;
+        }
+        next();
+      });
+      request.addEventListener("error", next);
+      request.send();
+    }
+    function next() {
+      waited += delay;
+      delay = Math.min(delay * 1.5, 30000);
+      if (waited < 30 * 60 * 1000) window.setTimeout(poll, delay); // then the "Check again" link
+    }
+    window.setTimeout(poll, delay);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-upload-progress]").forEach(connectUpload);
+    document.querySelectorAll("[data-upload-check]").forEach(followCheck);
+  });
+})();

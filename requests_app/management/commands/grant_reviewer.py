@@ -3,8 +3,9 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from requests_app import services
 from requests_app.models import Dataset
+
+from ...review.services import reviewer_grant
 
 
 class Command(BaseCommand):
@@ -22,5 +23,5 @@ class Command(BaseCommand):
             dataset = Dataset.objects.get(slug=slug)
         except Dataset.DoesNotExist:
             raise CommandError(f"No dataset has the slug {slug!r}.") from None
-        services.reviewer_grant(dataset=dataset, reviewer=users[0])
+        reviewer_grant(dataset=dataset, reviewer=users[0])
         self.stdout.write(f"{users[0].email} now reviews {dataset.name}.")

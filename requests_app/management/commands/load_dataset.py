@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from requests_app.agreements import DatasetFileError, load_dataset_file
+from ...agreement_format.loading import DatasetFileError, load_dataset_file
 
 
 class Command(BaseCommand):
@@ -21,7 +21,11 @@ class Command(BaseCommand):
             except DatasetFileError as error:
                 raise CommandError(str(error)) from None
             dataset = "created or updated" if result.dataset_changed else "unchanged"
-            version = "new" if result.version_created else "unchanged"
+            version = (
+                "new"
+                if result.version_created
+                else ("unchanged but for its labels in other languages" if result.translations_changed else "unchanged")
+            )
             self.stdout.write(
                 f"{path}: dataset {result.dataset.slug} {dataset}; "
                 f"agreement version {result.agreement_version.label} {version}."

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from requests_app.agreement_format.preview import preview_file
-from requests_app.agreements import DatasetFileError
+
+from ...agreement_format.loading import DatasetFileError
 
 
 class Command(BaseCommand):

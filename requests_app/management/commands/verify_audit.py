@@ -13,7 +13,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--digest", type=Path, action="append", default=[],
+            "--digest",
+            type=Path,
+            action="append",
+            default=[],
             help="A published digest (audit_digest task); its chain heads must still be there, unchanged.",
         )
 

@@ -1,0 +1,185 @@
+"""Reviewers and staff use a second factor; logins are rate-limited per account; nobody decides their own request."""
+
+import time
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, TOTP, format_hotp_value, hotp_value
+from django.test import Client
+from django.urls import reverse
+
+from requests_app.models import LicenseRequest
+from requests_app.review.services import request_approve, request_reject, request_return_for_correction, request_revoke
+from requests_app.workflow import TransitionNotAllowed
+from tests import journeys
+from tests.factories import PASSWORD, UserFactory
+
+Status = LicenseRequest.Status
+NAT = "198.51.100.20"  # the one address a whole lab comes from
+
+
+@pytest.fixture
+def bob(lagper):
+    bob = UserFactory(username="bob", email="bob@nwpu.example")
+    lagper.reviewers.add(bob)
+    return bob
+
+
+@pytest.fixture
+def dora(lagper):
+    """A second LAGPeR reviewer."""
+    dora = UserFactory(username="dora", email="dora@nwpu.example")
+    lagper.reviewers.add(dora)
+    return dora
+
+
+def code_for(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def sign_in(client, user, password=PASSWORD, ip=NAT):
+    return client.post(reverse("account_login"), {"login": user.email, "password": password}, REMOTE_ADDR=ip)
+
+
+# --- Conflicts of interest ---------------------------------------------------------------------------------
+
+
+def test_a_reviewer_cannot_decide_their_own_application(bob, dora, lagper):
+    own = journeys.under_review(applicant=bob, dataset=lagper, email="dean@uni.example")
+    events = own.events.count()
+    with pytest.raises(TransitionNotAllowed, match="You applied for"):
+        request_approve(request=own, reviewer=bob, expires_at=None)
+    own.refresh_from_db()
+    assert own.status == Status.UNDER_REVIEW and own.events.count() == events
+    request_approve(request=own, reviewer=dora, expires_at=None)  # another reviewer may
+    with pytest.raises(TransitionNotAllowed, match="You applied for"):
+        request_revoke(request=own, reviewer=bob, reason="Never mind.")
+
+
+def test_a_reviewer_named_as_the_representative_cannot_decide(bob, alice, lagper):
+    naming_bob = journeys.under_review(applicant=alice, dataset=lagper, email="BOB@nwpu.example")
+    for decide in (
+        lambda: request_reject(request=naming_bob, reviewer=bob, reason="No."),
+        lambda: request_return_for_correction(request=naming_bob, reviewer=bob, fields=["unit"], reason="Which lab?"),
+    ):
+        with pytest.raises(TransitionNotAllowed, match="names you"):
+            decide()
+    naming_bob.refresh_from_db()
+    assert naming_bob.status == Status.UNDER_REVIEW
+
+
+def test_the_review_page_hides_the_decisions_from_a_conflicted_reviewer(bob, dora, lagper):
+    own = journeys.under_review(applicant=bob, dataset=lagper)
+    url = reverse("review:request", args=[own.reference])
+    bob_client, dora_client = Client(), Client()
+    bob_client.force_login(bob)
+    dora_client.force_login(dora)
+
+    page = bob_client.get(url).content.decode()
+    assert "You applied for" in page
+    assert reverse("review:act", args=[own.reference, "approve"]) not in page
+    assert reverse("review:act", args=[own.reference, "approve"]) in dora_client.get(url).content.decode()
+
+    # Posting anyway changes nothing and says why.
+    response = bob_client.post(
+        reverse("review:act", args=[own.reference, "approve"]), {"approve-note": ""}, follow=True
+    )
+    assert "You applied for" in response.content.decode()
+    own.refresh_from_db()
+    assert own.status == Status.UNDER_REVIEW
+
+
+# --- Rate limits ---------------------------------------------------------------------------------------------
+
+
+def test_one_accounts_lockout_does_not_lock_out_the_lab_behind_the_same_address(alice, charlie):
+    attacker = Client()
+    for _ in range(5):
+        assert sign_in(attacker, alice, password="wrong").status_code == 200
+    # Alice's account is locked for a while, even with the right password ...
+    response = sign_in(Client(), alice)
+    assert response.status_code in (200, 429) and "_auth_user_id" not in Client().session
+    assert "Too many failed login attempts" in response.content.decode()
+    # ... but Charlie, from the same address, signs in.
+    charlie_client = Client()
+    assert sign_in(charlie_client, charlie).status_code == 302
+    assert charlie_client.get(reverse("requests_app:my_requests")).status_code == 200
+
+
+def test_thirty_wrong_passwords_do_not_let_the_right_one_through(alice):
+    client = Client()
+    for _ in range(30):
+        sign_in(client, alice, password="wrong", ip="203.0.113.77")
+    response = sign_in(client, alice, ip="203.0.113.77")
+    assert response.status_code != 302
+    assert client.get(reverse("requests_app:my_requests")).status_code == 302  # still signed out
+
+
+def test_the_admin_login_is_allauths_login(client):
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login") + "?next=")
+
+
+# --- Second factor -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def second_factor_required(settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+
+
+# Transactional: allauth reports the new authenticator on commit, as it does in production.
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewer_without_a_second_factor_is_sent_to_set_one_up(second_factor_required, bob, alice):
+    client = Client()
+    sign_in(client, bob)
+    response = client.get(reverse("review:queue"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("mfa_activate_totp"))
+
+    # Setting up the authenticator app proves it in this session: the queue opens.
+    # allauth asks for the password again before a second factor is added.
+    reauthenticate = client.get(response.url)
+    assert reauthenticate.url.startswith(reverse("account_reauthenticate"))
+    assert client.post(reauthenticate.url, {"password": PASSWORD}).url == response.url
+    assert client.get(response.url).status_code == 200
+    secret = client.session[SECRET_SESSION_KEY]
+    activated = client.post(response.url, {"code": code_for(secret)})
+    assert activated.status_code == 302, activated.content.decode()[:2000]
+    assert Authenticator.objects.filter(user=bob, type=Authenticator.Type.TOTP).exists()
+    assert client.get(reverse("review:queue")).status_code == 200
+
+
+def test_a_researcher_is_not_asked_for_a_second_factor(second_factor_required, alice):
+    client = Client()
+    sign_in(client, alice)
+    assert client.get(reverse("requests_app:my_requests")).status_code == 200
+
+
+def test_staff_without_a_second_factor_do_not_reach_the_admin(second_factor_required, db):
+    admin = UserFactory(username="root", email="root@nwpu.example", is_staff=True, is_superuser=True)
+    client = Client()
+    sign_in(client, admin)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and response.url.startswith(reverse("mfa_activate_totp"))
+
+
+def test_a_reviewer_with_a_second_factor_signs_in_with_it(second_factor_required, bob):
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    TOTP.activate(bob, secret)
+    client = Client()
+    response = sign_in(client, bob)
+    assert response.status_code == 302 and response.url.startswith(reverse("mfa_authenticate"))
+    assert client.get(reverse("review:queue")).status_code == 302  # not signed in yet
+    response = client.post(reverse("mfa_authenticate"), {"code": code_for(secret)})
+    assert response.status_code == 302
+    assert client.get(reverse("review:queue")).status_code == 200
+
+
+def test_a_session_that_skipped_the_second_factor_is_asked_for_it(second_factor_required, bob):
+    TOTP.activate(bob, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    client = Client()
+    client.force_login(bob)
+    response = client.get(reverse("review:queue"))
+    assert response.status_code == 302 and response.url.startswith(reverse("mfa_reauthenticate"))

@@ -1,0 +1,196 @@
+"""The example datasets, written from other datasets' real release agreements, give the form and the
+PDF those agreements describe: the owners' words, their signers, their fields, in their order.
+
+The expected texts below are copied from the sources each file names, not from the files.
+"""
+
+import html
+import io
+import re
+
+import pypdf
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from requests_app import clock
+from requests_app.agreement_format import preview
+from requests_app.agreement_format.loading import load_dataset_file
+from requests_app.applications.forms import ApplicationForm
+from requests_app.models import IssuedAgreement
+from tests.paths import ROOT
+
+EXAMPLES = ROOT / "datasets" / "examples"
+
+# From DATA_LICENSE.md in github.com/BJUT-AIVBD/LCMA-Net.
+STREAMERREID_SOURCE = [
+    "StreamerReID Database, including Development Set & Evaluation Set, and other related documents, is subject to this AGREEMENT, hereafter referred as “Database”.",
+    "“Database” can only be used for research purposes. Any commercial usage is not allowed.",
+    "Applicant has no rights to publish, retransmit, disclose, display, copy, reproduce or redistribute the “Database” or part of the “Database”, under any condition.",
+    "Provider does not provide any quality guarantee for “Database”, and any damage and legal consequences arising by using “Database” shall be borne by Applicant.",
+    "Applicant shall give appropriate references to the “Database”, no matter the whole or part of the “Database” is used, in any of the scholarly publications whenever and wherever it is mentioned.",
+]
+# From AGREEMENT.md in github.com/nkjcqvcpi/ASR.
+LSASRD_SOURCE = {
+    "Redistribution": "Without prior approval from HQUCE, LSASRD, in whole or in part, will not be further distributed, published, copied, or disseminated in any way or form whatsoever, whether for profit or not.",
+    "Modification": "Without prior approval from HQUCE, LSASRD, in whole or in part, will not be modified.",
+    "Commercial Use": "Without prior approval from HQUCE, LSASRD, in whole or in part, will not be used for commercial use.",
+    "Publication Requirements": "In no case should the images be used in a way that could reasonably cause the original subject embarrassment or mental anguish.",
+    "Acknowledgment to HQUCE": "In all documents and papers that report experimental results based on this database, LSASRD should be acknowledged as:",
+    "Publications to HQUCE": "Authors of all reports and papers that are for public or general release that use the LSASRD are kindly requested to send copies of these publications to the following Email: lei_houtong@stu.hqu.edu.cn.",
+    "Indemnification": "Researcher agrees to indemnify, defend and hold harmless HQUCE and its officers, employees and agents",
+}
+# From the MAHNOB End User License Agreement (paperzz.com/doc/9367337/eula---mahnob-databases).
+MAHNOB_SOURCE = {
+    "Commercial use": "The user may not use the database for any nonacademic purpose. Nonacademic purposes include, but are not limited to:",
+    "Responsibility": "This document must be signed by a person with a permanent position at an academic institute (the signee). Up to five other researchers affiliated with the same institute for whom the signee is responsible may be named at the end of this document which will allow them to work with this dataset.",
+    "Distribution": "Only data from subjects who gave consent to have their data used in publications and presentations may be used for this purpose. Note that publications will have to comply with the terms stated in article 5.",
+    "Access": "The user may only use the database after this End User License Agreement (EULA) has been signed and returned to the iBUG Group at Imperial College London. The signed EULA should be returned in digital format by uploading it to the website when requesting account at: http://mahnobdb.eu/mimicry/accounts/register/ Only if the user is not capable of requesting an account in this manner, accounts may be requested by sending the signed EULA via traditional mail to: Prof. Maja Pantic Imperial College London Department of Computing",
+}
+MAHNOB_OPENING = "By signing this document the user, he or she who will make use of the database or the database interface, agrees to the following terms. With database, we denote both the actual data as well as the interface to the database."
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def pdf_words(data: bytes) -> str:
+    return words(" ".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages))
+
+
+def rendered(name: str):
+    shown = preview.preview_file(EXAMPLES / name)
+    return shown, pdf_words(shown.pdf), words(html.unescape(re.sub(r"<[^>]+>", " ", shown.form_html)))
+
+
+def test_every_example_loads_and_each_is_a_new_dataset(db):
+    results = [load_dataset_file(path) for path in sorted(EXAMPLES.glob("*.toml"))]
+    assert len(results) >= 3
+    assert all(r.version_created for r in results)
+
+
+def test_streamerreid_untitled_clauses_and_a_signature_line_between_the_applicants_fields():
+    shown, pdf, form = rendered("streamerreid.toml")
+    for number, text in enumerate(STREAMERREID_SOURCE, start=1):
+        assert f"{number}. {text}" in pdf, number
+        assert words(text) in form
+        assert f"I accept clause {number}." in form
+    labels = [
+        "Date:",
+        "Applicant:",
+        "Institution:",
+        "AUTHORISED SIGNATURES [signature image is acceptable]:",
+        "Signature Date:",
+        "Printed name of the signee:",
+        "Title in Applicant’s Organization:",
+    ]
+    positions = [pdf.index(label) for label in labels]
+    assert positions == sorted(positions)
+    assert "Printed name of the signee::" not in pdf
+    form_fields = [
+        n for n in ApplicationForm(agreement=shown.version, submitting=True).fields if not n.startswith("clause_")
+    ]
+    assert form_fields == [
+        "signing_date",
+        "applicant_name",
+        "organisation",
+        "email",
+        "representative_name",
+        "representative_title",
+    ]
+    assert "Research purpose" not in pdf  # the agreement does not ask for it
+
+
+def test_lsasrd_titled_clauses_under_the_owners_heading_with_its_closing_and_submission():
+    shown, pdf, form = rendered("lsasrd.toml")
+    for number, (title, text) in enumerate(LSASRD_SOURCE.items(), start=1):
+        assert f"{number}. {title}: {text}" in pdf, title
+        assert f"I accept clause {number} ({title})." in form
+    assert pdf.index("Content") < pdf.index("1. Redistribution")
+    assert "LSASRD is the dataset to facilitate the research on style recognition on anime images." in pdf
+    assert "please be ease to contract with us" in pdf
+    assert "How to submit Please Sign the LSASRD Release Agreement and Send to lei_houtong[at]stu.hqu.edu.cn" in pdf
+    assert "The researcher(s)" in pdf and "Facility or organizational unit: Sample text" in pdf
+    assert "Clause 1: the data may not go to a different facility or organizational unit." in form
+
+
+def test_mahnob_one_signee_and_the_researchers_named_each_sign_their_own_block():
+    shown, pdf, form = rendered("mahnob-mimicry.toml")
+    assert MAHNOB_OPENING in pdf and MAHNOB_OPENING in form
+    for number, (title, text) in enumerate(MAHNOB_SOURCE.items(), start=1):
+        assert f"{number}. {title}:" in pdf
+        assert words(text) in pdf, title
+        assert words(text) in form, title
+        assert f"I accept clause {number} ({title})." in form
+    # "Up to five other researchers ... may be named at the end of this document".
+    blocks = ["The signee", *(f"Researcher {n}, for whom the signee is responsible" for n in range(1, 6))]
+    positions = [pdf.index(title) for title in blocks]
+    assert positions == sorted(positions) and positions[0] > pdf.index("4. Access:")
+    assert pdf.count("Signature Date:") == 6  # one signature block per signer
+    assert "Country: United Kingdom" in pdf
+    form_obj = ApplicationForm(agreement=shown.version, submitting=True)
+    assert [title for title, _ in form_obj.signer_groups()] == blocks
+    assert not form_obj.fields["researcher_2_name"].required
+
+
+def test_a_researcher_applies_for_an_example_dataset_end_to_end(alice_client, db):
+    dataset = load_dataset_file(EXAMPLES / "streamerreid.toml").dataset
+    agreement = dataset.current_agreement
+    data = {
+        "signing_date": timezone.localdate().isoformat(),
+        "applicant_name": "Wang Fang",
+        "organisation": "Example University",
+        "email": "wang@uni.example",
+        "representative_name": "Wang Fang",
+        "representative_title": "PhD student",
+        "submit": "Submit",
+        **{f"clause_{c['number']}": "on" for c in agreement.clauses},
+    }
+    response = alice_client.post(reverse("requests_app:apply", args=["streamerreid"]), data)
+    assert response.status_code == 302
+    pdf = pdf_words(bytes(IssuedAgreement.objects.get().pdf))
+    assert "Applicant: Wang Fang" in pdf and "Title in Applicant’s Organization: PhD student" in pdf
+
+
+@pytest.mark.parametrize("name", ["streamerreid.toml", "lsasrd.toml", "mahnob-mimicry.toml"])
+def test_each_example_names_its_source(name):
+    head = (EXAMPLES / name).read_text(encoding="utf-8").split("format = 2")[0]
+    assert "Source:" in head and "verbatim" in head
+
+
+def test_each_format_2_signer_signs_on_a_line_with_their_printed_name_title_and_the_date_under_it():
+    from requests_app.documents.pdf import render_agreement_with_areas
+
+    shown, pdf, _ = rendered("streamerreid.toml")
+    shown.request.values.update(representative_name="PROF. ADA LOVELACE", representative_title="Dean of Research")
+    text = pdf_words(render_agreement_with_areas(shown.request, shown.version).pdf)
+    assert f"Signature Date: {clock.today().isoformat()} PROF. ADA LOVELACE Dean of Research" in text
+
+    mahnob, _, _ = rendered("mahnob-mimicry.toml")
+    areas = render_agreement_with_areas(mahnob.request, mahnob.version).areas
+    # One place to sign per signer, and a place to date it for the researchers, whose blocks ask no date.
+    assert [a["kind"] for a in areas].count("signature") == 6
+    assert [a["kind"] for a in areas].count("date") == 5
+
+
+def test_an_agreement_the_owner_countersigns_ends_with_the_owners_block_left_blank(tmp_path):
+    """The file decides: `[agreement.countersignature]` adds the owner's signature line, an area of its own
+    kind, so the licensee's scan is not asked for ink there and the owner's copy can be."""
+    from requests_app.documents.pdf import render_agreement_with_areas
+
+    path = tmp_path / "countersigned.toml"
+    path.write_text(
+        (EXAMPLES / "streamerreid.toml").read_text(encoding="utf-8")
+        + '\n[agreement.countersignature]\ntitle = "For the dataset owner"\nsignatory = "Head of the Vision Group"\n',
+        encoding="utf-8",
+    )
+    shown = preview.preview_file(path)
+    rendered_pdf = render_agreement_with_areas(shown.request, shown.version)
+    text = pdf_words(rendered_pdf.pdf)
+    assert f"For the dataset owner Signature Date: Head of the Vision Group {shown.version.dataset.owner}" in text
+    kinds = [a["kind"] for a in rendered_pdf.areas]
+    assert kinds.count("countersignature") == 1 and kinds.count("countersignature_date") == 1
+    assert kinds.count("signature") == 1, "the licensee's own place to sign is unchanged"
+
+    plain, _, _ = rendered("streamerreid.toml")
+    assert "countersignature" not in str(render_agreement_with_areas(plain.request, plain.version).areas)
