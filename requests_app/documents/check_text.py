@@ -42,6 +42,7 @@ _DIGITAL_SUMMARY_UNCHECKED = re.compile(  # before certificates were checked aga
 )
 _SCAN_SUMMARY = re.compile(
     r"scan checked: (?:the page matches|all (?P<count>\d+) pages match) the agreement as issued \(issue (?P<issue>\d+)\), signed"
+    r"(?P<countersigned> and countersigned)?"
     r"(?:; small differences on (?P<pages>.+?) (?:for the reviewer to look at|are outlined for the reviewer))?\Z"
 )
 _SCAN_SUMMARY_CODES = re.compile(
@@ -137,6 +138,8 @@ def summary(text: str) -> str:
             else _("scan checked: the page matches the agreement as issued (issue %(issue)s), signed")
             % match.groupdict()
         )
+        if match["countersigned"]:
+            told += _(" and countersigned")
         if match["pages"]:
             pages = _pages(match["pages"])
             if pages is None:

@@ -53,6 +53,18 @@ document.addEventListener("submit", function (event) {
     if (box) box.textContent = errors.join(" ");
   }
 
+  // To `url`, loading it again when it is this page with another #fragment (assign alone only scrolls).
+  function go(url) {
+    var target = new URL(url, window.location.href);
+    var here = window.location;
+    if (target.origin + target.pathname + target.search === here.origin + here.pathname + here.search) {
+      here.hash = target.hash;
+      here.reload();
+    } else {
+      here.assign(target.href);
+    }
+  }
+
   // The form is sent by XHR (the only way to see upload progress); the view answers JSON.
   function connectUpload(form) {
     form.addEventListener("submit", function (event) {
@@ -77,7 +89,7 @@ document.addEventListener("submit", function (event) {
         var answer = null;
         try { answer = JSON.parse(request.responseText); } catch (error) { answer = null; }
         if (answer && answer.redirect) {
-          window.location.assign(answer.redirect);
+          go(answer.redirect);
           return;
         }
         if (button) button.disabled = false;

@@ -47,21 +47,27 @@ def scan_page(monkeypatch, *, doubtful: bool) -> dict:
         missing=[top] if doubtful else [],
         added=[top] if doubtful else [],
     )
-    monkeypatch.setattr(signed_copies, "compare_page", lambda *args: comparison)
+    monkeypatch.setattr(signed_copies, "compare_page", lambda *args, **kwargs: comparison)
     reference = SimpleNamespace(size_points=(595.0, 842.0))
     return signed_copies._compare(None, reference, ISSUED, 2, 2, False)
 
 
 def test_mei_reads_a_matched_scans_summary_and_page_in_chinese(monkeypatch, zh):
     page = scan_page(monkeypatch, doubtful=False)
-    verdict = signed_copies._scan_verdict(ISSUED, [], [page, {**page, "page": 1}, {**page, "page": 3}])
+    verdict = signed_copies._scan_verdict(ISSUED, [], [page, {**page, "page": 1}, {**page, "page": 3}], False)
     assert summary(verdict.summary) == "扫描件已核验：全部 3 页与所签发的协议（第 2 份）一致，已签名"
     assert page_message(page["message"]) == "第 2 页（共 3 页）：与所签发的页面一致，已签名"
 
 
+def test_mei_reads_that_her_executed_agreement_is_countersigned_in_chinese(monkeypatch, zh):
+    page = scan_page(monkeypatch, doubtful=False)
+    verdict = signed_copies._scan_verdict(ISSUED, [], [page], True)
+    assert summary(verdict.summary) == "扫描件已核验：该页与所签发的协议（第 2 份）一致，已签名并已会签"
+
+
 def test_mei_reads_the_differences_left_for_the_reviewer_in_chinese(monkeypatch, zh):
     page = scan_page(monkeypatch, doubtful=True)
-    verdict = signed_copies._scan_verdict(ISSUED, [], [page])
+    verdict = signed_copies._scan_verdict(ISSUED, [], [page], False)
     assert summary(verdict.summary) == (
         "扫描件已核验：该页与所签发的协议（第 2 份）一致，已签名；第 2 页有细微差异，待审核人查看"
     )
@@ -111,7 +117,7 @@ def test_bob_reads_the_check_as_stored_and_a_text_the_checker_never_wrote_stays_
 
 def test_the_history_retells_an_uploads_summary_in_chinese(monkeypatch, zh):
     page = scan_page(monkeypatch, doubtful=False)
-    verdict = signed_copies._scan_verdict(ISSUED, [], [page])
+    verdict = signed_copies._scan_verdict(ISSUED, [], [page], False)
     assert event_note(f"Signed copy uploaded: {verdict.summary}.") == (
         "已上传签署件：扫描件已核验：该页与所签发的协议（第 2 份）一致，已签名。"
     )
@@ -141,7 +147,7 @@ def test_mei_reads_her_uploads_check_in_chinese_on_her_page_and_in_her_receipt(
         "page": 1,
         "message": "page 1 of 1: matches the issued page, signed",
     }
-    verdict = signed_copies._scan_verdict(SimpleNamespace(issue=issued.issue), [], [page])
+    verdict = signed_copies._scan_verdict(SimpleNamespace(issue=issued.issue), [], [page], False)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         signed_copy_record(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from requests_app.models import LicenseRequest
 from requests_app.review.selectors import queue_cursor
-from tests.review.test_review import bulk_requests, client_for, under_review
+from tests.review.test_review import client_for, under_review
 
 Status = LicenseRequest.Status
 
@@ -19,6 +19,27 @@ Status = LicenseRequest.Status
 def found(client, term: str, **params) -> set[str]:
     page = client.get(reverse("review:queue"), {"q": term, "status": "", **params}).content.decode()
     return {r.reference for r in LicenseRequest.objects.all() if f">{r.reference}</a>" in page}
+
+
+def bulk_requests(dataset, applicants: list, n: int) -> None:
+    """n rows under review, "BULK-000000" from "ORG 0" onwards, written in one INSERT.
+
+    Only the queue's reading is measured here, and a thousand requests brought through the services
+    would render a thousand agreements; the services' own paths are tested with a few rows.
+    """
+    start = timezone.now() - datetime.timedelta(days=1)
+    LicenseRequest.objects.bulk_create(
+        LicenseRequest(
+            reference=f"BULK-{i:06d}",
+            applicant=applicants[i % len(applicants)],
+            dataset=dataset,
+            agreement_version=dataset.current_agreement,
+            organisation=f"ORG {i}",
+            status=Status.UNDER_REVIEW,
+            submitted_at=start + datetime.timedelta(seconds=i),
+        )
+        for i in range(n)
+    )
 
 
 @pytest.fixture
@@ -183,7 +204,7 @@ def test_a_deep_page_costs_the_same_queries_as_the_first(
 
 @pytest.mark.parametrize(
     ("term", "listed", "queries"),
-    [("org 1", 2000, 6), ("or", 2000, 5), ("bulk", 5, 4)],
+    [("org 1", 2000, 6), ("or", 2000, 5), ("bulk", 5, 6)],
     ids=["listed", "short", "broad"],
 )
 @pytest.mark.parametrize("rows", [10, 1000])
@@ -192,7 +213,7 @@ def test_every_kind_of_search_costs_the_same_queries_for_10_or_1000_requests(
 ):
     monkeypatch.setattr("requests_app.review.selectors.SEARCH_LISTED", listed)
     bulk_requests(lagper, [alice, bob, charlie], rows)
-    # As unsearched (5), and the index's answer; a short term has none to ask; a broad one is walked in the page's query.
+    # As unsearched (5), and the index's answer; a short term has none to ask; a broad one is asked, then walked.
     with django_assert_num_queries(queries):
         response = bob_client.get(reverse("review:queue"), {"q": term, "status": ""})
     matching = sum(term.upper() in f"BULK-{i:06d}\nORG {i}" for i in range(rows))
