@@ -160,13 +160,15 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="5/5m/key,60/10m/ip"),
     "login": env.str("RATE_LIMIT_LOGIN", default="30/m/ip"),
 }
-# Second factor (allauth.mfa): reviewers and staff must have one before the paths below.
+# Second factor (allauth.mfa): a reviewer or staff member must pass one before any page except these
+# (allauth's own pages, where it is set up and asked for; the language switch; the public verify page;
+# the API and key set, which a session does not authorise).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # security keys on http://127.0.0.1 in the laptop profile
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Licence portal")
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
-MFA_REQUIRED_PATHS = ["review:queue", "admin:index"]
+MFA_OPEN_PATHS = ["/accounts/", "/i18n/", "/healthz", "/verify/", "/api/", "/.well-known/"]
 LOGIN_URL = "account_login"
 
 LANGUAGE_CODE = "en-gb"

@@ -1,4 +1,10 @@
-"""Reviewers and administrators use a second factor (allauth.mfa) before any reviewer or admin page.
+"""Reviewers and administrators use a second factor (allauth.mfa) before any page of the portal.
+
+The guard goes by who is signed in, not by where they go: a reviewer's or staff member's password
+alone opens nothing but the pages to pass or set up the second factor, sign out, or switch language
+(settings.MFA_OPEN_PATHS). Their access reaches other people's documents from pages outside the
+reviewers' side (/requests/<ref>/agreement.pdf, signed copies), so guarding the reviewers' paths
+alone would leave those behind a password. Applicants who review nothing are never asked.
 
 Someone without one is sent to set up an authenticator app (TOTP; recovery codes and security keys
 follow from allauth's own pages); someone with one whose session has not passed it (signed in
@@ -35,21 +41,22 @@ def needs_second_factor(user) -> bool:
 
 
 class RequireSecondFactorMiddleware:
-    """Guards the paths in settings.MFA_REQUIRED_PATHS (the reviewers' side and the admin)."""
+    """Stops a reviewer or staff session that has not passed a second factor anywhere outside MFA_OPEN_PATHS."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.MFA_REQUIRED_FOR_STAFF and request.path.startswith(self._guarded()):
-            user = request.user
-            if needs_second_factor(user) and request.session.get(SESSION_KEY) != str(user.pk):
-                return self._ask(request, user)
+        user = request.user
+        if (
+            settings.MFA_REQUIRED_FOR_STAFF
+            and user.is_authenticated
+            and request.session.get(SESSION_KEY) != str(user.pk)
+            and not request.path.startswith(tuple(settings.MFA_OPEN_PATHS))
+            and needs_second_factor(user)  # last: the only check that queries
+        ):
+            return self._ask(request, user)
         return self.get_response(request)
-
-    @staticmethod
-    def _guarded() -> tuple[str, ...]:
-        return tuple(reverse(name) for name in settings.MFA_REQUIRED_PATHS)
 
     @staticmethod
     def _ask(request, user):

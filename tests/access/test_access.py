@@ -4,11 +4,12 @@ import time
 
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, TOTP, format_hotp_value, hotp_value
 from django.test import Client
 from django.urls import reverse
 
-from requests_app.models import LicenseRequest
+from requests_app.models import LicenseRequest, SignedCopyFile, SignedCopyView
 from requests_app.review.services import request_approve, request_reject, request_return_for_correction, request_revoke
 from requests_app.workflow import TransitionNotAllowed
 from tests import journeys
@@ -183,3 +184,88 @@ def test_a_session_that_skipped_the_second_factor_is_asked_for_it(second_factor_
     client.force_login(bob)
     response = client.get(reverse("review:queue"))
     assert response.status_code == 302 and response.url.startswith(reverse("mfa_reauthenticate"))
+
+
+def test_a_reviewer_or_superuser_with_only_a_password_gets_no_one_elses_documents(
+    second_factor_required, bob, alice, lagper
+):
+    alices = journeys.under_review(applicant=alice, dataset=lagper)
+    [stored] = SignedCopyFile.objects.filter(signed_copy__request=alices)
+    documents = [
+        reverse("requests_app:agreement_pdf", args=[alices.reference]),
+        reverse("requests_app:signed_copy_file", args=[alices.reference, stored.pk]),
+        reverse("review:request", args=[alices.reference]),
+    ]
+    root = UserFactory(username="root", email="root@nwpu.example", is_staff=True, is_superuser=True)
+    for insider in (bob, root):
+        password_only = Client()
+        assert sign_in(password_only, insider).status_code == 302
+        for url in documents:
+            response = password_only.get(url)
+            assert response.status_code == 302, (insider, url)
+            assert response.url.startswith(reverse("mfa_activate_totp"))
+    assert not SignedCopyView.objects.exists(), "nobody looked at Alice's signed copy"
+
+    # Past the second factor, the same links open for Bob.
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    TOTP.activate(bob, secret)
+    client = Client()
+    sign_in(client, bob)
+    assert client.post(reverse("mfa_authenticate"), {"code": code_for(secret)}).status_code == 302
+    assert [client.get(url).status_code for url in documents] == [200, 200, 200]
+    assert SignedCopyView.objects.get().viewer == bob
+
+
+def test_an_applicant_with_only_a_password_gets_her_own_documents(second_factor_required, alice, lagper):
+    alices = journeys.under_review(applicant=alice, dataset=lagper)
+    [stored] = SignedCopyFile.objects.filter(signed_copy__request=alices)
+    client = Client()
+    sign_in(client, alice)
+    pdf = client.get(reverse("requests_app:agreement_pdf", args=[alices.reference]))
+    copy = client.get(reverse("requests_app:signed_copy_file", args=[alices.reference, stored.pk]))
+    assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
+    assert copy.status_code == 200
+    assert client.get(reverse("requests_app:request_detail", args=[alices.reference])).status_code == 200
+
+
+@pytest.fixture
+def root_with_an_app(db):
+    """A superuser with an authenticator app and the recovery codes allauth gives with it."""
+    root = UserFactory(username="root", email="root@nwpu.example", is_staff=True, is_superuser=True)
+    TOTP.activate(root, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    RecoveryCodes.activate(root)
+    return root
+
+
+def test_staff_sign_in_with_a_recovery_code_once(second_factor_required, root_with_an_app):
+    code = RecoveryCodes.activate(root_with_an_app).get_unused_codes()[0]
+    client = Client()
+    assert sign_in(client, root_with_an_app).url.startswith(reverse("mfa_authenticate"))
+    assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert code not in RecoveryCodes.activate(root_with_an_app).get_unused_codes()
+
+    # The same code a second time is refused: the password alone does not sign in.
+    again = Client()
+    sign_in(again, root_with_an_app)
+    refused = again.post(reverse("mfa_authenticate"), {"code": code})
+    assert refused.status_code == 200 and "Incorrect code" in refused.content.decode()
+    assert "_auth_user_id" not in again.session
+    assert again.get(reverse("admin:index")).status_code == 302
+
+
+def test_staff_past_the_second_factor_can_open_the_security_key_page(second_factor_required, root_with_an_app):
+    client = Client()
+    sign_in(client, root_with_an_app)
+    client.post(reverse("mfa_authenticate"), {"code": code_for("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")})
+    reauthenticate = client.get(reverse("mfa_add_webauthn"))  # allauth asks for the password before adding a key
+    assert reauthenticate.url.startswith(reverse("account_reauthenticate"))
+    assert client.post(reauthenticate.url, {"password": PASSWORD}).url == reverse("mfa_add_webauthn")
+    page = client.get(reverse("mfa_add_webauthn"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    # allauth's WebAuthn script is a static file and its data JSON, so the CSP (no inline script) lets it run.
+    assert 'src="/static/mfa/js/webauthn.js"' in html
+    assert 'id="mfa_webauthn_add"' in html
+    inline = [tag for tag in html.split("<script")[1:] if "src=" not in tag.split(">")[0]]
+    assert all('type="application/json"' in tag.split(">")[0] for tag in inline)
