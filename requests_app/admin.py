@@ -162,7 +162,7 @@ class LicenseRequestAdmin(ReadOnlyAdmin):
         # Each through the service: its own event, the licensee's email, and a message if refused.
         for licence in queryset.select_related("dataset", "applicant"):
             try:
-                licence_extend(request=licence, reviewer=request.user, ip=request.META.get("REMOTE_ADDR"))
+                licence_extend(request=licence, reviewer=request.user, ip=client_ip(request))
             except TransitionNotAllowed as error:
                 self.message_user(request, str(error), messages.WARNING)
             else:

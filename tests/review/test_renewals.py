@@ -234,3 +234,18 @@ def test_an_administrator_extends_many_licences_at_once(alice, lagper, bob, admi
         assert licence.expires_at == old + 1095 * DAY
         assert f"{licence.reference} extended until" in page
     assert f"{endless.reference} does not expire: there is nothing to extend." in page
+
+
+def test_the_admin_extension_records_the_client_behind_the_trusted_proxy(
+    alice, lagper, bob, admin_client, clock, settings
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    licence = journeys.approved(applicant=alice, dataset=lagper, reviewer=bob, expires_at=default_expiry(lagper))
+    admin_client.post(
+        reverse("admin:requests_app_licenserequest_changelist"),
+        {"action": "extend_selected", "_selected_action": [licence.pk]},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.50",
+    )
+    extension = licence.events.order_by("-seq").first()
+    assert (extension.transition, extension.ip) == ("licence_extend", "203.0.113.50")
