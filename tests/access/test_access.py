@@ -6,6 +6,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, TOTP, format_hotp_value, hotp_value
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -98,13 +99,49 @@ def test_one_accounts_lockout_does_not_lock_out_the_lab_behind_the_same_address(
     for _ in range(5):
         assert sign_in(attacker, alice, password="wrong").status_code == 200
     # Alice's account is locked for a while, even with the right password ...
-    response = sign_in(Client(), alice)
-    assert response.status_code in (200, 429) and "_auth_user_id" not in Client().session
+    alice_client = Client()
+    response = sign_in(alice_client, alice)
+    assert response.status_code in (200, 429) and "_auth_user_id" not in alice_client.session
     assert "Too many failed login attempts" in response.content.decode()
     # ... but Charlie, from the same address, signs in.
     charlie_client = Client()
     assert sign_in(charlie_client, charlie).status_code == 302
     assert charlie_client.get(reverse("requests_app:my_requests")).status_code == 200
+
+
+def configured_limit(action: str, per: str) -> int:
+    """The count in the configured limit of `action` per key or ip: 60 for '5/5m/key,60/10m/ip' per ip."""
+    [rate] = [r for r in settings.ACCOUNT_RATE_LIMITS[action].split(",") if r.endswith(f"/{per}")]
+    return int(rate.split("/")[0])
+
+
+def test_one_address_trying_many_accounts_is_refused_once_it_passes_the_per_address_limit(db, clock):
+    per_account, per_address = configured_limit("login_failed", "key"), configured_limit("login_failed", "ip")
+    posts_a_minute = configured_limit("login", "ip")  # any login form sent, per minute
+    # Each account stays under its own limit, and no minute under the limit on posts, so that only
+    # the count of failures from the address can refuse.
+    tries_each = per_account - 1
+    accounts = [
+        UserFactory(username=f"lab{i}", email=f"lab{i}@nwpu.example") for i in range(-(-per_address // tries_each) + 1)
+    ]
+    *tried, untouched = accounts
+    failures = 0
+    for account in tried:
+        for _ in range(min(tries_each, per_address - failures)):
+            assert sign_in(Client(), account, password="wrong").status_code == 200, failures
+            failures += 1
+            if failures % (posts_a_minute - 1) == 0:
+                clock.shift(61)
+    assert failures == per_address
+
+    refused = Client()
+    response = sign_in(refused, untouched)
+    assert response.status_code in (200, 429) and "_auth_user_id" not in refused.session
+    assert "Too many failed login attempts" in response.content.decode()
+    # The limit is the address's: the same account from elsewhere signs in.
+    elsewhere = Client()
+    assert sign_in(elsewhere, untouched, ip="192.0.2.200").status_code == 302
+    assert "_auth_user_id" in elsewhere.session
 
 
 def test_thirty_wrong_passwords_do_not_let_the_right_one_through(alice):
