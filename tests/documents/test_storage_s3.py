@@ -1,6 +1,8 @@
 """Signed copies in an S3-compatible bucket (django-storages), against moto's S3 server on 127.0.0.1."""
 
 import hashlib
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -12,6 +14,7 @@ from django.urls import reverse
 
 from requests_app.models import IssuedAgreement, SignedCopyFile
 from tests.documents.test_signed_copy import digitally_signed, issued_pdf, upload
+from tests.paths import ROOT
 
 BUCKET = "portal-private"
 KEYS = {"access_key": "testing", "secret_key": "testing"}
@@ -120,3 +123,58 @@ def test_healthz_checks_the_bucket(bucket, client, s3_server, settings):
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json()["checks"]["storage"].startswith("error: ")
     assert s3_server not in response.content.decode()
+
+
+def storages_from_environment(**variables) -> dict:
+    """settings.STORAGES as a fresh process reads it from these environment variables (no network)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "DJANGO_", "PYTEST_"))}
+    env.update(variables, DJANGO_SETTINGS_MODULE="accessportal.settings")
+    shown = subprocess.run(
+        [sys.executable, "-c", "import json; from django.conf import settings; print(json.dumps(settings.STORAGES))"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(shown.stdout)
+
+
+def test_the_readmes_s3_variables_make_a_private_bucket_the_default_storage():
+    storages = storages_from_environment(
+        S3_BUCKET="portal-files",
+        S3_ENDPOINT_URL="https://minio.lab.example:9000",
+        S3_REGION="eu-west-1",
+        S3_ACCESS_KEY_ID="AKIAEXAMPLE",
+        S3_SECRET_ACCESS_KEY="not-a-real-secret",
+        S3_PREFIX="portal/",
+        S3_URL_SECONDS="120",
+    )
+    assert storages["default"] == {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": "portal-files",
+            "endpoint_url": "https://minio.lab.example:9000",
+            "region_name": "eu-west-1",
+            "access_key": "AKIAEXAMPLE",
+            "secret_key": "not-a-real-secret",
+            "location": "portal/",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 120,
+            "file_overwrite": False,
+        },
+    }
+    assert storages["staticfiles"]["BACKEND"].startswith("django.contrib.staticfiles"), "static files stay local"
+
+
+def test_only_the_bucket_is_needed_on_aws_with_the_instances_role():
+    options = storages_from_environment(S3_BUCKET="portal-files")["default"]["OPTIONS"]
+    assert (options["bucket_name"], options["querystring_expire"]) == ("portal-files", 300)
+    assert options["endpoint_url"] is options["region_name"] is options["access_key"] is options["secret_key"] is None
+    assert (options["location"], options["default_acl"]) == ("", "private")
+
+
+def test_without_a_bucket_files_stay_on_the_filesystem():
+    assert storages_from_environment()["default"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
