@@ -1,6 +1,7 @@
 """Bob registers the owner's URL; every decision on LAGPeR is POSTed there, signed."""
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -17,6 +18,7 @@ from requests_app.integrations import webhooks
 from requests_app.models import LicenseRequest, Webhook, WebhookDelivery
 from requests_app.review.services import request_approve, request_reject, request_revoke
 from tests import journeys
+from tests.clock import start
 
 Status = LicenseRequest.Status
 
@@ -135,6 +137,74 @@ def test_a_500_is_retried_and_the_second_attempt_delivers(
     verify(webhook.secret, retry)
     approved = WebhookDelivery.objects.get(event_type="licence.approved")
     assert (approved.outcome, approved.attempts, approved.response_status) == ("delivered", 2, 200)
+
+
+def test_a_return_for_correction_reaches_the_receiver_signed(
+    receiver, bob, alice, lagper, settings, django_capture_on_commit_callbacks
+):
+    webhook = webhooks.webhook_register(user=bob, dataset=lagper, url=receiver.url)
+    request = under_review(lagper, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        journeys.returned(request, reviewer=bob, fields=("unit",), reason="Name the lab.")
+
+    [received] = receiver.received
+    event = verify(webhook.secret, received)
+    returned = request.events.get(to_status=Status.RETURNED)
+    assert event["type"] == "licence.returned"
+    assert event["data"] == {
+        "licence": request.reference,
+        "dataset": "lagper",
+        "status": "returned",
+        "from_status": "under_review",
+        "event_id": returned.pk,
+        "at": start().isoformat(),
+        "url": f"{settings.SITE_URL}/api/v1/licences/{request.reference}/",
+    }
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.event_type, delivery.outcome, received["headers"]["webhook-id"]) == (
+        "licence.returned",
+        "delivered",
+        delivery.msg_id,
+    )
+
+
+def test_an_expired_licence_reaches_the_receiver_signed_when_the_sweep_ends_it(
+    receiver, bob, alice, lagper, clock, settings, django_capture_on_commit_callbacks
+):
+    from requests_app.notifications import reminders
+
+    webhook = webhooks.webhook_register(user=bob, dataset=lagper, url=receiver.url)
+    ends = timezone.now() + datetime.timedelta(days=30)
+    request = under_review(lagper, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        licence = request_approve(request=request, reviewer=bob, expires_at=ends)
+    assert [json.loads(r["body"])["type"] for r in receiver.received] == ["licence.approved"]
+
+    clock.move_to(ends - datetime.timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.expire_licences(now=timezone.now()) == 0
+    assert len(receiver.received) == 1  # not before its end
+
+    clock.move_to(ends)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.expire_licences(now=timezone.now()) == 1
+    event = verify(webhook.secret, receiver.received[-1])
+    assert event["type"] == "licence.expired"
+    assert event["data"] == {
+        "licence": licence.reference,
+        "dataset": "lagper",
+        "status": "expired",
+        "from_status": "approved",
+        "event_id": licence.events.get(to_status=Status.EXPIRED).pk,
+        "at": ends.isoformat(),
+        "url": f"{settings.SITE_URL}/api/v1/licences/{licence.reference}/",
+    }
+    assert int(receiver.received[-1]["headers"]["webhook-timestamp"]) == int(ends.timestamp())
+    assert WebhookDelivery.objects.get(event_type="licence.expired").outcome == "delivered"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.expire_licences(now=timezone.now()) == 0
+    assert len(receiver.received) == 2  # the next sweep sends nothing again
 
 
 def test_a_receiver_that_keeps_failing_shows_as_failed(
