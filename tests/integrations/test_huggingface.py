@@ -390,4 +390,3 @@ def test_bob_sees_the_username_and_every_hub_call_on_the_decision_page(
 def test_the_dataset_page_tells_hub_users_to_apply_here(client, gated):
     page = client.get(gated.get_absolute_url()).content.decode()
     assert f"<code>{REPO}</code>" in page and "Apply here with your Hugging Face username" in page
-
