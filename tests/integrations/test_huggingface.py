@@ -353,6 +353,17 @@ def test_staff_name_the_gated_repository_in_the_admin_and_the_form_then_asks_for
     assert 'name="hf_username"' in form and REPO in form
 
 
+def test_the_admin_refuses_a_malformed_repository_beside_its_field(staff_client, lagper):
+    url = reverse("admin:requests_app_dataset_change", args=[lagper.pk])
+    refused = staff_client.post(url, change_form(staff_client.get(url), hf_repo="nwpu lagper/../x"))
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["hf_repo"] == [
+        'A Hugging Face repository id is "owner/name", for example "nwpu/LAGPeR".'
+    ]
+    lagper.refresh_from_db()
+    assert lagper.hf_repo == ""
+
+
 def test_the_form_asks_for_a_hugging_face_username_only_for_a_gated_dataset(alice_client, lagper):
     url = reverse("requests_app:apply", args=[lagper.slug])
     assert 'name="hf_username"' not in alice_client.get(url).content.decode()
