@@ -1,3 +1,6 @@
+import re
+
+from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
@@ -7,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from . import clock
 from .i18n import dates
 from .models import (
+    HF_REPO_ID,
     AgreementVersion,
     ClauseAcceptance,
     Dataset,
@@ -87,8 +91,18 @@ class ReadOnlyAdmin(BoundedChangelist, admin.ModelAdmin):
         return False
 
 
+class DatasetForm(forms.ModelForm):
+    def clean_hf_repo(self) -> str:
+        # The Hub calls name the repository in their path: a malformed id would fail every one of them.
+        repo = self.cleaned_data["hf_repo"]
+        if repo and not re.fullmatch(HF_REPO_ID, repo, re.ASCII):
+            raise forms.ValidationError(_('A Hugging Face repository id is "owner/name", for example "nwpu/LAGPeR".'))
+        return repo
+
+
 @admin.register(Dataset)
 class DatasetAdmin(admin.ModelAdmin):
+    form = DatasetForm
     list_display = ["name", "owner", "reference_prefix", "turnaround_days", "licence_duration_days"]
     search_fields = ["name", "full_name", "owner"]
     filter_horizontal = ["reviewers"]

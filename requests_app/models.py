@@ -14,6 +14,10 @@ from . import clock
 from .search import SearchFold
 from .workflow import BOOKKEEPING, UPLOAD_SIGNED_COPY, WITHDRAW, Status
 
+# A Hugging Face repository id, "owner/name" (ASCII letters, digits, "_", "." and "-"): the dataset
+# file's loader and the admin accept only this.
+HF_REPO_ID = r"[\w.-]+/[\w.-]+"
+
 
 class Dataset(models.Model):
     """A dataset whose owner licenses it through the portal. Loaded from datasets/<slug>.toml."""

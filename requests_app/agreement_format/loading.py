@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .. import clock
-from ..models import AgreementVersion, Dataset
+from ..models import HF_REPO_ID, AgreementVersion, Dataset
 from . import languages
 
 # The request fields an agreement may ask the signer for.
@@ -174,7 +174,7 @@ def parse_dataset_file(path: Path) -> tuple[dict, dict]:
             data, "representative_confirmation_required", bool, required=False, default=False
         ),
     }
-    if dataset["hf_repo"] and not re.fullmatch(r"[\w.-]+/[\w.-]+", dataset["hf_repo"], re.ASCII):
+    if dataset["hf_repo"] and not re.fullmatch(HF_REPO_ID, dataset["hf_repo"], re.ASCII):
         r.fail("hf_repo", 'must be a Hugging Face repository id, "owner/name"')
     if "canned_reasons" in data:  # absent: whatever the admin set stays
         dataset["canned_reasons"] = _canned_reasons(r, data)

@@ -113,66 +113,115 @@ def test_charlie_cannot_revoke_bobs_key(bob, charlie, lagper, bobs_key):
     assert ApiKey.objects.get().revoked_at is None
 
 
-# --- Each endpoint: no key, a revoked key, another dataset's reference, a valid key -----------------
+# --- Each endpoint: no key, a revoked key, a read-only key, another dataset's key or reference, a valid key ---
+
+LISTS = ["list", "events"]
+READS = [*LISTS, "licence"]
+DECISION_INPUT = {
+    "approve": {},
+    "reject": {"reason": "Incomplete."},
+    "return": {"fields": ["unit"], "reason": "Name the lab."},
+    "revoke": {"reason": "Redistributed."},
+}
+DECISIONS = list(DECISION_INPUT)
+DECIDED = {"approve": Status.APPROVED, "reject": Status.REJECTED, "return": Status.RETURNED, "revoke": Status.REVOKED}
 
 
-def endpoints(reference: str):
-    return [
-        ("get", reverse("api_licences"), {}),
-        ("get", reverse("api_licence", args=[reference]), {}),
-        ("get", reverse("api_events"), {}),
-        ("post", reverse("api_licence_reject", args=[reference]), {"reason": "Incomplete."}),
-    ]
+def target(endpoint: str, dataset, applicant, reviewer) -> LicenseRequest:
+    """A request the endpoint may act on (revoking needs an approved licence, the other decisions one
+    under review), so that a refusal is the key's doing, not the state's."""
+    if endpoint == "revoke":
+        return approved(dataset, applicant, reviewer)
+    return under_review(dataset, applicant)
 
 
-@pytest.mark.parametrize("index", range(4))
-def test_every_endpoint_refuses_no_key_and_an_unknown_key_with_401(alice, lagper, bob, index):
-    request = under_review(lagper, alice)
-    method, url, data = endpoints(request.reference)[index]
+def call(client: Client, endpoint: str, reference: str):
+    if endpoint == "list":
+        return client.get(reverse("api_licences"))
+    if endpoint == "licence":
+        return client.get(reverse("api_licence", args=[reference]))
+    if endpoint == "events":
+        return client.get(reverse("api_events"))
+    return client.post(
+        reverse(f"api_licence_{endpoint}", args=[reference]), DECISION_INPUT[endpoint], content_type="application/json"
+    )
+
+
+def unchanged(request: LicenseRequest) -> bool:
+    status = request.status
+    request.refresh_from_db()
+    return request.status == status
+
+
+@pytest.mark.parametrize("endpoint", READS + DECISIONS)
+def test_every_endpoint_answers_a_valid_key(alice, lagper, bob, bobs_deciding_key, endpoint):
+    request = target(endpoint, lagper, alice, bob)
+    response = call(api(bobs_deciding_key), endpoint, request.reference)
+    assert response.status_code == 200, response.content
+    if endpoint in DECISIONS:
+        request.refresh_from_db()
+        assert request.status == DECIDED[endpoint] == response.json()["status"]
+
+
+@pytest.mark.parametrize("endpoint", READS + DECISIONS)
+def test_every_endpoint_refuses_no_key_and_an_unknown_key_with_401(alice, lagper, bob, endpoint):
+    request = target(endpoint, lagper, alice, bob)
     for client in (api(None), api("lp_000000000000_nonsense")):
-        response = getattr(client, method)(url, data, content_type="application/json")
+        response = call(client, endpoint, request.reference)
         assert response.status_code == 401
         assert response.json()["detail"]
         assert response["WWW-Authenticate"] == "Bearer"
+    assert unchanged(request)
 
 
-@pytest.mark.parametrize("index", range(4))
-def test_every_endpoint_refuses_a_revoked_key_with_401(alice, lagper, bob, index):
-    request = under_review(lagper, alice)
+@pytest.mark.parametrize("endpoint", READS + DECISIONS)
+def test_every_endpoint_refuses_a_revoked_key_with_401(alice, lagper, bob, endpoint):
+    request = target(endpoint, lagper, alice, bob)
     key = issue_key(bob, [lagper], can_decide=True)
     keys.api_key_revoke(user=bob, key_id=ApiKey.objects.get().pk)
-    method, url, data = endpoints(request.reference)[index]
-    response = getattr(api(key), method)(url, data, content_type="application/json")
+    response = call(api(key), endpoint, request.reference)
     assert response.status_code == 401
     assert "revoked" in response.json()["detail"]
+    assert unchanged(request)
 
 
-def test_another_datasets_reference_is_404_for_reading_and_deciding(alice, lagper, otherset, bob):
-    theirs = under_review(otherset, alice)
-    key = issue_key(bob, [lagper], can_decide=True)
-    for response in (
-        api(key).get(reverse("api_licence", args=[theirs.reference])),
-        api(key).post(
-            reverse("api_licence_reject", args=[theirs.reference]), {"reason": "x"}, content_type="application/json"
-        ),
-    ):
-        assert response.status_code == 404
-        assert response.json()["detail"]
-    assert [r["reference"] for r in api(key).get(reverse("api_licences")).json()["results"]] == []
-    assert api(key).get(reverse("api_events")).json()["results"] == []
-    theirs.refresh_from_db()
-    assert theirs.status == Status.UNDER_REVIEW
-
-
-def test_a_read_only_key_may_not_decide(alice, lagper, bob, bobs_key):
-    request = under_review(lagper, alice)
-    response = api(bobs_key).post(
-        reverse("api_licence_reject", args=[request.reference]), {"reason": "No."}, content_type="application/json"
-    )
+@pytest.mark.parametrize("endpoint", DECISIONS)
+def test_a_read_only_key_may_not_decide(alice, lagper, bob, bobs_key, endpoint):
+    request = target(endpoint, lagper, alice, bob)
+    response = call(api(bobs_key), endpoint, request.reference)
     assert response.status_code == 403
     assert "read-only" in response.json()["detail"]
-    request.refresh_from_db()
-    assert request.status == Status.UNDER_REVIEW
+    assert unchanged(request)
+
+
+def assert_not_found(response, endpoint: str, reference: str) -> None:
+    """A reference outside the key's datasets is a 404 with a JSON reason; the lists leave it out."""
+    if endpoint in LISTS:
+        assert response.status_code == 200
+        field = "reference" if endpoint == "list" else "licence"
+        assert reference not in [row[field] for row in response.json()["results"]]
+    else:
+        assert response.status_code == 404
+        assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("endpoint", READS + DECISIONS)
+def test_every_endpoint_hides_another_datasets_reference(alice, lagper, otherset, bob, bobs_deciding_key, endpoint):
+    dora = otherset.reviewers.get()
+    theirs = target(endpoint, otherset, alice, dora)
+    assert_not_found(call(api(bobs_deciding_key), endpoint, theirs.reference), endpoint, theirs.reference)
+    assert unchanged(theirs)
+
+
+@pytest.mark.parametrize("endpoint", READS + DECISIONS)
+def test_a_key_for_another_dataset_does_not_reach_lagper_though_bob_reviews_both(
+    alice, lagper, otherset, bob, endpoint
+):
+    reviewer_grant(dataset=otherset, reviewer=bob)
+    others_key = issue_key(bob, [otherset], can_decide=True)
+    request = target(endpoint, lagper, alice, bob)
+    assert_not_found(call(api(others_key), endpoint, request.reference), endpoint, request.reference)
+    assert unchanged(request)
 
 
 def test_a_key_stops_working_for_a_dataset_its_owner_no_longer_reviews(alice, lagper, bob, bobs_key):

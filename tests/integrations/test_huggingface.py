@@ -305,6 +305,65 @@ def test_the_dataset_file_names_the_gated_repository(db, tmp_path):
         load_dataset_file(path)
 
 
+@pytest.fixture
+def staff_client(settings, db):
+    """Erin, staff allowed to change datasets, signed in as the admin requires: password, then her second factor."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    from tests.factories import PASSWORD, UserFactory
+
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    erin = UserFactory(username="erin", email="erin@nwpu.example", is_staff=True)
+    erin.user_permissions.add(*Permission.objects.filter(codename__in=["view_dataset", "change_dataset"]))
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    TOTP.activate(erin, secret)
+    client = Client()
+    signed_in = client.post(reverse("account_login"), {"login": erin.email, "password": PASSWORD})
+    assert signed_in.url.startswith(reverse("mfa_authenticate"))
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
+    return client
+
+
+def change_form(page, **changes) -> dict:
+    """What the admin's change form posts back: every field as it was rendered, with `changes`."""
+    form = page.context["adminform"].form
+    values = {name: form[name].value() for name in form.fields}
+    return {name: value for name, value in {**values, **changes}.items() if value is not None}
+
+
+def test_staff_name_the_gated_repository_in_the_admin_and_the_form_then_asks_for_a_hub_username(
+    staff_client, lagper, bob, alice_client
+):
+    url = reverse("admin:requests_app_dataset_change", args=[lagper.pk])
+    page = staff_client.get(url)
+    assert page.status_code == 200
+    assert 'name="hf_repo"' in page.content.decode()
+
+    saved = staff_client.post(url, change_form(page, hf_repo=REPO))
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    lagper.refresh_from_db()
+    assert lagper.hf_repo == REPO
+    assert list(lagper.reviewers.all()) == [bob]  # nothing else changed with it
+    form = alice_client.get(reverse("requests_app:apply", args=[lagper.slug])).content.decode()
+    assert 'name="hf_username"' in form and REPO in form
+
+
+def test_the_admin_refuses_a_malformed_repository_beside_its_field(staff_client, lagper):
+    url = reverse("admin:requests_app_dataset_change", args=[lagper.pk])
+    refused = staff_client.post(url, change_form(staff_client.get(url), hf_repo="nwpu lagper/../x"))
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["hf_repo"] == [
+        'A Hugging Face repository id is "owner/name", for example "nwpu/LAGPeR".'
+    ]
+    lagper.refresh_from_db()
+    assert lagper.hf_repo == ""
+
+
 def test_the_form_asks_for_a_hugging_face_username_only_for_a_gated_dataset(alice_client, lagper):
     url = reverse("requests_app:apply", args=[lagper.slug])
     assert 'name="hf_username"' not in alice_client.get(url).content.decode()

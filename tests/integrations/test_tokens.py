@@ -1,6 +1,8 @@
 """Alice downloads a signed token of her licence; the owner's server checks it with the published key."""
 
 import datetime
+import re
+from pathlib import Path
 
 import jwt
 import pytest
@@ -67,6 +69,36 @@ def test_alices_token_verifies_with_the_published_key(alice, licence, lagper, se
     assert claims["exp"] == int((timezone.now() + datetime.timedelta(days=365)).timestamp())
     assert claims["ga4gh_visa_v1"]["type"] == "ControlledAccessGrants"
     assert claims["ga4gh_visa_v1"]["asserted"] == int(licence.approved_at.timestamp())
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+README_PORTAL = '"https://licences.example.org"'
+
+
+def readme_verifier(portal: str) -> dict:
+    """The README's verifier, run as written but for the portal's address: its names, as a module would have them."""
+    [code] = [block for block in re.findall(r"```python\n(.*?)```", README.read_text(), re.S) if "PyJWKClient" in block]
+    assert code.count(README_PORTAL) == 1
+    names: dict = {}
+    exec(compile(code.replace(README_PORTAL, repr(portal)), str(README), "exec"), names)
+    return names
+
+
+def test_the_readmes_verifier_accepts_alices_token_from_a_live_portal_and_refuses_it_once_revoked(
+    live_server, settings, alice, bob, lagper
+):
+    settings.SITE_URL = live_server.url  # the issuer the README's verifier expects is the portal it asks
+    licence = journeys.approved(applicant=alice, dataset=lagper, reviewer=bob, expires_at=default_expiry(lagper))
+    token = download(alice, licence).content.decode()
+    licence_of = readme_verifier(live_server.url)["licence_of"]
+
+    claims = licence_of(token, "lagper")
+    assert (claims["licence"], claims["sub"]) == (licence.reference, f"{live_server.url}/users/{alice.pk}")
+    with pytest.raises(PermissionError, match="not an active otherset licence"):
+        licence_of(token, "otherset")
+    request_revoke(request=licence, reviewer=bob, reason="Redistributed.")
+    with pytest.raises(PermissionError, match=f"{licence.reference}: not an active lagper licence"):
+        licence_of(token, "lagper")
 
 
 def test_the_key_set_publishes_only_public_parts(token_key):

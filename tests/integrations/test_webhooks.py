@@ -1,9 +1,11 @@
 """Bob registers the owner's URL; every decision on LAGPeR is POSTed there, signed."""
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,6 +19,7 @@ from requests_app.integrations import webhooks
 from requests_app.models import LicenseRequest, Webhook, WebhookDelivery
 from requests_app.review.services import request_approve, request_reject, request_revoke
 from tests import journeys
+from tests.clock import start
 
 Status = LicenseRequest.Status
 
@@ -137,6 +140,74 @@ def test_a_500_is_retried_and_the_second_attempt_delivers(
     assert (approved.outcome, approved.attempts, approved.response_status) == ("delivered", 2, 200)
 
 
+def test_a_return_for_correction_reaches_the_receiver_signed(
+    receiver, bob, alice, lagper, settings, django_capture_on_commit_callbacks
+):
+    webhook = webhooks.webhook_register(user=bob, dataset=lagper, url=receiver.url)
+    request = under_review(lagper, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        journeys.returned(request, reviewer=bob, fields=("unit",), reason="Name the lab.")
+
+    [received] = receiver.received
+    event = verify(webhook.secret, received)
+    returned = request.events.get(to_status=Status.RETURNED)
+    assert event["type"] == "licence.returned"
+    assert event["data"] == {
+        "licence": request.reference,
+        "dataset": "lagper",
+        "status": "returned",
+        "from_status": "under_review",
+        "event_id": returned.pk,
+        "at": start().isoformat(),
+        "url": f"{settings.SITE_URL}/api/v1/licences/{request.reference}/",
+    }
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.event_type, delivery.outcome, received["headers"]["webhook-id"]) == (
+        "licence.returned",
+        "delivered",
+        delivery.msg_id,
+    )
+
+
+def test_an_expired_licence_reaches_the_receiver_signed_when_the_sweep_ends_it(
+    receiver, bob, alice, lagper, clock, settings, django_capture_on_commit_callbacks
+):
+    from requests_app.notifications import reminders
+
+    webhook = webhooks.webhook_register(user=bob, dataset=lagper, url=receiver.url)
+    ends = timezone.now() + datetime.timedelta(days=30)
+    request = under_review(lagper, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        licence = request_approve(request=request, reviewer=bob, expires_at=ends)
+    assert [json.loads(r["body"])["type"] for r in receiver.received] == ["licence.approved"]
+
+    clock.move_to(ends - datetime.timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.expire_licences(now=timezone.now()) == 0
+    assert len(receiver.received) == 1  # not before its end
+
+    clock.move_to(ends)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.expire_licences(now=timezone.now()) == 1
+    event = verify(webhook.secret, receiver.received[-1])
+    assert event["type"] == "licence.expired"
+    assert event["data"] == {
+        "licence": licence.reference,
+        "dataset": "lagper",
+        "status": "expired",
+        "from_status": "approved",
+        "event_id": licence.events.get(to_status=Status.EXPIRED).pk,
+        "at": ends.isoformat(),
+        "url": f"{settings.SITE_URL}/api/v1/licences/{licence.reference}/",
+    }
+    assert int(receiver.received[-1]["headers"]["webhook-timestamp"]) == int(ends.timestamp())
+    assert WebhookDelivery.objects.get(event_type="licence.expired").outcome == "delivered"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.expire_licences(now=timezone.now()) == 0
+    assert len(receiver.received) == 2  # the next sweep sends nothing again
+
+
 def test_a_receiver_that_keeps_failing_shows_as_failed(
     receiver, bob, alice, lagper, settings, django_capture_on_commit_callbacks
 ):
@@ -250,18 +321,59 @@ def test_the_page_says_why_a_url_was_refused_and_keeps_it(bob_client, lagper):
     assert 'value="https://127.0.0.1:8443/hook"' in page.content.decode()
 
 
-def test_a_url_that_turns_private_after_registration_is_refused_at_send_time(
-    receiver, bob, alice, lagper, settings, django_capture_on_commit_callbacks
+class Resolver:
+    """The answers DNS gives for the owner's host name, which its owner (or an attacker) may change;
+    every other name resolves as usual."""
+
+    HOST = "hooks.owner.example"
+
+    def __init__(self, real, address: str):
+        self.real, self.address, self.asked = real, address, 0
+
+    def __call__(self, host, port, *args, **kwargs):
+        if host != self.HOST:
+            return self.real(host, port, *args, **kwargs)
+        self.asked += 1
+        family = socket.AF_INET6 if ":" in self.address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (self.address, port))]
+
+
+@pytest.mark.parametrize(
+    ("address", "refusal"),
+    [
+        ("127.0.0.1", "a loopback address"),
+        ("10.0.0.7", "a private or reserved address"),
+        ("169.254.169.254", "a link-local address"),
+    ],
+)
+def test_a_name_that_resolves_private_after_registration_is_refused_at_send_time(
+    bob, bob_client, alice, lagper, monkeypatch, address, refusal, django_capture_on_commit_callbacks
 ):
-    webhooks.webhook_register(user=bob, dataset=lagper, url=receiver.url)
-    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False  # as if its name now resolved to loopback
+    resolver = Resolver(socket.getaddrinfo, "93.184.215.14")
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", resolver)
+    posted = []
+    monkeypatch.setattr(webhooks, "_post", lambda url, address, body, headers: posted.append(address) or 200)
+    webhook = webhooks.webhook_register(user=bob, dataset=lagper, url=f"https://{Resolver.HOST}/portal")
+    assert resolver.asked == 1  # public at registration
+
+    resolver.address = address  # the name is re-pointed
     request = under_review(lagper, alice)
     with django_capture_on_commit_callbacks(execute=True):
         request_reject(request=request, reviewer=bob, reason="No.")
-    assert receiver.received == []
-    delivery = WebhookDelivery.objects.get()
-    assert delivery.outcome == "failed"
-    assert delivery.last_error.startswith("Refused:")
+
+    assert resolver.asked == 2 and posted == []
+    delivery = WebhookDelivery.objects.get(webhook=webhook)
+    assert (delivery.outcome, delivery.attempts, delivery.response_status) == ("failed", 1, None)  # not retried
+    assert delivery.last_error == (
+        f"Refused: {Resolver.HOST} resolves to {address}, {refusal}: the portal does not send there."
+    )
+    assert delivery.last_error in bob_client.get(reverse("webhooks")).content.decode()
+
+    resolver.address = "93.184.215.14"  # and back: the next event is sent, to the address just checked
+    other = under_review(lagper, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_approve(request=other, reviewer=bob, expires_at=None)
+    assert posted == ["93.184.215.14"]
 
 
 def test_charlie_cannot_register_for_lagper_nor_see_the_page(charlie, lagper):
