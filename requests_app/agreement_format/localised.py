@@ -86,6 +86,17 @@ def signers(version) -> list[spec.Signer]:
     return out
 
 
+def who_signs(version) -> str:
+    """Who signs, as the file names the signers, in the active language; format 1 agreements (and a
+    request without a version) are signed by the institution's representative."""
+    if version is None or spec.is_format_1(version):
+        return gettext("your institution's authorized representative")
+    titles = [s.title for s in signers(version)]
+    if len(titles) == 1:
+        return titles[0]
+    return gettext("%(first)s and %(last)s") % {"first": ", ".join(titles[:-1]), "last": titles[-1]}
+
+
 def choice_label(f: spec.Field, value) -> str:
     """A stored choice (the file's option) as the reader reads it."""
     if f.type == "choice" and value in f.options:

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image
 
+from ..agreement_format import localised
 from ..models import IssuedAgreement, SignedCopy
 from .pdf import COUNTERSIGNATURE_FIELD_NAME, SIGNATURE_FIELD_NAME
 from .pdf_safety import Budget, PdfRefused, check_pdf_safety, refuse_data_after_last_xref
@@ -714,9 +715,13 @@ def _compare(
         raise UploadRefused(
             _(
                 "%(where)s is not signed: no signature was found on the signature line %(place)s of the page, "
-                "above the representative's printed name. Sign there and upload a new scan."
+                "where %(who)s must sign. Sign there and upload a new scan."
             )
-            % {"where": where_read.capitalize(), "place": _where_read(box, height)}
+            % {
+                "where": where_read.capitalize(),
+                "place": _where_read(box, height),
+                "who": localised.who_signs(issued.agreement_version),
+            }
         )
     status = "doubtful" if comparison.doubtful else "matched"
     message = f"{where}: matches the issued page"

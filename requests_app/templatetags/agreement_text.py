@@ -2,7 +2,6 @@
 titles and headings in the reader's language where the owner translated them (no query)."""
 
 from django import template
-from django.utils.translation import gettext as _
 
 from ..agreement_format import localised, spec
 
@@ -37,10 +36,4 @@ def agreement_layout(version) -> dict:
 
 @register.filter
 def who_signs(version) -> str:
-    """Who signs, as the file names the signers; format 1 agreements are signed by a representative."""
-    if version is None or spec.is_format_1(version):
-        return _("your institution's authorized representative")
-    titles = [s.title for s in localised.signers(version)]
-    if len(titles) == 1:
-        return titles[0]
-    return _("%(first)s and %(last)s") % {"first": ", ".join(titles[:-1]), "last": titles[-1]}
+    return localised.who_signs(version)

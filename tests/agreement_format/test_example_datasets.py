@@ -30,7 +30,9 @@ STREAMERREID_SOURCE = [
     "Provider does not provide any quality guarantee for “Database”, and any damage and legal consequences arising by using “Database” shall be borne by Applicant.",
     "Applicant shall give appropriate references to the “Database”, no matter the whole or part of the “Database” is used, in any of the scholarly publications whenever and wherever it is mentioned.",
 ]
+STREAMERREID_CONTACT = "Contact person: - Prof. Jing Zhang (Email: See corresponding author information of the paper)"
 # From AGREEMENT.md in github.com/nkjcqvcpi/ASR.
+LSASRD_AGREES = "The researcher(s) agrees to the following restrictions and requirements on the LSASRD:"
 LSASRD_SOURCE = {
     "Redistribution": "Without prior approval from HQUCE, LSASRD, in whole or in part, will not be further distributed, published, copied, or disseminated in any way or form whatsoever, whether for profit or not.",
     "Modification": "Without prior approval from HQUCE, LSASRD, in whole or in part, will not be modified.",
@@ -87,6 +89,9 @@ def test_streamerreid_untitled_clauses_and_a_signature_line_between_the_applican
     positions = [pdf.index(label) for label in labels]
     assert positions == sorted(positions)
     assert "Printed name of the signee::" not in pdf
+    # As in the owner's text: after the last clause, before the signatures (the PDF's and the form's).
+    assert pdf.index(STREAMERREID_SOURCE[-1][:40]) < pdf.index(STREAMERREID_CONTACT) < pdf.index("Applicant Date:")
+    assert form.index(STREAMERREID_CONTACT) < form.index("Printed name of the signee")
     form_fields = [
         n for n in ApplicationForm(agreement=shown.version, submitting=True).fields if not n.startswith("clause_")
     ]
@@ -107,6 +112,7 @@ def test_lsasrd_titled_clauses_under_the_owners_heading_with_its_closing_and_sub
         assert f"{number}. {title}: {text}" in pdf, title
         assert f"I accept clause {number} ({title})." in form
     assert pdf.index("Content") < pdf.index("1. Redistribution")
+    assert pdf.index(LSASRD_AGREES) < pdf.index("1. Redistribution") and LSASRD_AGREES in form
     assert "LSASRD is the dataset to facilitate the research on style recognition on anime images." in pdf
     assert "please be ease to contract with us" in pdf
     assert "How to submit Please Sign the LSASRD Release Agreement and Send to lei_houtong[at]stu.hqu.edu.cn" in pdf

@@ -18,9 +18,14 @@ from requests_app.models import ClauseAcceptance, DeliveryView, IssuedAgreement,
 from requests_app.notifications import reminders
 from tests import journeys
 from tests.factories import UserFactory
-from tests.paths import LAGPER_TOML
+from tests.paths import LAGPER_TOML, ROOT
 
 LAGPER = LAGPER_TOML.read_text(encoding="utf-8")
+# A format 2 file, which can say `licensees_must_reaccept` itself.
+LSASRD_TOML = ROOT / "datasets" / "examples" / "lsasrd.toml"
+LSASRD = LSASRD_TOML.read_text(encoding="utf-8")
+LSASRD_REACCEPT = 'version = "1"\ntitle'
+RETENTION = "The researcher(s) will delete LSASRD within one year of the end of the research it was obtained for."
 OLD = "may not be used in any commercial activity"
 NEW = "may not be used in any commercial or military activity"
 
@@ -163,11 +168,70 @@ def test_nudges_follow_the_reminder_schedule_once_each_until_accepted(licence, p
     assert len([m for m in mail.outbox if "still to accept" in m.subject]) == 2
 
 
-def test_the_file_key_asks_for_reacceptance_and_a_newer_change_supersedes_a_waiting_one(licence, publish):
+def test_a_newer_change_supersedes_a_waiting_reacceptance(licence, publish):
     first = publish(text=LAGPER.replace(OLD, NEW), licensees_must_reaccept=True).agreement_version
     second = publish(text=LAGPER.replace(OLD, "may not be used in any paid activity"), licensees_must_reaccept=True)
     waiting = Reacceptance.objects.get()
     assert waiting.agreement_version == second.agreement_version != first
+
+
+@pytest.fixture
+def lsasrd_licence(alice, bob):
+    """Alice's active LSASRD licence, granted by bob."""
+    dataset = load_dataset_file(LSASRD_TOML).dataset
+    dataset.reviewers.add(bob)
+    return journeys.approved(applicant=alice, dataset=dataset, reviewer=bob)
+
+
+def publish_lsasrd(tmp_path, text: str, capture):
+    assert LSASRD_REACCEPT in text
+    path = tmp_path / "lsasrd.toml"
+    path.write_text(text.replace(LSASRD_REACCEPT, 'version = "2"\nlicensees_must_reaccept = true\ntitle', 1), "utf-8")
+    with capture(execute=True):
+        return load_dataset_file(path)  # no argument: the file's key decides
+
+
+def test_the_files_key_alone_makes_licensees_reaccept_a_changed_agreement(
+    lsasrd_licence, tmp_path, alice_client, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    changed = LSASRD.replace("will not be modified.", "will not be modified or adapted.")
+
+    result = publish_lsasrd(tmp_path, changed, django_capture_on_commit_callbacks)
+
+    assert result.version_created and result.agreement_version.reacceptance_required
+    waiting = Reacceptance.objects.get()
+    assert (waiting.request, waiting.agreement_version) == (lsasrd_licence, result.agreement_version)
+    assert [m.to for m in mail.outbox] == [["alice@uni.example"]]
+    page = alice_client.get(lsasrd_licence.get_absolute_url()).content.decode()
+    assert "Re-acceptance needed" in page and "delivery-instructions" not in page
+    assert "Clause 2 (Modification): changed" in page and "Clause 1 (Redistribution): unchanged" in page
+    assert '<del class="text-danger">modified.</del><ins class="text-success">modified or adapted.</ins>' in page
+
+
+def test_a_clause_added_in_a_new_version_is_shown_added_and_accepted_alone(
+    lsasrd_licence, tmp_path, alice_client, django_capture_on_commit_callbacks
+):
+    signers = "[[agreement.signers]]"
+    added = LSASRD.replace(signers, f'[[agreement.clauses]]\ntitle = "Retention"\ntext = "{RETENTION}"\n\n{signers}', 1)
+    new_version = publish_lsasrd(tmp_path, added, django_capture_on_commit_callbacks).agreement_version
+
+    page = alice_client.get(lsasrd_licence.get_absolute_url()).content.decode()
+    assert "Clause 8 (Retention): added" in page
+    assert f'<ins class="text-success">Retention\n{RETENTION}</ins>' in page
+    assert "Clause 7 (Indemnification): unchanged" in page
+    assert re.findall(r'name="(clause_\d+)"', page.split('id="reacceptance"')[1]) == ["clause_8"]
+
+    alice_client.post(reverse("requests_app:request_reaccept", args=[lsasrd_licence.reference]), {"clause_8": "on"})
+
+    assert Reacceptance.objects.get().accepted_at is not None
+    accepted = ClauseAcceptance.objects.get(agreement_version=new_version)
+    assert (accepted.request, accepted.clause_number, accepted.text_sha256) == (
+        lsasrd_licence,
+        8,
+        sha256_text(RETENTION),
+    )
+    assert "delivery-instructions" in alice_client.get(lsasrd_licence.get_absolute_url()).content.decode()
 
 
 def test_the_admin_publish_checkbox_asks_for_reacceptance(licence, client):

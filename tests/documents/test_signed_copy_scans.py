@@ -160,7 +160,7 @@ def test_the_issued_pdf_uploaded_back_unsigned_is_refused_saying_where_to_sign(
     body = refused(alice_client, alices_request, private_media, ("agreement.pdf", issued_pdf(alices_request)))
 
     assert f"Page {total} of {total} is not signed: no signature was found on the signature line" in body
-    assert "above the representative&#x27;s printed name" in body
+    assert "where your institution&#x27;s authorized representative must sign" in body
 
 
 def test_an_unsigned_photo_is_refused(alice_client, alices_request, private_media):
