@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from .. import clock
 from ..access.conflicts import conflict_of_interest
+from ..agreement_format import localised
 from ..applications.selectors import returned_field_labels
 from ..applications.views import agreement_panel, client_ip
 from ..documents import check_text, quarantine
@@ -139,6 +140,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
         "revoke_form": ReasonForm(prefix="revoke"),
         "remark_form": RemarkForm(prefix="remark"),
         "returned_labels": returned_field_labels(request=license_request),
+        "note_labels": localised.labels_for_notes(license_request.agreement_version),
         "conflict": conflict,
         "signals": request_signals(request=license_request),
         **panel,

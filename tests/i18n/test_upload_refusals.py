@@ -36,7 +36,9 @@ def queued(monkeypatch):
 
 def _upload(client, request, name, data, **headers):
     files = [SimpleUploadedFile(name, data, content_type="application/octet-stream")]
-    return client.post(reverse("requests_app:signed_copy_upload", args=[request.reference]), {"files": files}, **headers)
+    return client.post(
+        reverse("requests_app:signed_copy_upload", args=[request.reference]), {"files": files}, **headers
+    )
 
 
 def test_a_pdf_with_javascript_is_refused_in_chinese_on_the_chinese_page(alice_client, alices_request):
