@@ -11,6 +11,7 @@ from requests_app import tasks
 from requests_app.documents import pdf_safety, quarantine
 from requests_app.i18n.services import language_remember
 from requests_app.models import UploadCheck
+from tests.clock import start
 from tests.documents.test_signed_copy import as_pdf, issued_pdf, scanned_pages
 from tests.documents.test_signed_copy_hostile import with_javascript, with_stream
 
@@ -47,6 +48,16 @@ def test_a_pdf_with_javascript_is_refused_in_chinese_on_the_chinese_page(alice_c
     page = alice_client.get(response.url, **ZH).content.decode()
     assert "agreement.pdf 含有JavaScript。已签署的协议不得带有活动内容" in page
     assert "Signed agreements may not carry active content" not in page
+
+
+def test_the_refused_uploads_time_is_written_as_chinese_readers_write_dates(alice_client, alices_request):
+    response = _upload(alice_client, alices_request, "agreement.pdf", with_javascript(issued_pdf(alices_request)), **ZH)
+
+    page = alice_client.get(response.url, **ZH).content.decode()
+    at = start()  # the frozen clock: the upload's time, in UTC
+    assert f"您于 {at.year}年{at.month}月{at.day}日 {at:%H:%M} 上传的文件未被接受" in page
+    english = alice_client.get(response.url, HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
+    assert f"Your upload of {at.day} {at:%b %Y %H:%M} was not accepted" in english
 
 
 def test_the_worker_tells_the_refusal_in_the_language_of_the_page_it_was_uploaded_from(
