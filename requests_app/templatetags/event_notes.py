@@ -80,7 +80,7 @@ def _labels(text: str, labels: dict[str, str]) -> str:
     Each is matched whole against the known labels, longest first, as a label may hold a comma."""
     if not labels:
         return text
-    label = re.compile("|".join(re.escape(known) for known in sorted(labels, key=len, reverse=True)))
+    label = re.compile("|".join(re.escape(known) for known in sorted(labels, key=len, reverse=True) if known))
     told, position = [], 0
     while match := label.match(text, position):
         told.append(labels[match[0]])
