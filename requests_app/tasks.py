@@ -61,7 +61,7 @@ def papers_reminder_sweep() -> int:
 
 
 @shared_task
-def signed_copy_check(check_id: int) -> str | None:
+def signed_copy_check(check_id: int, language: str | None = None) -> str | None:
     from .documents.quarantine import upload_check_run
 
-    return upload_check_run(check_id=check_id)
+    return upload_check_run(check_id=check_id, language=language)

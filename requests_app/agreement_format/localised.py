@@ -97,6 +97,12 @@ def who_signs(version) -> str:
     return gettext("%(first)s and %(last)s") % {"first": ", ".join(titles[:-1]), "last": titles[-1]}
 
 
+def labels_for_notes(version) -> dict[str, str]:
+    """Each value's label as the file words it (as notes quote it) to its label in the active language."""
+    reader = dict(value_names(version))
+    return {label: reader.get(name, label) for name, label in spec.value_names(version)}
+
+
 def choice_label(f: spec.Field, value) -> str:
     """A stored choice (the file's option) as the reader reads it."""
     if f.type == "choice" and value in f.options:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ..agreement_format import reacceptance
+from ..agreement_format import localised, reacceptance
 from ..documents.selectors import agreement_documents, latest_upload_check
 from ..http import found_or_404
 from ..models import Dataset, LicenseRequest
@@ -173,6 +173,7 @@ def _request_page(request, license_request, *, delivery_shown: bool):
             "delivery_shown": delivery_shown,
             "licence_active": waiting is None and (delivery_shown or licence_is_active(request=license_request)),
             "returned_labels": returned_field_labels(request=license_request),
+            "note_labels": localised.labels_for_notes(license_request.agreement_version),
             "reacceptance": waiting,
             "changes": reacceptance.changes_for(license_request, waiting) if waiting else None,
             **agreement_panel(license_request, can_upload=True),

@@ -17,11 +17,14 @@ from dataclasses import dataclass
 
 import pypdf
 import pypdf.filters
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 
 class PdfRefused(Exception):
-    """The PDF is unsafe or unreasonable to open; the message says why, for the applicant."""
+    """The PDF is unsafe or unreasonable to open; the message says why, for the applicant, in the
+    active language."""
 
 
 @dataclass(frozen=True)
@@ -71,18 +74,20 @@ def check_pdf_safety(reader: pypdf.PdfReader, name: str, budget: Budget, deadlin
         if obj.get("/Subtype") == "/Image":
             image_pixels = _image_pixels(obj, name)
             if image_pixels > budget.pixels_per_image:
-                raise PdfRefused(f"{name} contains an image with too many pixels. Scan at 150–300 dpi.")
+                raise PdfRefused(
+                    _("%(name)s contains an image with too many pixels. Scan at 150–300 dpi.") % {"name": name}
+                )
             pixels += image_pixels
             if pixels > budget.total_pixels:
                 raise PdfRefused(
-                    f"{name} holds more image pixels than {budget.total_pixels // 1_000_000} megapixels in all. "
-                    "Scan at 150–300 dpi."
+                    _("%(name)s holds more image pixels than %(megapixels)s megapixels in all. Scan at 150–300 dpi.")
+                    % {"name": name, "megapixels": budget.total_pixels // 1_000_000}
                 )
         remaining -= _decoded_length(obj, name, remaining)
         if remaining < 0:
             raise PdfRefused(
-                f"{name} expands to more than {_megabytes(budget.inflated_bytes)} when opened. "
-                "Scan it again at a normal resolution."
+                _("%(name)s expands to more than %(size)s when opened. Scan it again at a normal resolution.")
+                % {"name": name, "size": _megabytes(budget.inflated_bytes)}
             )
 
 
@@ -101,67 +106,73 @@ _TAIL = re.compile(rb"startxref\s+\d+\s+%%EOF\s*\Z")
 def refuse_data_after_last_xref(data: bytes, name: str) -> None:
     last = data.rfind(b"startxref")
     if last < 0:
-        raise PdfRefused(f"{name} could not be read as a PDF: it may be damaged or incomplete.")
+        raise PdfRefused(_("%(name)s could not be read as a PDF: it may be damaged or incomplete.") % {"name": name})
     if not _TAIL.match(data, last):
         raise PdfRefused(
-            f"{name} has data hidden after its last cross-reference section. "
-            "Export or scan it again and upload the new file."
+            _(
+                "%(name)s has data hidden after its last cross-reference section. "
+                "Export or scan it again and upload the new file."
+            )
+            % {"name": name}
         )
 
 
 # --- Active content -----------------------------------------------------------------------------
 
 _ACTIVE_KEYS = {
-    "/JS": "JavaScript",
-    "/JavaScript": "JavaScript",
-    "/AA": "actions that run on events",
-    "/OpenAction": "an action that runs when it is opened",
-    "/A": "a link or action",
-    "/XFA": "an XFA form",
-    "/EmbeddedFile": "an embedded file",
-    "/EmbeddedFiles": "embedded files",
-    "/RichMedia": "rich media",
-    "/RichMediaContent": "rich media",
+    "/JS": gettext_noop("JavaScript"),
+    "/JavaScript": gettext_noop("JavaScript"),
+    "/AA": gettext_noop("actions that run on events"),
+    "/OpenAction": gettext_noop("an action that runs when it is opened"),
+    "/A": gettext_noop("a link or action"),
+    "/XFA": gettext_noop("an XFA form"),
+    "/EmbeddedFile": gettext_noop("an embedded file"),
+    "/EmbeddedFiles": gettext_noop("embedded files"),
+    "/RichMedia": gettext_noop("rich media"),
+    "/RichMediaContent": gettext_noop("rich media"),
 }
 _ACTIVE_TYPES = {
-    "/Action": "an action",
-    "/EmbeddedFile": "an embedded file",
-    "/Filespec": "a reference to another file",
+    "/Action": gettext_noop("an action"),
+    "/EmbeddedFile": gettext_noop("an embedded file"),
+    "/Filespec": gettext_noop("a reference to another file"),
 }
 _ACTIVE_SUBTYPES = {
-    "/FileAttachment": "an attached file",
-    "/Link": "a link",
-    "/Movie": "a movie",
-    "/Sound": "a sound",
-    "/Screen": "a media player",
-    "/RichMedia": "rich media",
-    "/3D": "3D content",
+    "/FileAttachment": gettext_noop("an attached file"),
+    "/Link": gettext_noop("a link"),
+    "/Movie": gettext_noop("a movie"),
+    "/Sound": gettext_noop("a sound"),
+    "/Screen": gettext_noop("a media player"),
+    "/RichMedia": gettext_noop("rich media"),
+    "/3D": gettext_noop("3D content"),
 }
 _ACTIONS = {
-    "/JavaScript": "JavaScript",
-    "/Launch": "an action that launches a program",
-    "/URI": "a link to a web address",
-    "/GoTo": "a go-to action",
-    "/GoToR": "a link to another file",
-    "/GoToE": "a link to an embedded file",
-    "/SubmitForm": "a form that submits data",
-    "/ImportData": "an action that imports data",
-    "/Rendition": "a media action",
-    "/Sound": "a sound",
-    "/Movie": "a movie",
+    "/JavaScript": gettext_noop("JavaScript"),
+    "/Launch": gettext_noop("an action that launches a program"),
+    "/URI": gettext_noop("a link to a web address"),
+    "/GoTo": gettext_noop("a go-to action"),
+    "/GoToR": gettext_noop("a link to another file"),
+    "/GoToE": gettext_noop("a link to an embedded file"),
+    "/SubmitForm": gettext_noop("a form that submits data"),
+    "/ImportData": gettext_noop("an action that imports data"),
+    "/Rendition": gettext_noop("a media action"),
+    "/Sound": gettext_noop("a sound"),
+    "/Movie": gettext_noop("a movie"),
 }
 
 
 def _refuse_active(obj, name: str, depth: int = 0) -> None:
     """Refuse `obj` if it (or a dictionary nested in it directly) is active content."""
     if depth > 32:  # a deliberately deep structure: no signed agreement needs one
-        raise PdfRefused(f"{name} has an unusually deep structure and could not be checked.")
+        raise PdfRefused(_("%(name)s has an unusually deep structure and could not be checked.") % {"name": name})
     if isinstance(obj, DictionaryObject):
         what = _active_in(obj)
         if what:
             raise PdfRefused(
-                f"{name} contains {what}. Signed agreements may not carry active content: "
-                "print it and scan it, or sign the issued PDF without adding anything."
+                _(
+                    "%(name)s contains %(what)s. Signed agreements may not carry active content: "
+                    "print it and scan it, or sign the issued PDF without adding anything."
+                )
+                % {"name": name, "what": _(what)}
             )
         values = dict.values(obj)  # unresolved: references stay references
     elif isinstance(obj, ArrayObject):
@@ -196,7 +207,7 @@ def _active_in(obj: DictionaryObject) -> str | None:
 def _image_pixels(image: StreamObject, name: str) -> int:
     width, height = image.get("/Width", 0), image.get("/Height", 0)
     if not isinstance(width, int) or not isinstance(height, int) or width < 0 or height < 0:
-        raise PdfRefused(f"An image in {name} has no valid size: the file may be damaged.")
+        raise PdfRefused(_("An image in %(name)s has no valid size: the file may be damaged.") % {"name": name})
     return width * height
 
 
@@ -208,7 +219,10 @@ def _filters(stream: StreamObject, name: str) -> list[str]:
     kinds = []
     for filter_name in names:
         if filter_name not in _FILTERS:
-            raise PdfRefused(f"{name} uses an encoding ({filter_name}) this portal does not open.")
+            raise PdfRefused(
+                _("%(name)s uses an encoding (%(filter)s) this portal does not open.")
+                % {"name": name, "filter": filter_name}
+            )
         kinds.append(_FILTERS[filter_name])
     return kinds
 
@@ -230,12 +244,16 @@ def _decoded_length(stream: StreamObject, name: str, budget: int) -> int:
             data = pypdf.filters.ASCII85Decode.decode(data)
         elif kind == "image":
             if not last:
-                raise PdfRefused(f"{name} uses an unusual chain of encodings this portal does not open.")
+                raise PdfRefused(
+                    _("%(name)s uses an unusual chain of encodings this portal does not open.") % {"name": name}
+                )
             return _image_bytes(stream)
         else:
             rest = kinds[position + 1 :]
             if rest not in ([], ["image"]):
-                raise PdfRefused(f"{name} uses an unusual chain of encodings this portal does not open.")
+                raise PdfRefused(
+                    _("%(name)s uses an unusual chain of encodings this portal does not open.") % {"name": name}
+                )
             counted = _COUNTERS[kind](data, budget + 1)
             return counted + (_image_bytes(stream) if rest else 0)
     return len(data)

@@ -7,7 +7,9 @@ one way or the other: accepted, services.signed_copy_record stores it as the Sig
 the request to review (the owner's countersigned copy, `UploadCheck.countersigned`: the
 countersignature service records it instead); refused, the quarantined files are deleted with
 their rows. Either way the UploadCheck keeps the outcome in words for the uploader's page, which
-polls it.
+polls it. A refusal is written in the language of the page the upload came from, which the task
+carries (the worker has no request to take one from); without it, in the uploader's remembered
+language, as their emails are. The accepted summary stays English, retold at display (check_text).
 """
 
 import datetime
@@ -17,9 +19,11 @@ import cv2
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .. import clock
+from ..i18n.services import language_of, supported
 from ..models import IssuedAgreement, LicenseRequest
 from .models import QuarantinedFile, UploadCheck
 from .sandbox import LimitExceeded, run_limited
@@ -68,12 +72,13 @@ def signed_copy_quarantine(
 
 
 def upload_check_enqueue(check: UploadCheck) -> None:
+    """Queue the check, to tell its outcome in the language the uploader is reading now."""
     from ..tasks import signed_copy_check  # the task module imports this one
 
-    signed_copy_check.delay(check.pk)
+    signed_copy_check.delay(check.pk, translation.get_language())
 
 
-def upload_check_run(*, check_id: int) -> str | None:
+def upload_check_run(*, check_id: int, language: str | None = None) -> str | None:
     """Check a quarantined upload and end its check; the state it ended in, None if not this run's.
 
     Safe to run twice: a check is claimed by a conditional update, and one taken by a worker that
@@ -89,6 +94,11 @@ def upload_check_run(*, check_id: int) -> str | None:
     if not claimed:
         return None
     check = UploadCheck.objects.select_related("request", "uploaded_by", "issued_agreement__request").get(pk=check_id)
+    with translation.override(supported(language) if language else language_of(check.uploaded_by)):
+        return _check_and_end(check)
+
+
+def _check_and_end(check: UploadCheck) -> str:
     files = list(check.files.all())
     parts = []
     for quarantined in files:

@@ -98,7 +98,10 @@ def upload_check_status(request, reference, check_id):
     """Where an upload's check stands, for the applicant's page to poll: {"state", "message"}."""
     check = found_or_404(upload_check_for_applicant, user=request.user, reference=reference, check_id=check_id)
     response = JsonResponse(
-        {"state": check.state, "message": check.message if check.state != check.State.CHECKING else ""}
+        {
+            "state": check.state,
+            "message": check_text.summary(check.message) if check.state != check.State.CHECKING else "",
+        }
     )
     response["Cache-Control"] = "no-store"
     return response

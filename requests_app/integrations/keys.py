@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 
@@ -42,10 +43,10 @@ def api_key_create(*, user, name: str, datasets: list[Dataset], can_decide: bool
     """A new key for `user`, limited to `datasets` (which `user` must review)."""
     name = (name or "").strip()
     if not name:
-        raise KeyInvalid("Name the key, e.g. after the server that will use it.")
+        raise KeyInvalid(_("Name the key, e.g. after the server that will use it."))
     reviewed = {d.pk for d in reviewable_datasets(user=user)}
     if not datasets or any(d.pk not in reviewed for d in datasets):
-        raise KeyInvalid("Choose at least one of the datasets you review.")
+        raise KeyInvalid(_("Choose at least one of the datasets you review."))
     prefix = secrets.token_hex(6)
     key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(

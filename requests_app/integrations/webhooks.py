@@ -23,6 +23,7 @@ import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook as Signer
 
 from requests_app.models import Dataset, LicenseRequest, Reacceptance, RequestEvent
@@ -68,11 +69,11 @@ def _refusal(address: str) -> str | None:
     if getattr(ip, "ipv4_mapped", None):
         ip = ip.ipv4_mapped
     if ip.is_loopback:
-        return "a loopback address"
+        return _("a loopback address")
     if ip.is_link_local:
-        return "a link-local address"
+        return _("a link-local address")
     if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global:
-        return "a private or reserved address"
+        return _("a private or reserved address")
     return None
 
 
@@ -86,19 +87,22 @@ def check_url(url: str) -> str:
     parts = urlsplit(url)
     allow_private = settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES
     if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
-        raise WebhookInvalid("The URL must start with https://.")
+        raise WebhookInvalid(_("The URL must start with https://."))
     if not parts.hostname:
-        raise WebhookInvalid("The URL has no host name.")
+        raise WebhookInvalid(_("The URL has no host name."))
     try:
         addresses = {
             info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
         }
     except (socket.gaierror, UnicodeError, ValueError):
-        raise WebhookInvalid(f"{parts.hostname} does not resolve to any address.") from None
+        raise WebhookInvalid(_("%(host)s does not resolve to any address.") % {"host": parts.hostname}) from None
     for address in sorted(addresses):
         refusal = None if allow_private else _refusal(address)
         if refusal:
-            raise WebhookInvalid(f"{parts.hostname} resolves to {address}, {refusal}: the portal does not send there.")
+            raise WebhookInvalid(
+                _("%(host)s resolves to %(address)s, %(refusal)s: the portal does not send there.")
+                % {"host": parts.hostname, "address": address, "refusal": refusal}
+            )
     return min(addresses)
 
 
@@ -139,7 +143,7 @@ def _new_secret() -> str:
 @transaction.atomic
 def webhook_register(*, user, dataset: Dataset, url: str) -> Webhook:
     if dataset.pk not in {d.pk for d in reviewable_datasets(user=user)}:
-        raise WebhookInvalid("You can register webhooks only for datasets you review.")
+        raise WebhookInvalid(_("You can register webhooks only for datasets you review."))
     url = (url or "").strip()
     check_url(url)
     return Webhook.objects.create(

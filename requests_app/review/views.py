@@ -21,9 +21,10 @@ from django.views.decorators.http import require_POST
 
 from .. import clock
 from ..access.conflicts import conflict_of_interest
+from ..agreement_format import localised
 from ..applications.selectors import returned_field_labels
 from ..applications.views import agreement_panel, client_ip
-from ..documents import quarantine
+from ..documents import check_text, quarantine
 from ..documents.selectors import countersign_check_for_reviewer, latest_issued_agreement, latest_upload_check
 from ..http import found_or_404
 from ..identity.checks import request_signals
@@ -139,6 +140,7 @@ def _detail(request, license_request, *, bound: dict | None = None):
         "revoke_form": ReasonForm(prefix="revoke"),
         "remark_form": RemarkForm(prefix="remark"),
         "returned_labels": returned_field_labels(request=license_request),
+        "note_labels": localised.labels_for_notes(license_request.agreement_version),
         "conflict": conflict,
         "signals": request_signals(request=license_request),
         **panel,
@@ -305,7 +307,10 @@ def countersign_check_status(request, datasets, reference, check_id):
     """Where a countersigned copy's check stands, for the decision page to poll: {"state", "message"}."""
     check = found_or_404(countersign_check_for_reviewer, datasets=datasets, reference=reference, check_id=check_id)
     response = JsonResponse(
-        {"state": check.state, "message": check.message if check.state != check.State.CHECKING else ""}
+        {
+            "state": check.state,
+            "message": check_text.summary(check.message) if check.state != check.State.CHECKING else "",
+        }
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -10,6 +10,7 @@ one; earlier ones stay in the history.
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .. import clock, workflow
 from ..access.conflicts import conflict_of_interest
@@ -18,6 +19,10 @@ from ..documents.stored_copies import signed_copy_store
 from ..models import IssuedAgreement, LicenseRequest, Notification, SignedCopy
 from ..notifications.services import notification_claim
 from ..workflow import TransitionNotAllowed
+
+# The history's notes, stored in English and shown in the reader's language (templatetags/event_notes).
+NOTE_UPLOADED = gettext_noop("Countersigned copy uploaded: %(summary)s.")
+NOTE_REPLACED = gettext_noop("Countersigned copy replaced: %(summary)s.")
 
 
 def asks_countersignature(issued: IssuedAgreement | None) -> bool:
@@ -46,7 +51,7 @@ def countersigned_copy_record(
         request=request,
         actor=reviewer,
         ip=ip,
-        note=f"Countersigned copy {'replaced' if replacing else 'uploaded'}: {checked.summary}.",
+        note=(NOTE_REPLACED if replacing else NOTE_UPLOADED) % {"summary": checked.summary},
     )
     copy = signed_copy_store(request=request, user=reviewer, checked=checked, countersigned=True)
     notification_claim(

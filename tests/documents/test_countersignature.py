@@ -256,6 +256,7 @@ def test_alice_reads_it_in_chinese(client, alice, bob, alices_licence, django_ca
     page = client.get(alices_licence.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     with translation.override("zh-hans"):
         assert translation.gettext("Download the executed agreement") in page
+    assert "已上传会签件：扫描件已核验：全部" in page and "Countersigned copy uploaded" not in page  # the history
 
 
 def test_alices_own_signed_copy_leaves_the_owners_block_blank_and_cannot_fill_it(alice, bob, streamerreid, client):

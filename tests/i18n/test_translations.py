@@ -124,7 +124,16 @@ def test_no_template_shows_text_not_marked_for_translation():
 
 
 SHOWN_KEYWORDS = {"label", "help_text", "description", "empty_label", "done"}
-REFUSALS = {"TransitionNotAllowed", "DecisionInvalid", "ValidationError", "UploadRefused", "AcceptanceIncomplete"}
+REFUSALS = {
+    "TransitionNotAllowed",
+    "DecisionInvalid",
+    "ValidationError",
+    "UploadRefused",
+    "AcceptanceIncomplete",
+    "PdfRefused",
+    "WebhookInvalid",
+    "KeyInvalid",
+}
 MESSAGES = {"success", "error", "info", "warning", "message_user", "add_error", "add_message"}
 SENTENCE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}|^[A-Z][a-z]+$")
 # The API speaks English to programs (its schema and errors); model help texts are the admin's
