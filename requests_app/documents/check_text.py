@@ -57,7 +57,7 @@ _DIGITAL_PAGE = re.compile(
     re.S,
 )
 _SCAN_PAGE = re.compile(
-    r"page (?P<number>\d+) of (?P<total>\d+): matches the issued page(?P<signed>, signed)?"
+    r"page (?P<number>\d+) of (?P<total>\d+): matches the issued page(?P<signed>, signed)?(?P<countersigned> and countersigned)?"
     r"(?:; for the reviewer to look at: (?P<spots>.+) of the page|; (?P<count>\d+) small difference\(s\) outlined)?\Z"
 )
 _SPOT = re.compile(rf"ink (?P<what>missing|added) (?P<where>{'|'.join(_WHERE)})\Z")
@@ -168,6 +168,8 @@ def page_message(text: str) -> str:
             if match["signed"]
             else _("page %(number)s of %(total)s: matches the issued page")
         ) % match.groupdict()
+        if match["countersigned"]:
+            told += _(" and countersigned")
         if match["spots"]:
             spots = _spots(match["spots"])
             if spots is None:

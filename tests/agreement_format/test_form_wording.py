@@ -14,6 +14,7 @@ from django.utils import translation
 from requests_app import clock
 from requests_app.agreement_format.loading import load_dataset_file
 from requests_app.documents.signed_copies import UploadRefused, check_upload
+from requests_app.notifications.emails import send_signature_nudge
 from tests.paths import DATA, ROOT
 
 EXAMPLES = ROOT / "datasets" / "examples"
@@ -89,6 +90,18 @@ def test_a_researcher_signed_agreement_never_asks_for_a_representative(lsasrd_su
     for text in (receipt, receipt_html, confirmation, confirmation_html, confirm_page):
         words = re.sub(r"https?://\S+", "", text)  # the link's path is the portal's, not wording
         assert "representative" not in words.lower()
+
+
+def test_alices_page_and_nudge_name_the_signer_she_named_not_a_representative(lsasrd_submitted, alice_client):
+    page = visible(alice_client.get(lsasrd_submitted.get_absolute_url()).content.decode())
+    mail.outbox.clear()
+    send_signature_nudge(request=lsasrd_submitted, days=7)
+    nudge, nudge_html = emailed("alice@uni.example")
+
+    assert "The signer you named (wang@uni.example) was asked on" in page
+    assert "have Wang Fang sign it" in nudge and "have Wang Fang sign it" in nudge_html
+    for text in (page, nudge, nudge_html):
+        assert "representative" not in re.sub(r"https?://\S+", "", text).lower()
 
 
 def test_an_unsigned_copy_of_a_researcher_signed_agreement_names_the_researcher_where_to_sign(lsasrd_submitted):

@@ -76,10 +76,10 @@ def test_a_second_answer_changes_nothing(submitted, client):
 
 def test_the_applicant_sees_whether_he_has_answered(submitted, alice_client, client):
     page = alice_client.get(submitted.get_absolute_url()).content.decode()
-    assert f"Your representative ({WANG}) was asked" in page and "has not answered yet" in page
+    assert f"The signer you named ({WANG}) was asked" in page and "has not answered yet" in page
     client.post(link_path(to_wang()[0]), {"answer": "decline"})
     page = alice_client.get(submitted.get_absolute_url()).content.decode()
-    assert f"Your representative ({WANG}) declined this request" in page
+    assert f"The signer you named ({WANG}) declined this request" in page
 
 
 def test_the_link_works_for_14_days_and_then_says_it_has_expired(submitted, client, clock):

@@ -63,6 +63,9 @@ def test_mei_reads_that_her_executed_agreement_is_countersigned_in_chinese(monke
     page = scan_page(monkeypatch, doubtful=False)
     verdict = signed_copies._scan_verdict(ISSUED, [], [page], True)
     assert summary(verdict.summary) == "扫描件已核验：该页与所签发的协议（第 2 份）一致，已签名并已会签"
+    assert page_message("page 2 of 3: matches the issued page, signed and countersigned") == (
+        "第 2 页（共 3 页）：与所签发的页面一致，已签名并已会签"
+    )
 
 
 def test_mei_reads_the_differences_left_for_the_reviewer_in_chinese(monkeypatch, zh):
