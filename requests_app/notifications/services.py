@@ -8,7 +8,8 @@ with backoff by tasks.send_notification and, when Celery gives up, marked failed
 
 The lifecycle of a notification is these services: claimed (`notifications_claim`,
 `notification_claim`, and for a sweep `notifications_claim_in_batches`), sent or released with its error (`notifications_send`), failed for good
-(`notification_give_up`), and sent again by an admin (`notifications_resend`).
+(`notification_give_up`), and sent again by an admin (`notifications_resend` for the failed ones,
+`notifications_resend_uncertain` for those whose worker died mid-send).
 """
 
 import datetime
@@ -23,6 +24,7 @@ from django.db.models import F
 from .. import clock
 from ..models import Notification
 from ..ops.batches import in_batches
+from ..ops.uncertain import uncertain
 from ..review.selectors import overdue_for_review
 from . import emails
 
@@ -163,6 +165,18 @@ def notifications_resend(*, notification_ids: list[int]) -> int:
         )
     )
     Notification.objects.filter(pk__in=ids).update(failed_at=None, attempts=0)
+    transaction.on_commit(lambda: _enqueue(ids))
+    return len(ids)
+
+
+@transaction.atomic
+def notifications_resend_uncertain(*, notification_ids: list[int], now: datetime.datetime | None = None) -> int:
+    """An admin, having checked (say, with the recipient), sends uncertain notifications again."""
+    now = now or clock.now()
+    ids = list(uncertain(Notification.objects.filter(pk__in=notification_ids), now=now).values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids).update(
+        claimed_at=None, last_error="The worker sending it stopped; sent again by an admin."
+    )
     transaction.on_commit(lambda: _enqueue(ids))
     return len(ids)
 
