@@ -16,6 +16,7 @@ import datetime
 import logging
 import re
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -82,17 +83,21 @@ def notify_decision(kind: str, *, request, now: datetime.datetime) -> None:
 
 
 def _period_number(notification: Notification) -> int:
-    return int(re.search(r"\d+", notification.period).group())
+    number = re.search(r"\d+", notification.period)
+    if number is None:
+        raise ValueError(f"The period {notification.period!r} of notification {notification.pk} has no number.")
+    return int(number.group())
 
 
 def _send_digest(notification: Notification) -> None:
     reviewer = notification.recipient
+    assert reviewer is not None  # a digest is claimed for its reviewer
     waiting = list(overdue_for_review(now=clock.now(), datasets=reviewer.reviewed_datasets.all()))
     if waiting:  # decided since the claim: nothing left to say
         emails.send_reviewer_digest(reviewer=reviewer, requests=waiting)
 
 
-SENDERS = {
+SENDERS: dict[str, Callable[[Notification], None]] = {
     Kind.TERMS_REMINDER: lambda n: emails.send_terms_reminder(request=n.request, months=_period_number(n)),
     Kind.SIGNATURE_NUDGE: lambda n: emails.send_signature_nudge(request=n.request, days=_period_number(n)),
     Kind.RETURNED_NUDGE: lambda n: emails.send_returned_nudge(request=n.request, days=_period_number(n)),
@@ -135,8 +140,8 @@ def notifications_send(*, notification_ids: list[int]) -> tuple[list[int], list[
         else:
             sent.append(notification.pk)
     Notification.objects.filter(pk__in=sent).update(claimed_at=None, sent_at=clock.now(), last_error="")
-    for pk, error in failures:
-        Notification.objects.filter(pk=pk).update(claimed_at=None, last_error=_describe(error))
+    for pk, failure in failures:
+        Notification.objects.filter(pk=pk).update(claimed_at=None, last_error=_describe(failure))
     return sent, failures
 
 

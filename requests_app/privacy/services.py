@@ -75,9 +75,15 @@ def personal_data_remove(*, request, now: datetime.datetime | None = None) -> bo
     SignedCopy.objects.filter(request=request).update(summary=REMOVED, page_results=[])
     files = list(SignedCopyFile.objects.filter(signed_copy__request=request))
     SignedCopyFile.objects.filter(pk__in=[f.pk for f in files]).delete()
-    names = [(f.file.storage, f.file.name) for f in [*files, *issued] if f.file]
+    stored: list[SignedCopyFile | IssuedAgreement] = [*files, *issued]
+    names = [(f.file.storage, f.file.name) for f in stored if f.file.name]
+
+    def delete_files() -> None:
+        for storage, name in names:
+            storage.delete(name)
+
     # Files go once the rows are gone for good: a rollback must not leave rows pointing at nothing.
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+    transaction.on_commit(delete_files)
     return True
 
 
