@@ -295,7 +295,9 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     @admin.action(description=gettext_lazy("Send the uncertain ones again (their email may already have gone out)"))
     def send_uncertain_again(self, request, queryset):
-        count = uncertain.resend_uncertain(notification_ids=list(queryset.values_list("pk", flat=True)))
+        count = notifications.notifications_resend_uncertain(
+            notification_ids=list(queryset.values_list("pk", flat=True))
+        )
         self.message_user(request, _("%(count)s uncertain notification(s) queued to be sent again.") % {"count": count})
 
 

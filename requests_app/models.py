@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
+from .agreement_format.spec import APPLICANT_COLUMNS
 from .search import SearchFold
 from .workflow import BOOKKEEPING, UPLOAD_SIGNED_COPY, WITHDRAW, Status
 
@@ -311,19 +312,7 @@ class LicenseRequest(models.Model):
 
 # Every agreement asks for the research purpose, after its own signer fields.
 RESEARCH_PURPOSE = {"name": "research_purpose", "label": "Research purpose"}
-_COLUMN_VALUES = frozenset(
-    {
-        "representative_name",
-        "representative_title",
-        "signing_date",
-        "organisation",
-        "address",
-        "unit",
-        "email",
-        "phone",
-        "research_purpose",
-    }
-)
+_COLUMN_VALUES = frozenset(APPLICANT_COLUMNS)
 
 
 class ClauseAcceptance(models.Model):

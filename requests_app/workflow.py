@@ -5,7 +5,8 @@ that makes it are listed here and nowhere else. The services call `perform`, whi
 against this declaration and the database at once: a conditional UPDATE
 (`filter(pk=..., status=current).update(...)`) and one RequestEvent in the same transaction, so when
 two people act at once exactly one wins and the other gets a TransitionNotAllowed saying who did
-what, and when. Nothing else writes `status`.
+what, and when. Nothing else writes `status`, and only the services declared here (or private
+helpers in their modules) call `perform`: tests/portal/test_workflow.py walks the source to hold both.
 
 The README's diagram is `mermaid()` of this declaration; a test keeps the two in step.
 """
@@ -211,6 +212,8 @@ def perform(
     **changes,
 ):
     """Make `transition` on `request` if this actor may and, in the database, the request allows it.
+
+    For the service that `transition` names only; everyone else calls that service.
 
     Must run inside a transaction (every service is atomic), so the event is written with the change
     or not at all. Updates `request` in place (with `changes`) and returns it.

@@ -17,18 +17,10 @@ from django.db import transaction
 from .. import clock
 from ..models import HF_REPO_ID, AgreementVersion, Dataset
 from . import languages
+from .spec import WELL_KNOWN
 
 # The request fields an agreement may ask the signer for.
-SIGNER_FIELD_NAMES = (
-    "representative_name",
-    "representative_title",
-    "signing_date",
-    "organisation",
-    "address",
-    "unit",
-    "email",
-    "phone",
-)
+SIGNER_FIELD_NAMES = tuple(WELL_KNOWN)
 
 # Those that may also be asked in Latin letters beside the original (`romanised = true`).
 ROMANISABLE_FIELDS = ("representative_name", "organisation")

@@ -20,6 +20,9 @@ WELL_KNOWN = {
     "phone": ("phone", 40),
 }
 PURPOSE_KEY = "research_purpose"
+# The request's columns for what the applicant gives: the well-known signer fields and the purpose.
+# Exports, personal-data removal and `LicenseRequest.value` read this list, not one of their own.
+APPLICANT_COLUMNS = (*WELL_KNOWN, PURPOSE_KEY)
 PURPOSE_MAX_LENGTH = 4000
 
 # type: (what it is, for datasets/README.md; its default max_length)

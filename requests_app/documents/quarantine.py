@@ -17,7 +17,6 @@ import logging
 
 import cv2
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from .models import QuarantinedFile, UploadCheck
 from .sandbox import LimitExceeded, run_limited
 from .scan_compare import REFERENCE_PAGES
 from .signed_copies import CheckedUpload, UploadedPart, UploadRefused, check_parts
+from .stored_copies import parts_store
 
 logger = logging.getLogger(__name__)
 
@@ -55,19 +55,12 @@ def signed_copy_quarantine(
         ip=ip,
         countersigned=countersigned,
     )
-    stored = []
-    try:
-        for position, part in enumerate(parts, 1):
-            quarantined = QuarantinedFile(
-                check_run=check, position=position, original_name=part.original_name, content_type=part.content_type
-            )
-            quarantined.file.save(f"upload{part.extension}", ContentFile(part.data), save=False)
-            stored.append(quarantined.file)
-            quarantined.save()
-    except BaseException:
-        for stored_file in stored:
-            stored_file.delete(save=False)
-        raise
+    parts_store(
+        parts,
+        lambda position, part: QuarantinedFile(
+            check_run=check, position=position, original_name=part.original_name, content_type=part.content_type
+        ),
+    )
     return check
 
 

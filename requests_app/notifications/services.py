@@ -8,13 +8,15 @@ with backoff by tasks.send_notification and, when Celery gives up, marked failed
 
 The lifecycle of a notification is these services: claimed (`notifications_claim`,
 `notification_claim`, and for a sweep `notifications_claim_in_batches`), sent or released with its error (`notifications_send`), failed for good
-(`notification_give_up`), and sent again by an admin (`notifications_resend`).
+(`notification_give_up`), and sent again by an admin (`notifications_resend` for the failed ones,
+`notifications_resend_uncertain` for those whose worker died mid-send).
 """
 
 import datetime
 import logging
 import re
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +25,7 @@ from django.db.models import F
 from .. import clock
 from ..models import Notification
 from ..ops.batches import in_batches
+from ..ops.uncertain import uncertain
 from ..review.selectors import overdue_for_review
 from . import emails
 
@@ -80,17 +83,21 @@ def notify_decision(kind: str, *, request, now: datetime.datetime) -> None:
 
 
 def _period_number(notification: Notification) -> int:
-    return int(re.search(r"\d+", notification.period).group())
+    number = re.search(r"\d+", notification.period)
+    if number is None:
+        raise ValueError(f"The period {notification.period!r} of notification {notification.pk} has no number.")
+    return int(number.group())
 
 
 def _send_digest(notification: Notification) -> None:
     reviewer = notification.recipient
+    assert reviewer is not None  # a digest is claimed for its reviewer
     waiting = list(overdue_for_review(now=clock.now(), datasets=reviewer.reviewed_datasets.all()))
     if waiting:  # decided since the claim: nothing left to say
         emails.send_reviewer_digest(reviewer=reviewer, requests=waiting)
 
 
-SENDERS = {
+SENDERS: dict[str, Callable[[Notification], None]] = {
     Kind.TERMS_REMINDER: lambda n: emails.send_terms_reminder(request=n.request, months=_period_number(n)),
     Kind.SIGNATURE_NUDGE: lambda n: emails.send_signature_nudge(request=n.request, days=_period_number(n)),
     Kind.RETURNED_NUDGE: lambda n: emails.send_returned_nudge(request=n.request, days=_period_number(n)),
@@ -133,8 +140,8 @@ def notifications_send(*, notification_ids: list[int]) -> tuple[list[int], list[
         else:
             sent.append(notification.pk)
     Notification.objects.filter(pk__in=sent).update(claimed_at=None, sent_at=clock.now(), last_error="")
-    for pk, error in failures:
-        Notification.objects.filter(pk=pk).update(claimed_at=None, last_error=_describe(error))
+    for pk, failure in failures:
+        Notification.objects.filter(pk=pk).update(claimed_at=None, last_error=_describe(failure))
     return sent, failures
 
 
@@ -163,6 +170,18 @@ def notifications_resend(*, notification_ids: list[int]) -> int:
         )
     )
     Notification.objects.filter(pk__in=ids).update(failed_at=None, attempts=0)
+    transaction.on_commit(lambda: _enqueue(ids))
+    return len(ids)
+
+
+@transaction.atomic
+def notifications_resend_uncertain(*, notification_ids: list[int], now: datetime.datetime | None = None) -> int:
+    """An admin, having checked (say, with the recipient), sends uncertain notifications again."""
+    now = now or clock.now()
+    ids = list(uncertain(Notification.objects.filter(pk__in=notification_ids), now=now).values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids).update(
+        claimed_at=None, last_error="The worker sending it stopped; sent again by an admin."
+    )
     transaction.on_commit(lambda: _enqueue(ids))
     return len(ids)
 

@@ -7,19 +7,12 @@ import zipfile
 from django.core.serializers.json import DjangoJSONEncoder
 
 from .. import clock
+from ..agreement_format.spec import APPLICANT_COLUMNS
 
 REQUEST_FIELDS = (
     "reference",
     "status",
-    "representative_name",
-    "representative_title",
-    "organisation",
-    "unit",
-    "address",
-    "email",
-    "phone",
-    "signing_date",
-    "research_purpose",
+    *APPLICANT_COLUMNS,
     "created_at",
     "submitted_at",
     "decided_at",

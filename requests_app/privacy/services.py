@@ -5,23 +5,21 @@ import datetime
 from django.db import transaction
 
 from .. import clock
+from ..agreement_format.spec import APPLICANT_COLUMNS
 from .models import SignedCopyView
 
 REMOVED = "[removed]"
 
-# The request's personal fields: who signs, where, how to reach them, and what reviewers wrote about it.
 # The organisation and unit stay: they name institutions, not people, and the statistics count them.
+INSTITUTION_COLUMNS = frozenset({"organisation", "unit"})
+# The request's personal text: who signs, where, how to reach them, why, and what reviewers wrote
+# about it. The signing date is a date, cleared on its own.
 PERSONAL_TEXT_FIELDS = (
-    "representative_name",
-    "representative_title",
-    "address",
-    "email",
-    "phone",
-    "research_purpose",
+    *(name for name in APPLICANT_COLUMNS if name not in INSTITUTION_COLUMNS and name != "signing_date"),
     "decision_reason",
 )
 # Of the form's values (keyed by the agreement's field names, any agreement's), these name institutions.
-KEPT_VALUES = frozenset({"organisation", "organisation_romanised", "unit"})
+KEPT_VALUES = frozenset({*INSTITUTION_COLUMNS, "organisation_romanised"})
 
 
 def _removed_values(values: dict) -> dict:
@@ -77,9 +75,15 @@ def personal_data_remove(*, request, now: datetime.datetime | None = None) -> bo
     SignedCopy.objects.filter(request=request).update(summary=REMOVED, page_results=[])
     files = list(SignedCopyFile.objects.filter(signed_copy__request=request))
     SignedCopyFile.objects.filter(pk__in=[f.pk for f in files]).delete()
-    names = [(f.file.storage, f.file.name) for f in [*files, *issued] if f.file]
+    stored: list[SignedCopyFile | IssuedAgreement] = [*files, *issued]
+    names = [(f.file.storage, f.file.name) for f in stored if f.file.name]
+
+    def delete_files() -> None:
+        for storage, name in names:
+            storage.delete(name)
+
     # Files go once the rows are gone for good: a rollback must not leave rows pointing at nothing.
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+    transaction.on_commit(delete_files)
     return True
 
 

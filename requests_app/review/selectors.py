@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from .. import search, workflow
+from ..agreement_format.spec import APPLICANT_COLUMNS
 from ..models import (
     AgreementVersion,
     ClauseAcceptance,
@@ -453,15 +454,7 @@ REQUEST_EXPORT_FIELDS = (
     "dataset__name",
     "status",
     "applicant__email",
-    "representative_name",
-    "representative_title",
-    "organisation",
-    "unit",
-    "address",
-    "email",
-    "phone",
-    "signing_date",
-    "research_purpose",
+    *APPLICANT_COLUMNS,
     "submitted_at",
     "decided_at",
     "decision_reason",

@@ -117,18 +117,37 @@ def _decide(
     return request
 
 
-@transaction.atomic
-def request_reject(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
-    """Refuse the request; the applicant is emailed the reason and may apply again."""
-    reason = _required(reason, _("the reason for the rejection"))
+def _decide_for_reason(
+    transition: workflow.Transition,
+    *,
+    request: LicenseRequest,
+    reviewer,
+    reason: str,
+    ip: str | None,
+    notification: str,
+) -> LicenseRequest:
+    """A decision whose reason, required, is both its note and what the applicant's email tells them."""
     return _decide(
-        workflow.REJECT,
+        transition,
         request=request,
         reviewer=reviewer,
         note=reason,
         ip=ip,
-        notification=Notification.Kind.REQUEST_REJECTED,
+        notification=notification,
         decision_reason=reason,
+    )
+
+
+@transaction.atomic
+def request_reject(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
+    """Refuse the request; the applicant is emailed the reason and may apply again."""
+    return _decide_for_reason(
+        workflow.REJECT,
+        request=request,
+        reviewer=reviewer,
+        reason=_required(reason, _("the reason for the rejection")),
+        ip=ip,
+        notification=Notification.Kind.REQUEST_REJECTED,
     )
 
 
@@ -158,15 +177,13 @@ def request_return_for_correction(
 @transaction.atomic
 def request_revoke(*, request: LicenseRequest, reviewer, reason: str, ip: str | None = None) -> LicenseRequest:
     """End an approved licence; the applicant is emailed the reason."""
-    reason = _required(reason, _("the reason for revoking the licence"))
-    return _decide(
+    return _decide_for_reason(
         workflow.REVOKE,
         request=request,
         reviewer=reviewer,
-        note=reason,
+        reason=_required(reason, _("the reason for revoking the licence")),
         ip=ip,
         notification=Notification.Kind.REQUEST_REVOKED,
-        decision_reason=reason,
     )
 
 

@@ -11,7 +11,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -115,12 +115,20 @@ def renewal_submit(*, request: LicenseRequest, user, fields: dict, ip: str | Non
     return renewal
 
 
+def _nothing_to_extend(request: LicenseRequest) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        _("%(reference)s does not expire: there is nothing to extend.") % {"reference": request.reference}
+    )
+
+
 @transaction.atomic
 def licence_extend_unchanged(*, request: LicenseRequest, renewal: Renewal, ip: str | None = None) -> LicenseRequest:
     """The owner's fast path: a renewal that changes nothing is granted by the portal, at once."""
     if renewal.changed:
         raise TransitionNotAllowed(_("A renewal that changes the licence's details needs a reviewer."))
     until = next_expiry(request)
+    if until is None:  # the dataset's licences stopped expiring since the renewal opened
+        raise _nothing_to_extend(request)
     return _extend(
         workflow.EXTEND_UNCHANGED,
         request=request,
@@ -143,9 +151,7 @@ def licence_extend(
     """Extend the licence to `until` (default: one more licence duration), granting any open renewal."""
     until = until or next_expiry(request)
     if until is None:
-        raise TransitionNotAllowed(
-            _("%(reference)s does not expire: there is nothing to extend.") % {"reference": request.reference}
-        )
+        raise _nothing_to_extend(request)
     if request.expires_at is not None and until <= request.expires_at:
         raise TransitionNotAllowed(
             _("Choose a date after the current expiry, %(date)s.") % {"date": dates.day(request.expires_at)}
@@ -225,6 +231,7 @@ def _is_column(name: str) -> bool:
 
 def _typed(name, value):
     field = LicenseRequest._meta.get_field(name)
+    assert isinstance(field, models.Field)  # _is_column chose it: a column, not a relation's reverse
     return field.to_python(value or None) if field.null else field.to_python(value)
 
 

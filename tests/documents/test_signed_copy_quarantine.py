@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from requests_app.documents import quarantine
 from requests_app.documents.sandbox import LimitExceeded, run_limited
+from requests_app.documents.signed_copies import PNG, UploadedPart
 from requests_app.models import LicenseRequest, QuarantinedFile, SignedCopy, UploadCheck
 from tests.documents.test_signed_copy import as_pdf, issued_pdf, scanned_pages, stored_files, upload
 
@@ -124,3 +125,25 @@ def test_the_limits_are_shown_before_choosing_a_file(alice_client, alices_reques
     page = alice_client.get(alices_request.get_absolute_url()).content.decode()
     assert page.index("at most 15 MB and 30 pages") < page.index('type="file"')
     assert f'data-max-bytes="{settings.SIGNED_COPY_MAX_BYTES}"' in page
+
+
+def test_an_upload_that_fails_to_store_its_second_page_leaves_no_file_behind(
+    alice, alices_request, private_media, monkeypatch
+):
+    saves = []
+
+    def save_but_the_second(self, *args, **kwargs):
+        saves.append(self.position)
+        if self.position == 2:
+            raise OSError("disk full")
+        return original_save(self, *args, **kwargs)
+
+    original_save = QuarantinedFile.save
+    monkeypatch.setattr(QuarantinedFile, "save", save_but_the_second)
+    page = UploadedPart(original_name="page.png", content_type=PNG, data=b"\x89PNG one page")
+    with pytest.raises(OSError, match="disk full"):
+        quarantine.signed_copy_quarantine(
+            request=alices_request, issued=alices_request.issued_agreements.get(), user=alice, parts=[page, page]
+        )
+    assert saves == [1, 2]
+    assert not (private_media / "quarantine").exists() or not any((private_media / "quarantine").iterdir())

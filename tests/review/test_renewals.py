@@ -128,6 +128,19 @@ def test_with_the_owners_fast_path_an_unchanged_renewal_is_granted_at_once_and_n
     assert sent(lambda: claim_new_work_digests())[1] == []  # nor in Dora's daily email
 
 
+def test_the_fast_path_extends_nothing_once_the_datasets_licences_no_longer_expire(licence, alice, lagper, clock):
+    lagper.renewal_fast_path, lagper.licence_duration_days = True, None
+    lagper.save()
+    old_expiry = licence.expires_at
+    clock.move_to(old_expiry - 20 * DAY)
+
+    with pytest.raises(TransitionNotAllowed, match="does not expire: there is nothing to extend"):
+        renewal_submit(request=licence, user=alice, fields={})
+    licence.refresh_from_db()
+    assert licence.expires_at == old_expiry
+    assert licence.events.last().transition == "request_approve" and not licence.renewals.exists()
+
+
 def test_bob_refuses_alices_renewal_with_a_reason_and_her_licence_runs_to_its_old_expiry(
     licence, alice, bob, clock, sent
 ):

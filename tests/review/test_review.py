@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from requests_app.agreement_format.loading import load_dataset_file
 from requests_app.applications.services import delivery_view_record, request_resubmit, request_withdraw
-from requests_app.models import DeliveryView, LicenseRequest, RequestEvent, ReviewerRemark
+from requests_app.models import Dataset, DeliveryView, LicenseRequest, RequestEvent, ReviewerRemark
 from requests_app.review.services import (
     remark_add,
     request_approve,
@@ -618,6 +618,28 @@ def test_the_admin_approves_through_the_service(alice, lagper, django_capture_on
     assert draft.status == Status.DRAFT
     assert RequestEvent.objects.filter(request=pending, to_status=Status.APPROVED, actor=root).count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_the_admin_bulk_approve_says_why_a_zero_day_licence_cannot_be_granted_and_changes_nothing(
+    alice, lagper, django_capture_on_commit_callbacks
+):
+    root = UserFactory(username="root", email="root@portal.example", is_superuser=True, is_staff=True)
+    pending = under_review(lagper, alice)
+    # The admin form refuses 0 days; a dataset file or a shell could still store it.
+    Dataset.objects.filter(pk=lagper.pk).update(licence_duration_days=0)
+    events = list(pending.events.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(root).post(
+            reverse("admin:requests_app_licenserequest_changelist"),
+            {"action": "approve_selected", "_selected_action": [pending.pk]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "The licence would already be expired: choose a later expiry date." in response.content.decode()
+    pending.refresh_from_db()
+    assert (pending.status, pending.approved_at, pending.expires_at) == (Status.UNDER_REVIEW, None, None)
+    assert list(pending.events.values_list("pk", flat=True)) == events
+    assert mail.outbox == []
 
 
 def test_the_admin_request_list_costs_the_same_queries_for_few_or_many_requests(alice, lagper):
