@@ -17,6 +17,9 @@ from requests_app.models import (
     ReviewerGrant,
     ReviewerRemark,
 )
+from requests_app.publications.services import publication_report
+from requests_app.review.services import remark_add
+from tests import journeys
 from tests.factories import LicenseRequestFactory, UserFactory
 
 
@@ -87,6 +90,31 @@ def test_making_and_unmaking_a_reviewer_in_the_admin_is_recorded(admin_client, l
 @pytest.mark.parametrize("model", [Publication, ReviewerRemark, ReviewerGrant], ids=lambda m: m.__name__)
 def test_records_cannot_be_added_in_the_admin(admin_client, model):
     assert admin_client.get(admin_url(model, "add")).status_code == 403
+
+
+@pytest.fixture
+def one_of_each_record(lagper, alice, bob):
+    """A publication, a remark and a grant, each made the way the portal makes it."""
+    licence = journeys.approved(applicant=alice, dataset=lagper, reviewer=bob)
+    publication_report(
+        request=licence,
+        user=alice,
+        fields={"title": "Aerial re-identification", "venue": "CVPR", "year": 2026, "link": "10.1000/lagper"},
+    )
+    remark_add(request=licence, author=bob, text="Checked the unit with the lab.")
+    return {model: model.objects.get() for model in (Publication, ReviewerRemark, ReviewerGrant)}
+
+
+@pytest.mark.parametrize("model", [Publication, ReviewerRemark, ReviewerGrant], ids=lambda m: m.__name__)
+def test_records_cannot_be_changed_or_deleted_in_the_admin(admin_client, one_of_each_record, model):
+    record = one_of_each_record[model]
+    before = model.objects.filter(pk=record.pk).values().get()
+
+    changed = admin_client.post(admin_url(model, "change", record.pk), {"text": "rewritten", "title": "rewritten"})
+    deleted = admin_client.post(admin_url(model, "delete", record.pk), {"post": "yes"})
+
+    assert (changed.status_code, deleted.status_code) == (403, 403)
+    assert model.objects.filter(pk=record.pk).values().get() == before
 
 
 def test_a_request_is_shown_but_cannot_be_changed_in_the_admin(admin_client, alice, lagper):
