@@ -1,15 +1,16 @@
 """The tests' requests are ones people could have made: the factory goes through the services."""
 
+import ast
 import re
-from pathlib import Path
 
 import pytest
 
 from requests_app.models import LicenseRequest
 from tests.factories import LicenseRequestFactory
-from tests.portal.test_workflow import STATUS_WRITE
+from tests.paths import ROOT
+from tests.portal.test_workflow import status_writes
 
-TESTS = Path(__file__).resolve().parent
+TESTS = ROOT / "tests"
 
 
 @pytest.mark.parametrize(
@@ -35,5 +36,9 @@ def test_the_factory_makes_a_submitted_application_with_its_whole_record(alice, 
 
 
 def test_no_test_writes_a_status():
-    writers = [path.name for path in TESTS.rglob("test_*.py") if STATUS_WRITE.search(path.read_text())]
+    writers = [
+        f"{path.relative_to(TESTS)}:{line}"
+        for path in sorted(TESTS.rglob("test_*.py"))
+        for line in status_writes(ast.parse(path.read_text()))
+    ]
     assert writers == []
