@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the project and bench/ must be importable
 
 from bench.harness import data  # noqa: E402
-from bench.report import SMOKE, exit_code, row, size  # noqa: E402
+from bench.report import SMOKE, child_exit, child_met, exit_code, row, size  # noqa: E402
 
 BENCH = "admin_changelists"
 SMALL, LARGE = size(1_000, 20), size(100_000, 200)
@@ -240,9 +240,6 @@ def measure(small_url: str, large_url: str) -> bool:
     return met
 
 
-OVER = 3  # the child's exit code when a target was missed; any other non-zero one is a crash
-
-
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "migrate":
         data.setup_django(sys.argv[2])
@@ -251,7 +248,7 @@ def main() -> int:
         fill(sys.argv[2], int(sys.argv[3]))
         return 0
     if len(sys.argv) == 4 and sys.argv[1] == "measure":
-        return 0 if measure(sys.argv[2], sys.argv[3]) else OVER
+        return child_exit(measure(sys.argv[2], sys.argv[3]))
     print(f"admin changelists at {LARGE:,} rows against {SMALL:,}, p50 of {RUNS} runs each, alternately:")
     met = True
     for small_url, large_url in zip(
@@ -279,9 +276,10 @@ def main() -> int:
         finally:
             data.drop(small_url)
             data.drop(large_url)
-        if returncode not in (0, OVER):
-            return 2
-        met &= returncode == 0
+        child = child_met(returncode)
+        if child is None:
+            return 2  # a crash fails even a smoke run
+        met &= child
     return exit_code(met)
 
 

@@ -9,7 +9,6 @@ canvas: what issuing adds is the ratio. A render of plain default-style paragrap
 for scale. Nothing touches the database: all work on unsaved models from datasets/lagper.toml.
 """
 
-import datetime
 import hashlib
 import io
 import os
@@ -30,37 +29,11 @@ from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.lib.styles import getSampleStyleSheet  # noqa: E402
 from reportlab.platypus import Paragraph, SimpleDocTemplate  # noqa: E402
 
+from bench.harness.sample import lagper_request  # noqa: E402
 from bench.report import exit_code, row, size  # noqa: E402
-from requests_app.agreement_format.loading import parse_dataset_file  # noqa: E402
 from requests_app.documents.pdf import agreement_story, document_template, markup, render_agreement  # noqa: E402
-from requests_app.models import AgreementVersion, Dataset, LicenseRequest  # noqa: E402
 
 TARGET = 1.5
-
-
-def lagper_request() -> tuple[LicenseRequest, AgreementVersion]:
-    fields, agreement = parse_dataset_file(ROOT / "datasets" / "lagper.toml")
-    dataset = Dataset(**fields)
-    version = AgreementVersion(
-        dataset=dataset,
-        label=agreement["version"],
-        sha256="0" * 64,
-        **{k: agreement[k] for k in ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")},
-    )
-    request = LicenseRequest(
-        dataset=dataset,
-        agreement_version=version,
-        reference="LAGPER-2026-000123",
-        representative_name="PROF. LI WEI",
-        representative_title="Dean of the School of Computing",
-        organisation="EXAMPLE UNIVERSITY",
-        unit="Vision Lab, School of Computing",
-        address="1 UNIVERSITY ROAD\nSPRINGFIELD",
-        email="dean@uni.example",
-        signing_date=datetime.date(2026, 11, 25),
-        research_purpose="Benchmarking aerial-ground re-identification.",
-    )
-    return request, version
 
 
 def bare_render(request, version) -> bytes:

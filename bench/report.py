@@ -34,3 +34,17 @@ def row(bench: str, scenario: str, figure: str, target: str, met: bool | None) -
 def exit_code(all_met: bool) -> int:
     """0 when every target was met (or in a smoke run, whose figures are not targets), else 1."""
     return 0 if all_met or SMOKE else 1
+
+
+# A benchmark that measures in a child process (one per database) hears from it by its exit code.
+CHILD_OVER = 3  # a target was missed; any other non-zero code is a crash
+
+
+def child_exit(met: bool) -> int:
+    """The child's exit code for its figures."""
+    return 0 if met else CHILD_OVER
+
+
+def child_met(returncode: int) -> bool | None:
+    """What the child said: its targets met (True) or not (False); None when it crashed."""
+    return {0: True, CHILD_OVER: False}.get(returncode)

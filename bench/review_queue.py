@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the project and bench/ must be importable
 
 from bench.harness import data  # noqa: E402
-from bench.report import exit_code, row, size  # noqa: E402
+from bench.report import child_exit, child_met, exit_code, row, size  # noqa: E402
 
 BENCH = "review_queue"
 ROWS = size(100_000, 300)
@@ -98,12 +98,9 @@ def bench_one(url: str) -> bool:
     return met
 
 
-OVER = 3  # the child's exit code when a target was missed; any other non-zero one is a crash
-
-
 def main() -> int:
     if len(sys.argv) > 1:  # the child: one database, already created
-        return 0 if bench_one(sys.argv[1]) else OVER
+        return child_exit(bench_one(sys.argv[1]))
     print(f"review queue, {ROWS:,} requests, p50 of {RUNS} runs, each beside the dataset list:")
     met = True
     for url in data.database_urls(BENCH):
@@ -116,9 +113,10 @@ def main() -> int:
             returncode = subprocess.run([sys.executable, __file__, url]).returncode
         finally:
             data.drop(url)
-        if returncode not in (0, OVER):
+        child = child_met(returncode)
+        if child is None:
             return 2  # a crash fails even a smoke run
-        met &= returncode == 0
+        met &= child
     return exit_code(met)
 
 

@@ -46,34 +46,12 @@ def _setup():
 
 
 def issued_agreement():
-    import datetime
-
-    from requests_app.agreement_format.loading import parse_dataset_file
+    from bench.harness.sample import lagper_request
     from requests_app.documents.pdf import render_agreement_with_areas
-    from requests_app.models import AgreementVersion, Dataset, IssuedAgreement, LicenseRequest
+    from requests_app.models import IssuedAgreement
 
-    fields, agreement = parse_dataset_file(ROOT / "datasets" / "lagper.toml")
-    dataset = Dataset(**fields)
-    version = AgreementVersion(
-        dataset=dataset,
-        label=agreement["version"],
-        sha256="0" * 64,
-        **{k: agreement[k] for k in ("title", "preamble", "clauses", "signer_fields", "signatory", "closing")},
-    )
-    request = LicenseRequest(
-        dataset=dataset,
-        agreement_version=version,
-        reference="LAGPER-2026-000123",
-        token="bench-token-0123456789",
-        representative_name="PROF. LI WEI",
-        representative_title="Dean of the School of Computing",
-        organisation="EXAMPLE UNIVERSITY",
-        unit="Vision Lab, School of Computing",
-        address="1 UNIVERSITY ROAD\nSPRINGFIELD",
-        email="dean@uni.example",
-        signing_date=datetime.date(2026, 11, 25),
-        research_purpose="Benchmarking aerial-ground re-identification.",
-    )
+    request, version = lagper_request()
+    request.token = "bench-token-0123456789"  # the check identifies pages by the token in their QR codes
     rendered = render_agreement_with_areas(request, version, issue=1)
     import pypdf
 
