@@ -7,6 +7,7 @@ would hide a page that no longer works. Screenshots land in var/screenshots/ for
 from pathlib import Path
 
 from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
 from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
@@ -16,6 +17,28 @@ from .factories import PASSWORD
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+
+
+class _OneRequestAtATime(WSGIServer):
+    """Django's live server answers each request in a thread of its own, but on SQLite every thread
+    shares the test's one in-memory connection: two images a page loads at once then collide
+    ("cannot start a transaction within a transaction") and one answers 500. Served in turn, only
+    the server's own thread uses it (and Django asks the browser to close each HTTP connection,
+    as a server with one thread must)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+def live_server(address: str):
+    """pytest-django's live server, answering one request at a time (the `live_server` fixture)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer(address, start=False)
+    server.thread.server_class = _OneRequestAtATime
+    server.start()
+    yield server
+    server.stop()
 
 
 def chromium_page(monkeypatch):

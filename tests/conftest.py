@@ -90,6 +90,14 @@ def alices_request(alice, lagper):
     return journeys.submitted(applicant=alice, dataset=lagper)
 
 
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server (same address option), serving one request at a time: tests/browser.py."""
+    from .browser import live_server
+
+    yield from live_server(request.config.getvalue("liveserver") or "localhost")
+
+
 @pytest.fixture
 def page(monkeypatch):
     """A Chromium page (tests/browser.py), closed with its browser after the test."""
