@@ -77,7 +77,7 @@ def bench_one(url: str) -> bool:
     for label, params in SCENARIOS:
         if "after" in params:  # page 200 as "Next" links reach it: after the last row of page 199
             deep = queue_order()[size(9_949, 60)]
-            params = {**params, "after": queue_cursor(deep)}
+            params = {**params, "after": queue_cursor(request=deep)}
         base, p50 = alternating_p50(client, "/", "/review/", params)
         ratio = p50 / base
         met &= row(

@@ -201,7 +201,6 @@ class Portal:
 
 def build_routine(portal: Portal, now: datetime.datetime) -> int:
     """LICENCES active licences and WAITING waiting requests, 1 % of each due; returns how many emails are due."""
-    from requests_app.applications.services import wait_period
     from requests_app.models import Notification
 
     rng = random.Random(6)
@@ -270,7 +269,7 @@ def build_routine(portal: Portal, now: datetime.datetime) -> int:
     insert(
         Notification,
         (
-            {"request_id": pk, "kind": nudge_kind[status], "period": wait_period(days, since)}
+            {"request_id": pk, "kind": nudge_kind[status], "period": Notification.wait_period(days=days, since=since)}
             for (pk, (status, since)), days in zip(waiting.items(), passed, strict=True)
             if days is not None
         ),

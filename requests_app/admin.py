@@ -29,7 +29,8 @@ from .models import (
 from .notifications import services as notifications
 from .ops import uncertain
 from .ops.client_ip import client_ip
-from .review.services import dataset_set_reviewers, default_expiry, request_approve
+from .review.selectors import licence_default_expiry
+from .review.services import dataset_set_reviewers, request_approve
 from .reviewing.renewals import licence_extend
 from .workflow import DecisionInvalid, TransitionNotAllowed
 
@@ -195,7 +196,7 @@ class LicenseRequestAdmin(ReadOnlyAdmin):
                 request_approve(
                     request=license_request,
                     reviewer=request.user,
-                    expires_at=default_expiry(license_request.dataset),
+                    expires_at=licence_default_expiry(dataset=license_request.dataset),
                     note="Approved from the admin.",
                     ip=client_ip(request),
                 )

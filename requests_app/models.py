@@ -620,6 +620,11 @@ class Notification(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.period} ({self.request or self.recipient})"
 
+    @staticmethod
+    def wait_period(*, days: int, since: datetime.datetime) -> str:
+        """A reminder's period during one wait: a request can wait for its applicant twice (after a return)."""
+        return f"day-{days} since {since:%Y-%m-%dT%H:%M:%S}"
+
 
 class ReviewerPreference(models.Model):
     """A reviewer's choices about email. No row means the defaults."""

@@ -154,14 +154,12 @@ def request_withdraw_stale(
         note=f"Withdrawn automatically: {waiting} for {days} days.",
     )
     notification_claim(
-        kind=Notification.Kind.STALE_WITHDRAWN, request=request, period=wait_period(days, waited_since), now=now
+        kind=Notification.Kind.STALE_WITHDRAWN,
+        request=request,
+        period=Notification.wait_period(days=days, since=waited_since),
+        now=now,
     )
     return request
-
-
-def wait_period(days: int, since: datetime.datetime) -> str:
-    """A reminder's period during one wait: a request can wait for its applicant twice (after a return)."""
-    return f"day-{days} since {since:%Y-%m-%dT%H:%M:%S}"
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .. import clock
-from ..i18n.services import language_of, supported
+from ..i18n.selectors import language_of, supported_language
 from ..models import IssuedAgreement, LicenseRequest
 from .models import QuarantinedFile, UploadCheck
 from .sandbox import LimitExceeded, run_limited
@@ -87,7 +87,9 @@ def upload_check_run(*, check_id: int, language: str | None = None) -> str | Non
     if not claimed:
         return None
     check = UploadCheck.objects.select_related("request", "uploaded_by", "issued_agreement__request").get(pk=check_id)
-    with translation.override(supported(language) if language else language_of(check.uploaded_by)):
+    with translation.override(
+        supported_language(language=language) if language else language_of(user=check.uploaded_by)
+    ):
         return _check_and_end(check)
 
 

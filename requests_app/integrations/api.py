@@ -22,8 +22,8 @@ from requests_app.privacy.services import REMOVED
 from .. import clock
 from ..applications.selectors import licences_awaiting_reacceptance
 from ..applications.views import client_ip
+from ..review.selectors import licence_default_expiry
 from ..review.services import (
-    default_expiry,
     request_approve,
     request_reject,
     request_return_for_correction,
@@ -284,7 +284,7 @@ class ReturnInput(ReasonInput):
 
 
 def _approve(request, licence, data, ip):
-    expires_at = data["expires_at"] if "expires_at" in data else default_expiry(licence.dataset)
+    expires_at = data["expires_at"] if "expires_at" in data else licence_default_expiry(dataset=licence.dataset)
     return request_approve(request=licence, reviewer=request.user, expires_at=expires_at, note=data["note"], ip=ip)
 
 

@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from ..applications.selectors import returned_field_labels
-from ..i18n.services import language_of
+from ..i18n.selectors import language_of
 
 
 def _send(name: str, *, to: list[str], context: dict, recipient=None) -> None:
     """Render and send; in `recipient`'s language (the site's default when unknown), whoever triggered it."""
-    with translation.override(language_of(recipient)):
+    with translation.override(language_of(user=recipient)):
         _render_and_send(name, to=to, context=context)
 
 

@@ -29,7 +29,7 @@ from django.db.models import Exists, Min, OuterRef
 from .. import clock
 from ..agreement_format import reacceptance
 from ..applications.selectors import active_licences
-from ..applications.services import request_expire, request_withdraw_stale, wait_period
+from ..applications.services import request_expire, request_withdraw_stale
 from ..models import Dataset, LicenseRequest, Notification
 from ..ops.batches import in_batches
 from ..review.selectors import overdue_for_review, with_status_since
@@ -160,7 +160,7 @@ def claim_pending_nudges(*, now: datetime.datetime) -> int:
             claimed += notifications_claim_in_batches(
                 kind=kind,
                 notifications=[
-                    Notification(request_id=pk, period=wait_period(days, since))
+                    Notification(request_id=pk, period=Notification.wait_period(days=days, since=since))
                     for pk, since in due.values_list("pk", "status_since")
                 ],
                 now=now,

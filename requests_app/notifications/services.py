@@ -77,7 +77,7 @@ def notification_claim(*, kind: str, request, period: str, now: datetime.datetim
     )
 
 
-def notify_decision(kind: str, *, request, now: datetime.datetime) -> None:
+def notification_claim_for_decision(*, kind: str, request, now: datetime.datetime) -> None:
     """Claim the email telling the applicant about a decision taken at `now` (one per decision)."""
     notification_claim(kind=kind, request=request, period=f"{now:%Y-%m-%dT%H:%M:%S.%f}", now=now)
 

@@ -105,7 +105,7 @@ def _request_data(r) -> dict:
 
 
 def personal_data_zip(user) -> bytes:
-    from ..i18n.services import language_of
+    from ..i18n.selectors import language_of
 
     requests = list(_requests(user))
     data = {
@@ -114,7 +114,7 @@ def personal_data_zip(user) -> bytes:
             "email": user.email,
             "joined": user.date_joined,
             "last_login": user.last_login,
-            "language": language_of(user),
+            "language": language_of(user=user),
         },
         "requests": [_request_data(r) for r in requests],
     }

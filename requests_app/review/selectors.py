@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from .. import search, workflow
+from .. import clock, search, workflow
 from ..agreement_format.spec import APPLICANT_COLUMNS
 from ..models import (
     AgreementVersion,
@@ -254,7 +254,14 @@ class QueuePage:
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
-def queue_cursor(request: LicenseRequest) -> str:
+def licence_default_expiry(*, dataset: Dataset) -> datetime.datetime | None:
+    """A licence granted now runs for the dataset's duration; None when its licences do not expire."""
+    if dataset.licence_duration_days is None:
+        return None
+    return clock.now() + datetime.timedelta(days=dataset.licence_duration_days)
+
+
+def queue_cursor(*, request: LicenseRequest) -> str:
     """Where `request` stands in the queue's order, for a link to the page after (or before) it."""
     assert request.submitted_at is not None  # never a draft
     return f"{(request.submitted_at - _EPOCH) // datetime.timedelta(microseconds=1)}.{request.pk}"
@@ -284,8 +291,8 @@ def queue_page(
         rows = rows[1:] if more_before else rows
         return QueuePage(
             rows=rows,
-            previous=queue_cursor(rows[0]) if more_before else None,
-            next=queue_cursor(rows[-1]) if rows else None,
+            previous=queue_cursor(request=rows[0]) if more_before else None,
+            next=queue_cursor(request=rows[-1]) if rows else None,
         )
     if (position := _position(after)) is not None:
         at, pk = position
@@ -295,8 +302,8 @@ def queue_page(
     rows = rows[:size]
     return QueuePage(
         rows=rows,
-        previous=queue_cursor(rows[0]) if position and rows else None,
-        next=queue_cursor(rows[-1]) if more_after else None,
+        previous=queue_cursor(request=rows[0]) if position and rows else None,
+        next=queue_cursor(request=rows[-1]) if more_after else None,
     )
 
 

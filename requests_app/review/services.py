@@ -17,7 +17,7 @@ from ..models import (
     ReviewerPreference,
     ReviewerRemark,
 )
-from ..notifications.services import notify_decision
+from ..notifications.services import notification_claim_for_decision
 from ..reviewing import services as reviewing
 from ..workflow import DecisionInvalid, TransitionNotAllowed
 
@@ -55,13 +55,6 @@ def _required(text: str, what: str) -> str:
     if not text:
         raise DecisionInvalid(_("Write %(what)s: the applicant reads it.") % {"what": what})
     return text
-
-
-def default_expiry(dataset: Dataset) -> datetime.datetime | None:
-    """A licence granted now runs for the dataset's duration; None when its licences do not expire."""
-    if dataset.licence_duration_days is None:
-        return None
-    return clock.now() + datetime.timedelta(days=dataset.licence_duration_days)
 
 
 @transaction.atomic
@@ -113,7 +106,7 @@ def _decide(
         raise TransitionNotAllowed(conflict)
     now = now or clock.now()
     workflow.perform(transition, request=request, actor=reviewer, note=note, ip=ip, now=now, decided_at=now, **changes)
-    notify_decision(notification, request=request, now=now)
+    notification_claim_for_decision(kind=notification, request=request, now=now)
     return request
 
 

@@ -40,6 +40,7 @@ from .selectors import (
     audit_event_rows,
     declared_value_names,
     delivery_views_of,
+    licence_default_expiry,
     mark_waiting,
     queue_counts,
     queue_page,
@@ -50,7 +51,6 @@ from .selectors import (
     with_search_matches,
 )
 from .services import (
-    default_expiry,
     remark_add,
     request_approve,
     request_reject,
@@ -114,7 +114,7 @@ def queue(request, datasets):
 
 def _detail(request, license_request, *, bound: dict | None = None):
     """The decision page; `bound` replaces a blank form with the one just posted, errors and all."""
-    expiry = default_expiry(license_request.dataset)
+    expiry = licence_default_expiry(dataset=license_request.dataset)
     panel = agreement_panel(license_request, can_upload=False, preview=True)
     conflict = conflict_of_interest(request=license_request, user=request.user)
     countersign_open = (

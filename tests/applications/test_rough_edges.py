@@ -6,7 +6,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from requests_app.review.services import default_expiry, request_revoke
+from requests_app.review.selectors import licence_default_expiry
+from requests_app.review.services import request_revoke
 from tests import journeys
 from tests.factories import UserFactory
 
@@ -84,7 +85,7 @@ def test_the_verify_page_of_a_revoked_licence_says_when_it_was_revoked(alice, la
         applicant=alice,
         dataset=lagper,
         reviewer=bob,
-        expires_at=default_expiry(lagper),
+        expires_at=licence_default_expiry(dataset=lagper),
     )
     clock.shift(datetime.timedelta(days=40))
     request_revoke(request=licence, reviewer=bob, reason="Shared outside the unit.")

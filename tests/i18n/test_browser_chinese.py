@@ -14,7 +14,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from requests_app import clock
-from requests_app.i18n.services import language_of, language_remember
+from requests_app.i18n.selectors import language_of
+from requests_app.i18n.services import language_remember
 from requests_app.models import LicenseRequest
 from tests import journeys
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, shot, sign_in
@@ -95,7 +96,7 @@ def test_mei_goes_through_the_whole_journey_in_chinese(chinese_page, live_server
     request = LicenseRequest.objects.get(applicant__email=MEI)
     assert request.organisation == "西北工业大学"
     assert request.value("organisation_romanised") == "NORTHWESTERN POLYTECHNICAL UNIVERSITY"
-    assert language_of(request.applicant) == "zh-hans"
+    assert language_of(user=request.applicant) == "zh-hans"
     shot(page, "chinese-03-submitted")
 
     # --- The PDF, signed and uploaded back --------------------------------------------------------

@@ -15,7 +15,8 @@ from requests_app.agreement_format.loading import load_dataset_file
 from requests_app.applications.services import application_save
 from requests_app.integrations import keys
 from requests_app.models import ApiKey, LicenseRequest, RequestEvent
-from requests_app.review.services import default_expiry, request_approve, request_reject, reviewer_grant
+from requests_app.review.selectors import licence_default_expiry
+from requests_app.review.services import request_approve, request_reject, reviewer_grant
 from tests import journeys
 from tests.factories import UserFactory
 from tests.paths import DATA, LAGPER_TOML
@@ -51,7 +52,7 @@ def under_review(dataset, applicant, **fields) -> LicenseRequest:
 
 def approved(dataset, applicant, reviewer, **fields) -> LicenseRequest:
     request = under_review(dataset, applicant, **fields)
-    return request_approve(request=request, reviewer=reviewer, expires_at=default_expiry(dataset))
+    return request_approve(request=request, reviewer=reviewer, expires_at=licence_default_expiry(dataset=dataset))
 
 
 @pytest.fixture

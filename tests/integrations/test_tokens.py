@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.models import LicenseRequest
-from requests_app.review.services import default_expiry, request_revoke
+from requests_app.review.selectors import licence_default_expiry
+from requests_app.review.services import request_revoke
 from tests import journeys
 
 Status = LicenseRequest.Status
@@ -31,7 +32,9 @@ def token_key(settings, _key_file):
 
 @pytest.fixture
 def licence(alice, bob, lagper):
-    return journeys.approved(applicant=alice, dataset=lagper, reviewer=bob, expires_at=default_expiry(lagper))
+    return journeys.approved(
+        applicant=alice, dataset=lagper, reviewer=bob, expires_at=licence_default_expiry(dataset=lagper)
+    )
 
 
 def download(user, licence):
@@ -88,7 +91,9 @@ def test_the_readmes_verifier_accepts_alices_token_from_a_live_portal_and_refuse
     live_server, settings, alice, bob, lagper
 ):
     settings.SITE_URL = live_server.url  # the issuer the README's verifier expects is the portal it asks
-    licence = journeys.approved(applicant=alice, dataset=lagper, reviewer=bob, expires_at=default_expiry(lagper))
+    licence = journeys.approved(
+        applicant=alice, dataset=lagper, reviewer=bob, expires_at=licence_default_expiry(dataset=lagper)
+    )
     token = download(alice, licence).content.decode()
     licence_of = readme_verifier(live_server.url)["licence_of"]
 

@@ -34,7 +34,7 @@ def test_every_transition_names_a_service_that_exists():
         assert callable(import_string(move.service_path)), move.service_path
 
 
-def _modules():
+def app_modules():
     """Every module of the app but its migrations, as (dotted name under requests_app, parsed tree)."""
     app = ROOT / "requests_app"
     for path in sorted(app.rglob("*.py")):
@@ -83,7 +83,7 @@ def status_writes(tree: ast.AST) -> list[int]:
 
 def test_nothing_but_the_workflow_writes_a_status():
     writers = [
-        f"{module}:{line}" for module, tree in _modules() if module != "workflow" for line in status_writes(tree)
+        f"{module}:{line}" for module, tree in app_modules() if module != "workflow" for line in status_writes(tree)
     ]
     assert writers == []
 
@@ -107,7 +107,7 @@ def test_only_the_declared_services_make_a_transition():
     services = {(move.module, move.service) for move in workflow.TRANSITIONS}
     modules = {module for module, _service in services}
     callers = []
-    for module, tree in _modules():
+    for module, tree in app_modules():
         if module == "workflow":
             continue
         for function in tree.body:

@@ -178,7 +178,7 @@ def test_paging_by_position_shows_every_request_once_in_order_even_when_times_ti
     forward = walk(bob_client, {})
     assert [len(p) for p in forward] == [50, 50, 20]
     assert sum(forward, []) == expected
-    last_page = {"after": queue_cursor(LicenseRequest.objects.get(reference=forward[1][-1]))}
+    last_page = {"after": queue_cursor(request=LicenseRequest.objects.get(reference=forward[1][-1]))}
     backward = walk(bob_client, last_page, direction="previous")
     assert backward == forward[::-1]
 
@@ -198,7 +198,7 @@ def test_a_deep_page_costs_the_same_queries_as_the_first(
     deep = LicenseRequest.objects.order_by("submitted_at", "pk")[rows - 5]
     # session, user, the reviewer's datasets, the bounded counts, the page.
     with django_assert_num_queries(5):
-        response = bob_client.get(reverse("review:queue"), {"after": queue_cursor(deep)})
+        response = bob_client.get(reverse("review:queue"), {"after": queue_cursor(request=deep)})
     assert len(response.context["page"].rows) == 4
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from requests_app.models import LicenseRequest, Renewal, ReviewerPreference
 from requests_app.notifications import reminders
-from requests_app.review.services import default_expiry
+from requests_app.review.selectors import licence_default_expiry
 from requests_app.reviewing.new_work import claim_new_work_digests
 from requests_app.reviewing.renewals import licence_extend, renewal_refuse, renewal_submit
 from requests_app.workflow import DecisionInvalid, TransitionNotAllowed
@@ -30,7 +30,9 @@ def client_for(user) -> Client:
 @pytest.fixture
 def licence(alice, lagper, bob):
     """Alice's licence, approved now for the dataset's 1,095 days."""
-    return journeys.approved(applicant=alice, dataset=lagper, reviewer=bob, expires_at=default_expiry(lagper))
+    return journeys.approved(
+        applicant=alice, dataset=lagper, reviewer=bob, expires_at=licence_default_expiry(dataset=lagper)
+    )
 
 
 @pytest.fixture
@@ -231,7 +233,9 @@ def test_an_extended_licence_gets_its_own_expiry_notices(licence, bob, clock, se
 
 def test_an_administrator_extends_many_licences_at_once(alice, lagper, bob, admin_client, clock):
     expiring = [
-        journeys.approved(applicant=alice, dataset=lagper, reviewer=bob, expires_at=default_expiry(lagper))
+        journeys.approved(
+            applicant=alice, dataset=lagper, reviewer=bob, expires_at=licence_default_expiry(dataset=lagper)
+        )
         for _ in range(2)
     ]
     endless = journeys.approved(applicant=alice, dataset=lagper, reviewer=bob, expires_at=None)
@@ -253,7 +257,9 @@ def test_the_admin_extension_records_the_client_behind_the_trusted_proxy(
     alice, lagper, bob, admin_client, clock, settings
 ):
     settings.TRUSTED_PROXIES = ["10.0.0.1"]
-    licence = journeys.approved(applicant=alice, dataset=lagper, reviewer=bob, expires_at=default_expiry(lagper))
+    licence = journeys.approved(
+        applicant=alice, dataset=lagper, reviewer=bob, expires_at=licence_default_expiry(dataset=lagper)
+    )
     admin_client.post(
         reverse("admin:requests_app_licenserequest_changelist"),
         {"action": "extend_selected", "_selected_action": [licence.pk]},
