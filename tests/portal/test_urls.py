@@ -4,12 +4,16 @@ PostgreSQL refuses NUL in a query (DataError), so this matters most there; .ci/r
 """
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from requests_app.integrations import keys
 from tests import journeys
 
 NUL = "%00"
 QUERY_PARAMETERS = ["licence", "page", "status", "dataset", "search", "overdue", "issue", "inline", "next"]
+# What the API's filters and cursor pagination read (integrations/api.py).
+API_PARAMETERS = ["dataset", "status", "organisation", "changed_since", "licence", "cursor", "limit"]
 
 
 def _patterns(resolver: URLResolver, prefix: str = ""):
@@ -68,3 +72,21 @@ def test_no_url_answers_500_to_a_nul_byte(client, alice, bob, every_url):
                 if status >= 500:
                     failures.append((who and who.username, method.__name__, url, status))
     assert failures == []
+
+
+def test_no_api_filter_answers_500_to_a_nul_byte(alice, bob, lagper, every_url):
+    """The API is walked as a download server with a key that may decide, so its filters are reached."""
+    key = keys.api_key_create(user=bob, name="download server", datasets=[lagper], can_decide=True).key
+    server = Client(headers={"Authorization": f"Bearer {key}"}, raise_request_exception=False)
+    api_urls = [url for url in every_url if url.startswith("/api/")]
+    api_urls += [
+        f"/api/v1/{listed}/?{name}={NUL}" for listed in ("licences", "events", "revocations") for name in API_PARAMETERS
+    ]
+    failures = [
+        (method.__name__, url, status)
+        for url in api_urls
+        for method in (server.get, server.post)
+        if (status := method(url).status_code) >= 500
+    ]
+    assert failures == []
+    assert server.get(f"/api/v1/licences/?status={NUL}").status_code == 400
