@@ -77,6 +77,7 @@ def test_signing_up_from_a_chinese_page_makes_chinese_the_accounts_language(clie
     assert user.language == "zh-hans"
     # allauth writes its verification email in the language of the page it was asked from.
     assert "确认" in verification.body or "验证" in verification.body, verification.body
+    assert verification.subject.startswith("[数据集许可门户] "), verification.subject
 
 
 def test_the_approval_email_is_in_the_applicants_language_not_the_reviewers(
@@ -88,7 +89,8 @@ def test_the_approval_email_is_in_the_applicants_language_not_the_reviewers(
     with django_capture_on_commit_callbacks(execute=True):
         request_approve(request=request, reviewer=bob, expires_at=None)
     [approval] = [m for m in mail.outbox if m.to == [alice.email]]
-    assert "许可已获批准" in approval.subject, approval.subject
+    assert approval.subject.startswith("[数据集许可门户] "), approval.subject
+    assert "许可已获批准" in approval.subject
     assert request.reference in approval.subject
     assert "许可编号" in approval.body  # "Licence ID"
     html = approval.alternatives[0][0]
@@ -100,6 +102,7 @@ def test_someone_who_never_chose_gets_the_sites_default(alice, bob, lagper, djan
     with django_capture_on_commit_callbacks(execute=True):
         request_reject(request=request, reviewer=bob, reason="Not a research use.")
     [rejection] = [m for m in mail.outbox if m.to == [alice.email]]
+    assert rejection.subject.startswith("[Licence portal] "), rejection.subject
     assert "was rejected" in rejection.subject
     assert LicenseRequest.objects.get(pk=request.pk).status == "rejected"
 
