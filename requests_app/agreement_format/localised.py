@@ -10,6 +10,7 @@ beside it as a courtesy translation, the binding text named. Anything not transl
 
 import dataclasses
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -128,10 +129,7 @@ def clauses(version) -> list[dict]:
     language = translation.get_language()
     out = []
     for clause in version.clauses:
-        translated = languages.in_language(clause.get("translations") or {}, language)
-        if isinstance(translated, str):  # stored before clause translations had titles
-            translated = {"text": translated}
-        translated = translated or {}
+        translated = _translation(clause, language)
         shown = {
             **clause,
             "title": translated.get("title") or clause.get("title") or "",
@@ -140,4 +138,23 @@ def clauses(version) -> list[dict]:
         }
         shown["label"] = spec.clause_label(shown)
         out.append(shown)
+    return out
+
+
+def _translation(clause: dict, language: str | None) -> dict:
+    """The owner's {title, heading, text} of `clause` in `language`; {} when none was given."""
+    translated = languages.in_language(clause.get("translations") or {}, language)
+    if isinstance(translated, str):  # stored before clause translations had titles
+        return {"text": translated}
+    return translated or {}
+
+
+def courtesy_translations(clause: dict) -> list[tuple[str, dict]]:
+    """Every translation the owner gave of `clause`, as (portal language, {title, heading, text}), in
+    the order of settings.LANGUAGES: what the PDF prints after the binding text, whoever reads it."""
+    out = []
+    for code, _name in settings.LANGUAGES:
+        translated = {k: v for k, v in _translation(clause, code).items() if v}
+        if translated:
+            out.append((code, translated))
     return out

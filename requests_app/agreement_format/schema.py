@@ -60,7 +60,7 @@ class SignerTranslation(pd.BaseModel):
 
 
 class ClauseTranslation(pd.BaseModel):
-    """A clause in another language: shown beside the binding text, marked as a courtesy translation."""
+    """A clause in another language: shown beside the binding text (on the PDF after it), marked as a courtesy translation."""
 
     model_config = _STRICT
     title: Text = _doc("The clause's title.", default="")
@@ -177,9 +177,11 @@ class ClauseModel(pd.BaseModel):
         "The clause, worded exactly as the owner's agreement words it. Blank lines separate paragraphs."
     )
     translations: dict[str, ClauseTranslation] = _doc(
-        _TRANSLATIONS.format(what="clause", example='title = "…", text = "…"', binding="binding `text` only")
-        + " A translated `text` is shown beside the binding one, marked as a courtesy translation; "
-        "like the clause, a changed translation publishes a new version.",
+        _TRANSLATIONS.format(
+            what="clause", example='title = "…", text = "…"', binding="binding `text` and every translation after it"
+        )
+        + " A translation is shown beside the binding text, marked as a courtesy translation that names the "
+        "language which binds; like the clause, a changed translation publishes a new version.",
         default_factory=dict,
     )
 

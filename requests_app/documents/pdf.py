@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import zxingcpp
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from PIL import Image
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -43,6 +45,10 @@ QR_SIZE = 22 * mm
 QR_BOTTOM = 6 * mm
 SIGNATURE_BOX = (80 * mm, 15 * mm)
 MARGIN = 20 * mm
+_COURTESY_INK = colors.HexColor("#404040")
+# The marker of a courtesy translation, printed in the PDF's own (English) wording and again in the
+# translation's language, for whoever reads only that one: catalogued for the second.
+COURTESY_MARKER = gettext_noop("Courtesy translation (%(language)s) — the %(binding)s text above binds.")
 
 
 def markup(text: str) -> str:
@@ -65,6 +71,22 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=colors.grey),
+        # A courtesy translation, set in under the binding text it translates, its marker kept with it.
+        "courtesy_label": ParagraphStyle(
+            "courtesy_label",
+            parent=body,
+            fontSize=8,
+            leading=10.5,
+            leftIndent=5 * mm,
+            spaceBefore=1,
+            spaceAfter=1,
+            textColor=colors.grey,
+            keepWithNext=1,
+        ),
+        "courtesy_heading": ParagraphStyle(
+            "courtesy_heading", parent=body, fontName=fonts.BOLD, leftIndent=5 * mm, textColor=_COURTESY_INK
+        ),
+        "courtesy": ParagraphStyle("courtesy", parent=body, leftIndent=5 * mm, spaceAfter=5, textColor=_COURTESY_INK),
     }
 
 
@@ -260,6 +282,7 @@ def agreement_story(request, version, *, signature_field: bool = True, areas: li
             story.append(_paragraph(markup(clause["heading"]), styles["heading"]))
         title = f"{clause['number']}. {clause['title']}:" if clause.get("title") else f"{clause['number']}."
         story.append(_para(clause["text"], styles, bold_prefix=title))
+        story += _courtesy_translations(version, clause, styles)
 
     areas = areas if areas is not None else []
     story += _signer_blocks(request, version, styles, areas)
@@ -467,6 +490,42 @@ def _signer_signature(request, signer, styles, areas: list, *, label: str = "") 
         KeepTogether([Spacer(1, 2 * mm), SignatureBlock(name=name, title=title, date=date, areas=areas, styles=styles)])
     )
     return out
+
+
+def _courtesy_translations(version, clause: dict, styles) -> list:
+    """After a clause's binding text, each translation the owner gave of it, marked as one.
+
+    Nothing for a clause without translations: its page prints as it did before translations existed.
+    """
+    from ..agreement_format import localised
+
+    out: list = []
+    for language, translated in localised.courtesy_translations(clause):
+        out.append(_para(courtesy_marker(version, language), styles, style="courtesy_label"))
+        if translated.get("heading"):
+            out.append(_para(translated["heading"], styles, style="courtesy_heading"))
+        title = translated.get("title", "")
+        number = f"{clause['number']}. {title}" if title else f"{clause['number']}."
+        if translated.get("text"):
+            out.append(
+                _para(translated["text"], styles, style="courtesy", bold_prefix=f"{number}:" if title else number)
+            )
+        elif title:
+            out.append(_para("", styles, style="courtesy", bold_prefix=number))
+    return out
+
+
+def courtesy_marker(version, language: str) -> str:
+    """What marks the translation in `language` (a portal language): the English marker, then the same
+    in that language ("参考译文（简体中文）——具有约束力的是上方的英语文本。") unless it reads the same."""
+    from ..agreement_format import localised
+
+    name = str(translation.get_language_info(language)["name_local"])
+    with translation.override(None):  # the language names in English, as the PDF's own words are
+        english = COURTESY_MARKER % {"language": name, "binding": localised.binding_language(version)}
+    with translation.override(language):
+        local = gettext(COURTESY_MARKER) % {"language": name, "binding": localised.binding_language(version)}
+    return english if local == english else f"{english}\n{local}"
 
 
 def _label(label: str) -> str:

@@ -13,12 +13,13 @@ import pytest
 from django import forms
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from requests_app.agreement_format import formfields
 from requests_app.agreement_format.loading import DatasetFileError, load_dataset_file, parse_dataset_file
 from requests_app.applications.forms import ApplicationForm
 from requests_app.applications.services import request_resubmit
+from requests_app.documents.pdf import render_agreement
 from requests_app.models import AgreementVersion, ClauseAcceptance, Dataset, IssuedAgreement, LicenseRequest
 from requests_app.review.services import request_return_for_correction
 from requests_app.workflow import DecisionInvalid
@@ -262,6 +263,42 @@ def test_a_submission_stores_every_value_by_name_and_mirrors_the_well_known_ones
         assert text in words, text
     assert words.index("Researcher's signature") < words.index("Supervisor's name")
     assert "Who must sign" not in words  # the file names no signatory
+
+
+def test_a_translated_clause_prints_its_binding_text_then_the_marked_chinese_translation(alice_client, two_signers):
+    agreement = two_signers.current_agreement
+    alice_client.post(reverse("requests_app:apply", args=["two-signers"]), filled(agreement))
+    request = LicenseRequest.objects.get()
+    issued = bytes(IssuedAgreement.objects.get().pdf)
+
+    words = pdf_words(issued)
+    in_order = [
+        "2. Citation: Papers cite the dataset.",
+        "Courtesy translation (简体中文) — the English text above binds.",
+        "参考译文（简体中文）——具有约束力的是上方的英语文本。",
+        "发表",
+        "2. 引用: 论文须引用数据集。",
+        "By signing below, the parties agree to the terms above.",
+    ]
+    positions = [words.find(text) for text in in_order]
+    assert -1 not in positions, dict(zip(in_order, positions, strict=True))
+    assert positions == sorted(positions)
+    assert words.count("Courtesy translation") == 1  # clause 1 has no translation
+    # The document is the same whoever issues it: a reviewer reading Chinese renders the same words.
+    with translation.override("zh-hans"):
+        assert pdf_words(render_agreement(request, agreement)) == words
+
+
+def test_an_agreement_without_clause_translations_prints_no_courtesy_marker(alice_client, tmp_path):
+    path = variant(
+        tmp_path, 'translations.zh-Hans = { heading = "发表", title = "引用", text = "论文须引用数据集。" }\n', ""
+    )
+    agreement = load_dataset_file(path).agreement_version
+    alice_client.post(reverse("requests_app:apply", args=["two-signers"]), filled(agreement))
+
+    words = pdf_words(bytes(IssuedAgreement.objects.get().pdf))
+    assert "2. Citation: Papers cite the dataset." in words
+    assert "Courtesy translation" not in words and "参考译文" not in words and "论文须引用数据集" not in words
 
 
 def test_the_research_purpose_is_asked_only_when_the_file_asks_for_it(db, tmp_path):

@@ -22,6 +22,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 
+from requests_app.agreement_format.loading import load_dataset_file
 from requests_app.applications.services import request_withdraw
 from requests_app.documents.pdf import SIGNATURE_FIELD_NAME
 from requests_app.models import (
@@ -34,6 +35,7 @@ from requests_app.models import (
     UploadCheck,
 )
 from tests import journeys
+from tests.agreement_format.test_dataset_format import TWO_SIGNERS, filled
 from tests.factories import LicenseRequestFactory
 
 pytestmark = pytest.mark.usefixtures("private_media")
@@ -202,6 +204,28 @@ def test_a_rotated_blurred_scan_of_this_agreement_is_accepted_page_by_page(alice
     )
     request.refresh_from_db()
     assert request.status == LicenseRequest.Status.UNDER_REVIEW
+
+
+def test_a_scan_of_an_agreement_printed_with_a_courtesy_translation_is_accepted_signed_where_it_was_drawn(
+    alice_client,
+):
+    """The translation after clause 2 moves what follows down: the areas recorded are where it landed."""
+    agreement = load_dataset_file(TWO_SIGNERS).agreement_version
+    alice_client.post(reverse("requests_app:apply", args=["two-signers"]), filled(agreement))
+    request = LicenseRequest.objects.get()
+    pdf = issued_pdf(request)
+    assert "参考译文" in " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    pages = scanned_pages(pdf)
+
+    upload(alice_client, request, *[(f"page{n}.png", as_file(page, "PNG")) for n, page in enumerate(pages, 1)])
+
+    copy = SignedCopy.objects.get()
+    assert copy.kind == SignedCopy.Kind.SCAN_MATCHED, copy.summary
+    assert [r["status"] for r in copy.page_results] == ["matched"] * len(pages)
+    signed = {area["page"] for area in issued_areas(pdf) if area["kind"] == "signature"}
+    assert [r["message"].endswith(", signed") for r in copy.page_results] == [
+        n in signed for n in range(1, len(pages) + 1)
+    ]
 
 
 def test_a_new_upload_under_review_keeps_the_previous_one(alice_client, alices_request):
