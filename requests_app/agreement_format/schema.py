@@ -27,7 +27,9 @@ _COMPATIBLE = {  # a well-known column accepts these types
     "date": {"date"},
     "email": {"email"},
     "phone": {"phone", "text"},
+    "url": {"url"},
 }
+_WELL_KNOWN_TYPES = {**spec.WELL_KNOWN, **spec.WELL_KNOWN_VALUES}
 
 
 def _doc(description: str, **kwargs):
@@ -78,7 +80,10 @@ class FieldModel(pd.BaseModel):
         "The value's name, unique in the file: lower-case letters, digits and `_`. Eight names are "
         "well-known and also fill the request's searchable columns: "
         + ", ".join(f"`{k}`" for k in spec.WELL_KNOWN)
-        + "."
+        + ". "
+        + ", ".join(f"`{k}` (type `{kind}`)" for k, (kind, _limit) in spec.WELL_KNOWN_VALUES.items())
+        + " is well-known too: the reviewers' signals compare the applicant's and representative's email "
+        "domains with its host."
     )
     label: Required = _doc("The label on the form, the request page and the PDF, worded as the agreement words it.")
     type: FieldType = _doc("What it holds; see the field types below.", default="text")
@@ -111,8 +116,8 @@ class FieldModel(pd.BaseModel):
             raise ValueError('`romanised_label` is only for type "capitals"')
         if self.max_length is not None and self.type not in _TEXT_TYPES:
             raise ValueError(f"`max_length` is only for text types, not {self.type!r}")
-        if self.key in spec.WELL_KNOWN:
-            kind, limit = spec.WELL_KNOWN[self.key]
+        if self.key in _WELL_KNOWN_TYPES:
+            kind, limit = _WELL_KNOWN_TYPES[self.key]
             if self.type not in _COMPATIBLE[kind]:
                 raise ValueError(f"the well-known key {self.key!r} must have type {kind!r}")
             if limit and (self.max_length or spec.FIELD_TYPES[self.type][1] or 0) > limit:

@@ -19,6 +19,12 @@ WELL_KNOWN = {
     "email": ("email", 254),
     "phone": ("phone", 40),
 }
+# Well-known keys without a column: kept with the other typed values and read by name
+# (`LicenseRequest.value`). The reviewer's signals compare the email domains with the website's host.
+ORGANISATION_WEBSITE_KEY = "organisation_website"
+WELL_KNOWN_VALUES = {
+    ORGANISATION_WEBSITE_KEY: ("url", 500),
+}
 PURPOSE_KEY = "research_purpose"
 # The request's columns for what the applicant gives: the well-known signer fields and the purpose.
 # Exports, personal-data removal and `LicenseRequest.value` read this list, not one of their own.

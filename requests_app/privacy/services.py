@@ -5,7 +5,7 @@ import datetime
 from django.db import transaction
 
 from .. import clock
-from ..agreement_format.spec import APPLICANT_COLUMNS
+from ..agreement_format.spec import APPLICANT_COLUMNS, ORGANISATION_WEBSITE_KEY
 from .models import SignedCopyView
 
 REMOVED = "[removed]"
@@ -19,7 +19,7 @@ PERSONAL_TEXT_FIELDS = (
     "decision_reason",
 )
 # Of the form's values (keyed by the agreement's field names, any agreement's), these name institutions.
-KEPT_VALUES = frozenset({*INSTITUTION_COLUMNS, "organisation_romanised"})
+KEPT_VALUES = frozenset({*INSTITUTION_COLUMNS, "organisation_romanised", ORGANISATION_WEBSITE_KEY})
 
 
 def _removed_values(values: dict) -> dict:

@@ -359,6 +359,11 @@ def test_every_problem_is_reported_with_its_key_and_line_and_nothing_is_written(
             'key = "signing_date"\nlabel',
             "the well-known key 'signing_date' must have type 'date'",
         ),
+        (
+            'key = "homepage"\nlabel = "Web page"\ntype = "url"',
+            'key = "organisation_website"\nlabel = "Web page"\ntype = "text"',
+            "the well-known key 'organisation_website' must have type 'url'",
+        ),
         ("format = 2", "format = 3", "format: must be 2"),
         (
             'reference_prefix = "TWO-SIG"',

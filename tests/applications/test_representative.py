@@ -9,15 +9,17 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from requests_app.agreement_format.loading import load_dataset_file
 from requests_app.i18n.services import language_remember
 from requests_app.identity import checks
 from requests_app.identity.models import RepresentativeConfirmation
 from requests_app.identity.services import NOTE_CONFIRMED
 from requests_app.identity.tasks import representative_reminders_sweep
 from requests_app.models import RequestEvent
-from requests_app.review.services import request_approve, request_reject, request_revoke
+from requests_app.review.services import request_approve, request_reject, request_revoke, reviewer_grant
 from requests_app.workflow import DecisionInvalid
 from tests import journeys
+from tests.paths import DATA
 
 WANG = "wang@nwpu.edu.cn"
 
@@ -189,6 +191,81 @@ def test_domains_of_applicant_and_representative_compared(alice, lagper):
     assert checks.domains_match_signal(same).level == "green"
     other = journeys.submitted(applicant=alice, dataset=lagper, email="dean@elsewhere.example")
     assert checks.domains_match_signal(other).level == "amber"
+
+
+@pytest.fixture
+def with_website(db, tmp_path):
+    """A dataset whose file asks the signer for the organisation's website (the well-known key)."""
+    path = tmp_path / "with-website.toml"
+    text = (DATA / "two_signers.toml").read_text(encoding="utf-8")
+    assert 'key = "homepage"' in text
+    path.write_text(text.replace('key = "homepage"', 'key = "organisation_website"'), encoding="utf-8")
+    return load_dataset_file(path).dataset
+
+
+def applied_with_website(applicant, dataset, *, website: str, email: str):
+    return journeys.submitted(
+        applicant=applicant, dataset=dataset, email=email, values={"organisation_website": website}
+    )
+
+
+@pytest.mark.parametrize(
+    "host, registrable",
+    [
+        ("uni.example", "uni.example"),
+        ("www.cs.uni.example", "uni.example"),
+        ("nwpu.edu.cn", "nwpu.edu.cn"),
+        ("mail.nwpu.edu.cn", "nwpu.edu.cn"),
+        ("www.ox.ac.uk", "ox.ac.uk"),
+        ("cs.stanford.edu", "stanford.edu"),
+    ],
+)
+def test_the_registrable_domain_is_the_organisations(host, registrable):
+    assert checks.registrable_domain(host) == registrable
+
+
+def test_a_website_at_the_email_domain_is_green(alice, with_website):
+    request = applied_with_website(alice, with_website, website="https://www.uni.example/", email="dean@uni.example")
+    signal = checks.website_signal(request)
+    assert signal.level == "green"
+    assert signal.reason == "Under uni.example, like the website uni.example: uni.example."
+
+
+def test_an_email_under_the_websites_domain_is_green_and_the_other_named(charlie, with_website):
+    request = applied_with_website(
+        charlie, with_website, website="https://www.uni.example/vision/", email="dean@cs.uni.example"
+    )
+    signal = checks.website_signal(request)
+    assert signal.level == "green"
+    assert signal.reason == (
+        "cs.uni.example is under uni.example, like the website uni.example; elsewhere.example is not."
+    )
+
+
+def test_a_website_neither_email_belongs_to_is_amber_and_says_which(charlie, with_website):
+    request = applied_with_website(charlie, with_website, website="https://www.uni.example/", email="dean@gmail.com")
+    signal = checks.website_signal(request)
+    assert signal.level == "amber"
+    assert signal.reason == "Not under uni.example (the website is uni.example): elsewhere.example, gmail.com."
+
+
+def test_without_a_website_there_is_no_website_signal(alice, with_website, lagper):
+    blank = applied_with_website(alice, with_website, website="", email="dean@uni.example")
+    not_asked = journeys.submitted(applicant=alice, dataset=lagper)
+    for request in (blank, not_asked):
+        assert checks.website_signal(request) is None
+        titles = [signal.title for signal in checks.request_signals(request=request)]
+        assert "Email domains and the organisation's website" not in titles
+        assert "Applicant's and representative's domains" in titles
+
+
+def test_the_review_page_shows_the_website_signal(bob, charlie, with_website, client):
+    reviewer_grant(dataset=with_website, reviewer=bob)
+    request = applied_with_website(charlie, with_website, website="https://www.uni.example/", email="dean@gmail.com")
+    client.force_login(bob)
+    page = client.get(reverse("review:request", args=[request.reference])).content.decode()
+    assert "Email domains and the organisation&#x27;s website" in page
+    assert "Not under uni.example (the website is uni.example): elsewhere.example, gmail.com." in page
 
 
 def test_the_signed_copy_check_is_a_signal(alice, lagper):
