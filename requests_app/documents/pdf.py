@@ -280,8 +280,7 @@ def agreement_story(request, version, *, signature_field: bool = True, areas: li
     for clause in version.clauses:
         if clause.get("heading"):
             story.append(_paragraph(markup(clause["heading"]), styles["heading"]))
-        title = f"{clause['number']}. {clause['title']}:" if clause.get("title") else f"{clause['number']}."
-        story.append(_para(clause["text"], styles, bold_prefix=title))
+        story.append(_para(clause["text"], styles, bold_prefix=_clause_prefix(clause)))
         story += _courtesy_translations(version, clause, styles)
 
     areas = areas if areas is not None else []
@@ -497,22 +496,27 @@ def _courtesy_translations(version, clause: dict, styles) -> list:
 
     Nothing for a clause without translations: its page prints as it did before translations existed.
     """
-    from ..agreement_format import localised
+    from ..agreement_format import localised, spec
 
     out: list = []
     for language, translated in localised.courtesy_translations(clause):
         out.append(_para(courtesy_marker(version, language), styles, style="courtesy_label"))
         if translated.get("heading"):
             out.append(_para(translated["heading"], styles, style="courtesy_heading"))
-        title = translated.get("title", "")
-        number = f"{clause['number']}. {title}" if title else f"{clause['number']}."
+        shown = {"number": clause["number"], "title": translated.get("title", "")}
         if translated.get("text"):
-            out.append(
-                _para(translated["text"], styles, style="courtesy", bold_prefix=f"{number}:" if title else number)
-            )
-        elif title:
-            out.append(_para("", styles, style="courtesy", bold_prefix=number))
+            out.append(_para(translated["text"], styles, style="courtesy", bold_prefix=_clause_prefix(shown)))
+        elif shown["title"]:
+            out.append(_para("", styles, style="courtesy", bold_prefix=spec.clause_label(shown)))
     return out
+
+
+def _clause_prefix(clause: dict) -> str:
+    """The bold "2. Citation:" (or an untitled "2.") that opens a clause's text."""
+    from ..agreement_format import spec
+
+    label = spec.clause_label(clause)
+    return f"{label}:" if clause.get("title") else label
 
 
 def courtesy_marker(version, language: str) -> str:
@@ -523,7 +527,7 @@ def courtesy_marker(version, language: str) -> str:
     name = str(translation.get_language_info(language)["name_local"])
     with translation.override(None):  # the language names in English, as the PDF's own words are
         english = COURTESY_MARKER % {"language": name, "binding": localised.binding_language(version)}
-    with translation.override(language):
+    with translation.override(language):  # the binding language named again, now in `language`
         local = gettext(COURTESY_MARKER) % {"language": name, "binding": localised.binding_language(version)}
     return english if local == english else f"{english}\n{local}"
 
