@@ -34,6 +34,22 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# How a status is shown (a Bootstrap badge class), on every page and in the queue's rows alike.
+_BADGE_CLASSES: dict[str, str] = {
+    Status.APPROVED: "text-bg-success",
+    Status.REJECTED: "text-bg-danger",
+    Status.REVOKED: "text-bg-danger",
+    Status.RETURNED: "text-bg-warning",
+    Status.WITHDRAWN: "text-bg-secondary",
+    Status.EXPIRED: "text-bg-secondary",
+}
+
+
+def badge_class(status: str) -> str:
+    """The badge class of `status`: green approved, red refused, amber returned, grey ended, blue in progress."""
+    return _BADGE_CLASSES.get(status, "text-bg-primary")
+
+
 class By(models.TextChoices):
     """Who may make a move: the applicant, a reviewer of the request's dataset, or the portal itself."""
 

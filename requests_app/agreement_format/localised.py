@@ -66,12 +66,7 @@ def asked_fields(version) -> list[spec.Field]:
 
 def value_names(version) -> list[tuple[str, str]]:
     """spec.value_names(version): (name, label) of every stored value, labelled in the active language."""
-    out = []
-    for f in asked_fields(version):
-        out.append((f.name, f.label))
-        if f.romanised_name:
-            out.append((f.romanised_name, f.romanised_label))
-    return out
+    return spec.value_names(version, asked=asked_fields(version))
 
 
 def signers(version) -> list[spec.Signer]:

@@ -192,10 +192,13 @@ def asked_fields(version) -> list[Field]:
     return [*asked, purpose] if purpose else asked
 
 
-def value_names(version) -> list[tuple[str, str]]:
-    """(name, label) of every value a request under this version stores, romanised companions too."""
+def value_names(version, *, asked: list[Field] | None = None) -> list[tuple[str, str]]:
+    """(name, label) of every value a request under this version stores, romanised companions too.
+
+    `asked`: the version's asked fields as the caller words them (localised.asked_fields), if not these.
+    """
     out = []
-    for f in asked_fields(version):
+    for f in asked_fields(version) if asked is None else asked:
         out.append((f.name, f.label))
         if f.romanised_name:
             out.append((f.romanised_name, f.romanised_label))

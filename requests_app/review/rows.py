@@ -1,7 +1,7 @@
 """The review queue's table rows, rendered in Python: the template language spent most of the page's time
 on 50 rows (an include, a `{% url %}`, dates and a dozen translations each). Every label is translated
 once per page, the decision page's URL reversed once, each date formatted once; the HTML is that of
-templates/review/queue.html's table, and templates/requests_app/_status_badge.html's badge.
+templates/review/queue.html's table, each status's badge as workflow.badge_class colours it.
 """
 
 from django.urls import reverse
@@ -11,18 +11,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from ..models import LicenseRequest
+from ..workflow import badge_class
 
 Status = LicenseRequest.Status
 
-# As templates/requests_app/_status_badge.html colours them.
-BADGE_CLASSES = {
-    Status.APPROVED: "text-bg-success",
-    Status.REJECTED: "text-bg-danger",
-    Status.REVOKED: "text-bg-danger",
-    Status.RETURNED: "text-bg-warning",
-    Status.WITHDRAWN: "text-bg-secondary",
-    Status.EXPIRED: "text-bg-secondary",
-}
 _REFERENCE = "REFERENCE-0000-000000"  # stands in for each row's reference in the reversed URL
 
 
@@ -89,7 +81,7 @@ def queue_rows(rows: list[LicenseRequest], *, user, show_dataset: bool) -> SafeS
             + f'<td data-label="{label["representative"]}">{escape(row.representative_name or "—")}</td>'
             f'<td data-label="{label["organisation"]}">{escape(row.organisation or "—")}</td>'
             f'<td data-label="{label["applicant"]}" class="text-break">{escape(row.applicant.email)}</td>'
-            f'<td data-label="{label["status"]}"><span class="badge {BADGE_CLASSES.get(row.status, "text-bg-primary")}">'
+            f'<td data-label="{label["status"]}"><span class="badge {badge_class(row.status)}">'
             f"{statuses.get(row.status) or escape(row.status)}</span></td>"
             f'<td data-label="{label["signed_copy"]}" class="check-result">{check}</td>'
             f'<td data-label="{label["handled_by"]}" class="assignee">{assignee}</td>'
