@@ -524,7 +524,7 @@ def courtesy_marker(version, language: str) -> str:
     in that language ("参考译文（简体中文）——具有约束力的是上方的英语文本。") unless it reads the same."""
     from ..agreement_format import localised
 
-    name = str(translation.get_language_info(language)["name_local"])
+    name = dict(settings.LANGUAGES)[language]  # as the language switcher names it
     with translation.override(None):  # the language names in English, as the PDF's own words are
         english = COURTESY_MARKER % {"language": name, "binding": localised.binding_language(version)}
     with translation.override(language):  # the binding language named again, now in `language`
