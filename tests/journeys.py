@@ -7,7 +7,7 @@ one that was submitted, issued its agreement and sent a signed copy, with every 
 import datetime
 
 from requests_app import clock
-from requests_app.agreement_format import reacceptance
+from requests_app.agreement_format import reacceptance, spec
 from requests_app.agreement_format.loading import load_dataset_file
 from requests_app.applications.services import application_save, request_expire, request_resubmit, request_withdraw
 from requests_app.documents.services import signed_copy_record
@@ -28,9 +28,12 @@ APPLICATION = {
 }
 
 
-def application(**fields) -> dict:
-    """What alice types in the form (capitals where the agreement asks), signed today."""
-    return {**APPLICATION, "signing_date": clock.today(), **fields}
+def application(dataset, **fields) -> dict:
+    """What alice types in the form (capitals where the agreement asks), signed today: of LAGPeR's
+    answers, those the dataset's agreement asks for."""
+    asked = {name for name, _label in spec.value_names(dataset.current_agreement)}
+    typed = {name: value for name, value in {**APPLICATION, "signing_date": clock.today()}.items() if name in asked}
+    return {**typed, **fields}
 
 
 def draft(*, applicant, dataset, **fields) -> LicenseRequest:
@@ -39,7 +42,7 @@ def draft(*, applicant, dataset, **fields) -> LicenseRequest:
         applicant=applicant,
         dataset=dataset,
         request=None,
-        fields=application(**fields),
+        fields=application(dataset, **fields),
         submit=False,
         ip=None,
         user_agent="journeys",
@@ -52,7 +55,7 @@ def submitted(*, applicant, dataset, **fields) -> LicenseRequest:
         applicant=applicant,
         dataset=dataset,
         request=None,
-        fields=application(**fields),
+        fields=application(dataset, **fields),
         submit=True,
         ip="203.0.113.7",
         user_agent="journeys",

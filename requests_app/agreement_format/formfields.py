@@ -1,7 +1,8 @@
 """A declared field as a Django form field, and its value as stored in a request's `values`.
 
-`values` holds JSON: text as strings, a date as YYYY-MM-DD, a tick box as true/false. Only the
-application form writes it, through `to_stored`, so every stored value passed the field's checks.
+`values` holds JSON: text as strings, a date as YYYY-MM-DD, a tick box as true/false. Whoever
+writes it, the services check it first with `clean_values`, through the same form fields the
+application form asks with, so every stored value passed its field's checks.
 Values with one canonical spelling are stored in it, whatever the applicant typed: an ORCID iD
 without its https://orcid.org/ prefix, a country as its ISO code, a telephone number in the
 international format (+86 29 8849 1234).
@@ -16,7 +17,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from .spec import Field
+from .spec import HF_USERNAME_KEY, Field, asked_fields
 
 _ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 
@@ -189,3 +190,53 @@ def display(spec_type: str, value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+class ValuesInvalid(ValueError):
+    """Values a request cannot store under its agreement version: {name: problem}, for the caller."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__("; ".join(f"{name}: {problem}" for name, problem in problems.items()))
+
+
+def clean_values(*, version, values: dict, complete: bool) -> dict:
+    """`values` checked against the version's fields (type, required if `complete`, length, options), as stored:
+    in the spelling the form stores (capitals, a telephone number's international format…).
+
+    Raises ValuesInvalid naming every value that fails, or that the agreement does not ask for. The
+    checks are the form fields' own (`form_field`), so a service refuses exactly what the form would.
+    """
+    problems: dict[str, str] = {}
+    cleaned = {}
+    known = {HF_USERNAME_KEY}
+    for f in asked_fields(version):
+        checks = [(f.name, form_field(f, submitting=complete), f.type == "checkbox")]
+        if f.romanised_name:
+            checks.append((f.romanised_name, romanised_field(f, submitting=False), False))
+        for name, field, is_bool in checks:
+            known.add(name)
+            if name not in values and not complete:
+                continue
+            value = values.get(name, False if is_bool else "")
+            if not isinstance(value, bool if is_bool else str):
+                problems[name] = "must be true or false" if is_bool else "must be text"
+                continue
+            try:
+                value = to_stored(field.clean(value))
+            except forms.ValidationError as error:
+                problems[name] = " ".join(error.messages)
+                continue
+            if f.capitals or name == f.romanised_name:
+                value = value.upper()  # as the form stores it; upper-casing may lengthen it ("ß": "SS")
+            if f.max_length and len(value) > f.max_length:
+                problems[name] = f"has {len(value)} characters in capitals; the limit is {f.max_length}"
+            elif name == f.romanised_name and not is_latin(value):
+                problems[name] = str(ROMANISED_NOT_LATIN)
+            else:
+                cleaned[name] = value
+    for name in sorted(set(values) - known):
+        problems[name] = "is not a field of this agreement"
+    if problems:
+        raise ValuesInvalid(problems)
+    return {**values, **cleaned}

@@ -6,18 +6,19 @@ the README and the schema differ. Unknown keys are refused: a typo must not be s
 """
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import pydantic as pd
 
 from . import languages, spec
 
-_STRICT = pd.ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+STRICT = pd.ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
 Text = Annotated[str, pd.StringConstraints(strip_whitespace=True)]
 Required = Annotated[str, pd.StringConstraints(strip_whitespace=True, min_length=1)]
 Key = Annotated[str, pd.StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Language = Annotated[str, pd.StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 Whole = Annotated[int, pd.Field(ge=0)]
+M = TypeVar("M", bound=pd.BaseModel)
 
 FieldType = Literal[tuple(spec.FIELD_TYPES)]  # type: ignore[valid-type]
 _TEXT_TYPES = {"text", "capitals", "long_text", "email", "phone", "url"}
@@ -45,7 +46,7 @@ _TRANSLATIONS = (
 class FieldTranslation(pd.BaseModel):
     """A field's wording in another language (what the portal's form shows; the PDF keeps the file's)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     label: Required = _doc("The label.")
     help: Text = _doc("The hint under the field.", default="")
     romanised_label: Text = _doc("The romanised companion's label.", default="")
@@ -57,14 +58,14 @@ class FieldTranslation(pd.BaseModel):
 class SignerTranslation(pd.BaseModel):
     """A signer's heading in another language."""
 
-    model_config = _STRICT
+    model_config = STRICT
     title: Required = _doc("The heading of their block on the form.")
 
 
 class ClauseTranslation(pd.BaseModel):
     """A clause in another language: shown beside the binding text (on the PDF after it), marked as a courtesy translation."""
 
-    model_config = _STRICT
+    model_config = STRICT
     title: Text = _doc("The clause's title.", default="")
     heading: Text = _doc("The section heading.", default="")
     text: Text = _doc(
@@ -75,7 +76,7 @@ class ClauseTranslation(pd.BaseModel):
 class FieldModel(pd.BaseModel):
     """One thing a signer fills in (or, for `signature`, where they sign)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     key: Key = _doc(
         "The value's name, unique in the file: lower-case letters, digits and `_`. Eight names are "
         "well-known and also fill the request's searchable columns: "
@@ -138,7 +139,7 @@ class FieldModel(pd.BaseModel):
 class SignerModel(pd.BaseModel):
     """Someone who signs (the researcher, their supervisor, the institution's representative…)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     key: Key = _doc("Names the signer in the file, e.g. `researcher`.")
     title: Required = _doc('The heading of their block on the form and the PDF, e.g. "Researcher".')
     fields: list[FieldModel] = _doc(
@@ -159,7 +160,7 @@ class SignerModel(pd.BaseModel):
 class CountersignatureModel(pd.BaseModel):
     """The owner's own signature block, for agreements the owner countersigns (an executed agreement)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     title: Required = _doc(
         'The heading of the owner\'s block on the PDF, e.g. "For Northwestern Polytechnical University".'
     )
@@ -172,7 +173,7 @@ class CountersignatureModel(pd.BaseModel):
 class ClauseModel(pd.BaseModel):
     """One clause. Applicants accept each clause separately; its text is stored and fingerprinted."""
 
-    model_config = _STRICT
+    model_config = STRICT
     number: int | None = _doc(
         "Optional; if given, 1 for the first clause, 2 for the next… (clauses are numbered in order).", default=None
     )
@@ -205,7 +206,7 @@ class ClauseModel(pd.BaseModel):
 class AgreementModel(pd.BaseModel):
     """The agreement's wording. Any change to it (except `version`, `licensees_must_reaccept` and the signers' and fields' `translations`) publishes a new version."""
 
-    model_config = _STRICT
+    model_config = STRICT
     version: Annotated[str, pd.StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = _doc(
         'Your label for this wording, e.g. `"1"` or `"2024-03"`.'
     )
@@ -270,7 +271,7 @@ class AgreementModel(pd.BaseModel):
 class CitationModel(pd.BaseModel):
     """The paper licensees cite; agreements that ask for no citation leave it out."""
 
-    model_config = _STRICT
+    model_config = STRICT
     text: Text = _doc("The paper licensees must cite, as a sentence.", default="")
     bibtex: Text = _doc("The same as a BibTeX entry.", default="")
 
@@ -278,7 +279,7 @@ class CitationModel(pd.BaseModel):
 class DatasetFileModel(pd.BaseModel):
     """A dataset file, format 2."""
 
-    model_config = _STRICT
+    model_config = STRICT
     format: Literal[2] = _doc("The format of this file: `2`. (Files without `format` are read as format 1, see below.)")
     slug: Annotated[str, pd.StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=50)] = _doc(
         "Identifies the dataset; its address is `/datasets/<slug>/`. Lower-case letters, digits and hyphens."
@@ -334,7 +335,7 @@ _MESSAGES = {
 }
 
 
-def _key_path(loc) -> str:
+def key_path(loc) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -345,6 +346,8 @@ def _problem(error) -> str:
     kind = error["type"]
     if kind == "string_pattern_mismatch":
         return f"does not have the expected form ({error['ctx']['pattern']})"
+    if kind == "string_too_long":
+        return f"must be at most {error['ctx']['max_length']} characters"
     if kind == "literal_error":
         return f"must be {error['ctx']['expected']}"
     if kind == "too_short":
@@ -389,15 +392,16 @@ def line_of(text: str, loc) -> int | None:
     return position + 1
 
 
-def errors(data: dict, text: str) -> tuple["DatasetFileModel | None", list[tuple[str, int | None, str]]]:
-    """The validated file, or every problem as (key path, line, problem)."""
+def errors(data: dict, text: str, *, model: type[M]) -> tuple[M | None, list[tuple[str, int | None, str]]]:
+    """The file validated by `model`, or every problem as (key path, line, problem)."""
     try:
-        return DatasetFileModel.model_validate(data), []
+        return model.model_validate(data), []
     except pd.ValidationError as error:
         found = []
         for e in error.errors(include_url=False):
-            loc = tuple(p for p in e["loc"] if p not in ("function-after",))
-            found.append((_key_path(loc) or "(file)", line_of(text, loc), _problem(e)))
+            # A dict key's own problem is the key's: `translations.ja`, not `translations.ja.[key]`.
+            loc = tuple(p for p in e["loc"] if p not in ("function-after", "[key]"))
+            found.append((key_path(loc) or "(file)", line_of(text, loc), _problem(e)))
         return None, found
 
 

@@ -26,6 +26,8 @@ WELL_KNOWN_VALUES = {
     ORGANISATION_WEBSITE_KEY: ("url", 500),
 }
 PURPOSE_KEY = "research_purpose"
+# The Hugging Face account a gated repository's access goes to; asked when the dataset names one.
+HF_USERNAME_KEY = "hf_username"
 # The request's columns for what the applicant gives: the well-known signer fields and the purpose.
 # Exports, personal-data removal and `LicenseRequest.value` read this list, not one of their own.
 APPLICANT_COLUMNS = (*WELL_KNOWN, PURPOSE_KEY)

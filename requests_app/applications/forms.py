@@ -17,7 +17,7 @@ from ..documents import fonts
 from ..documents.signed_copies import UploadRefused, read_upload
 from ..models import AgreementVersion, LicenseRequest, Publication
 
-HF_USERNAME_FIELD = "hf_username"
+HF_USERNAME_FIELD = spec.HF_USERNAME_KEY
 HF_USERNAME = RegexValidator(
     r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$",
     "Enter your Hugging Face username as it appears in your profile's address.",

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import clock, workflow
-from ..agreement_format.formfields import to_stored
+from ..agreement_format import spec
+from ..agreement_format.formfields import clean_values, to_stored
 from ..agreement_format.loading import sha256_text
 from ..documents.services import agreement_issue
 from ..models import (
@@ -32,12 +33,26 @@ def _reference(dataset: Dataset, request: LicenseRequest) -> str:
     return f"{dataset.reference_prefix}-{clock.now().year}-{request.pk:06d}"
 
 
+def _checked(fields: dict, *, request: LicenseRequest | None, version: AgreementVersion, complete: bool) -> dict:
+    """`fields` with `values` as it will be stored, checked against the version's fields.
+
+    The values are the request's, updated by the well-known columns and the `values` given, so a
+    caller that sets only columns is checked too. Raises ValuesInvalid, before anything is written,
+    when one fails its field's checks; `complete` (the request is being sent) also requires the
+    required ones.
+    """
+    columns = {name: to_stored(value) for name, value in fields.items() if name in spec.APPLICANT_COLUMNS}
+    values = {**(request.values if request is not None else {}), **columns, **fields.get("values", {})}
+    return {**fields, "values": clean_values(version=version, values=values, complete=complete)}
+
+
 @transaction.atomic
 def request_create_draft(*, applicant, dataset: Dataset, fields: dict, ip: str | None = None) -> LicenseRequest:
     """Start an application under the dataset's current agreement, with what the applicant typed."""
     version = dataset.current_agreement
     if version is None:
         raise TransitionNotAllowed(_("%(name)s has no published agreement yet.") % {"name": dataset.name})
+    fields = _checked(fields, request=None, version=version, complete=False)
     request = LicenseRequest.objects.create(applicant=applicant, dataset=dataset, agreement_version=version, **fields)
     request.reference = _reference(dataset, request)
     LicenseRequest.objects.filter(pk=request.pk).update(reference=request.reference)
@@ -55,6 +70,7 @@ def request_create_draft(*, applicant, dataset: Dataset, fields: dict, ip: str |
 @transaction.atomic
 def request_save_draft(*, request: LicenseRequest, fields: dict) -> LicenseRequest:
     """Save what the applicant typed; only while the request is a draft."""
+    fields = _checked(fields, request=request, version=request.agreement_version, complete=False)
     updated = LicenseRequest.objects.filter(pk=request.pk, status=Status.DRAFT).update(updated_at=clock.now(), **fields)
     if not updated:
         raise workflow.refused(request)
@@ -75,6 +91,7 @@ def request_submit(*, request: LicenseRequest, user, fields: dict, ip: str | Non
     Acceptances are recorded against the exact agreement version and clause text the applicant saw.
     """
     version: AgreementVersion = request.agreement_version
+    fields = _checked(fields, request=request, version=version, complete=True)
     now = clock.now()
     workflow.perform(
         workflow.SUBMIT,
@@ -180,6 +197,7 @@ def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | N
         raise DecisionInvalid(
             _("Only the returned fields may be changed, not %(fields)s.") % {"fields": ", ".join(sorted(changed))}
         )
+    fields = _checked(fields, request=request, version=request.agreement_version, complete=True)
     workflow.perform(
         workflow.RESUBMIT,
         request=request,

@@ -2,7 +2,7 @@
 
 import re
 
-from requests_app.agreement_format import readme
+from requests_app.agreement_format import format1, readme
 from requests_app.agreement_format.loading import load_dataset_file
 from requests_app.applications.forms import ApplicationForm
 
@@ -31,3 +31,25 @@ def test_the_readmes_minimal_file_loads_and_makes_a_form(db, tmp_path):
     version = load_dataset_file(path).agreement_version
     form = ApplicationForm(agreement=version, submitting=True)
     assert list(form.fields) == ["representative_name", "email", "clause_1"]
+
+
+def test_the_readmes_format_1_tables_list_exactly_the_keys_format_1_accepts():
+    text = readme.README.read_text(encoding="utf-8")
+    start = text.index("## Format 1")
+    format_1 = text[start : text.index("## A minimal file", start)]
+    tables = {
+        heading.split(" (")[0]: set(re.findall(r"^\| `(\w+)` \|", body, re.M))
+        for heading, body in re.findall(r"^#+ ([^\n]+)\n(.*?)(?=^#|\Z)", format_1, re.M | re.S)
+    }
+    nested = {"facts", "citation", "canned_reasons", "agreement", "clauses", "signer_fields"}
+    assert {heading: keys for heading, keys in tables.items() if keys} == {
+        heading: set(model.model_fields) - nested
+        for heading, model in {
+            "Top level": format1.DatasetFile,
+            "`[citation]`": format1.Citation,
+            "`[agreement]`": format1.Agreement,
+            "`[[agreement.clauses]]`": format1.Clause,
+            "`[[agreement.signer_fields]]`": format1.SignerField,
+            "`[[canned_reasons]]`": format1.CannedReason,
+        }.items()
+    }

@@ -150,10 +150,30 @@ MALFORMED = {
         "valid email",
     ),
     "first clause missing": (
-        "[[agreement.clauses]]",
-        "[[agreement.ignored]]",
+        "[[agreement.clauses]]\nnumber = 1\n",
+        "[[agreement.clauses]]\nnumber = 0\n",
         "agreement.clauses[0].number",
         "must be 1",
+    ),
+    "misspelt key": ("turnaround_days = 10", "turnaround_dyas = 10", "turnaround_dyas", "is not a key of the format"),
+    "misspelt table": (
+        "[[agreement.clauses]]",
+        "[[agreement.clause]]",
+        "agreement.clause",
+        "is not a key of the format",
+    ),
+    "misspelt field key": (
+        "capitals = true",
+        "capital = true",
+        "agreement.signer_fields[0].capital",
+        "is not a key of the format",
+    ),
+    "field listed twice": ('name = "unit"', 'name = "address"', "agreement.signer_fields[5].name", "listed twice"),
+    "romanised unit": (
+        'name = "unit"\n',
+        'name = "unit"\nromanised = true\n',
+        "agreement.signer_fields[5].romanised",
+        "is possible only for representative_name, organisation",
     ),
 }
 
@@ -166,6 +186,26 @@ def test_a_malformed_file_is_refused_and_writes_nothing(db, tmp_path, old, new, 
     message = str(refused.value)
     assert message.startswith(f"{path}: {key}: "), message
     assert problem in message
+    assert counts() == (0, 0)
+
+
+def test_every_problem_of_a_format_1_file_is_reported_at_once_with_its_line(db, tmp_path):
+    text = LAGPER.replace("turnaround_days = 10", "turnaround_dyas = 10").replace(
+        'label = "Date"', 'label = "Date"\nrequird = false'
+    )
+    path = tmp_path / "lagper.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError) as refused:
+        load(path)
+    lines = text.splitlines()
+    reported = {}
+    for line in str(refused.value).splitlines():
+        problem, number = line.rsplit(" (line ", 1)
+        reported[problem] = lines[int(number.rstrip(")")) - 1]
+    assert reported == {
+        f"{path}: turnaround_dyas: is not a key of the format (a typo?)": "turnaround_dyas = 10",
+        f"{path}: agreement.signer_fields[2].requird: is not a key of the format (a typo?)": "requird = false",
+    }
     assert counts() == (0, 0)
 
 

@@ -19,7 +19,7 @@ from requests_app.models import RequestEvent
 from requests_app.review.services import request_approve, request_reject, request_revoke, reviewer_grant
 from requests_app.workflow import DecisionInvalid
 from tests import journeys
-from tests.paths import DATA
+from tests.paths import DATA, LAGPER_TOML
 
 WANG = "wang@nwpu.edu.cn"
 
@@ -179,7 +179,12 @@ def test_the_confirmation_signal_follows_his_answer(
     assert checks.confirmation_signal(second).level == "red"
 
 
-def test_no_representative_email_is_amber_or_red_when_required(alice, lagper):
+def test_no_representative_email_is_amber_or_red_when_required(alice, lagper, tmp_path):
+    # An agreement that lets the representative's email be left out.
+    optional = tmp_path / "lagper.toml"
+    label = 'label = "Email of the representative"\n'
+    optional.write_text(LAGPER_TOML.read_text(encoding="utf-8").replace(label, label + "required = false\n"))
+    load_dataset_file(optional)
     request = journeys.submitted(applicant=alice, dataset=lagper, email="")
     assert checks.confirmation_signal(request).level == "amber"
     lagper.representative_confirmation_required = True
@@ -204,9 +209,16 @@ def with_website(db, tmp_path):
 
 
 def applied_with_website(applicant, dataset, *, website: str, email: str):
-    return journeys.submitted(
-        applicant=applicant, dataset=dataset, email=email, values={"organisation_website": website}
-    )
+    values = {
+        "organisation_website": website,
+        "country": "CN",
+        "intended_use": "academic",
+        "project": "Cross-view matching.",
+        "supervisor_name": "Prof. Ada Chen",
+        "phone": "+86 29 8849 1234",
+        "supervisor_consents": True,
+    }
+    return journeys.submitted(applicant=applicant, dataset=dataset, email=email, values=values)
 
 
 @pytest.mark.parametrize(

@@ -193,5 +193,5 @@ def test_a_canned_reason_for_an_unknown_decision_is_refused_naming_its_key(db, t
 
     path = tmp_path / "lagper.toml"
     path.write_text(LAGPER_TOML.read_text().replace('use = "reject"', 'use = "revoke"'))
-    with pytest.raises(DatasetFileError, match=r'canned_reasons\[2\]\.use.*must be "return" or "reject"'):
+    with pytest.raises(DatasetFileError, match=r"canned_reasons\[2\]\.use.*must be .return. or .reject."):
         load_dataset_file(path)
