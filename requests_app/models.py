@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from . import clock
 from .agreement_format.spec import APPLICANT_COLUMNS
 from .search import SearchFold
-from .workflow import BOOKKEEPING, UPLOAD_SIGNED_COPY, WITHDRAW, Status
+from .workflow import BOOKKEEPING, RESUBMIT, UPLOAD_SIGNED_COPY, WITHDRAW, Status
 
 # A Hugging Face repository id, "owner/name" (ASCII letters, digits, "_", "." and "-"): the dataset
 # file's loader and the admin accept only this.
@@ -396,6 +396,13 @@ class RequestEvent(AppendOnly):
     class Meta:
         ordering = ["at", "pk"]
         constraints = [models.UniqueConstraint(fields=["request", "seq"], name="unique_event_seq")]
+        indexes = [
+            # The queue's "resubmitted" flag: PostgreSQL plans it for the queue's every row, not its page's
+            # (it cannot see the LIMIT), and then read every event to find the few resubmissions.
+            models.Index(
+                fields=["request"], condition=models.Q(transition=RESUBMIT.service), name="event_resubmitted_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.request} {self.from_status or '-'} -> {self.to_status} at {self.at:%Y-%m-%d %H:%M}"

@@ -5,7 +5,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
@@ -170,11 +169,6 @@ def _is_whole_reference(search: str) -> bool:
     return bool(_WHOLE_REFERENCE.fullmatch(search))
 
 
-def _applicants_matching(term: str) -> QuerySet:
-    """The accounts whose email contains `term`: a request also matches by its applicant's address."""
-    return get_user_model().objects.filter(email__icontains=term).values("pk")
-
-
 SEARCH_LISTED = 2000
 
 
@@ -189,7 +183,7 @@ def with_search_matches(*, filters: QueueFilters) -> QueueFilters:
     if not filters.search or _is_whole_reference(filters.search):
         return filters
     of_applicants = (
-        LicenseRequest.objects.filter(applicant__in=_applicants_matching(filters.search)).order_by().values("pk")
+        LicenseRequest.objects.filter(applicant__in=search.accounts_matching(filters.search)).order_by().values("pk")
     )
     found = search.matching_ids(filters.search, limit=SEARCH_LISTED + 1, also=of_applicants)
     if found is None:

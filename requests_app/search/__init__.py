@@ -11,15 +11,21 @@ leave it stale. The index answers "which requests contain this term", at most `l
   table is kept by triggers on the requests table; `ensure_sqlite_index` recreates any trigger a
   table rebuild dropped (it runs after every migrate) and then rebuilds the index.
 
+A request also matches by its applicant's account email (`accounts_matching`), indexed the same way:
+a trigram index of UPPER(email) on PostgreSQL, a second FTS5 table on SQLite.
+
 Terms shorter than three characters have no trigram: `matching_ids` returns None and the queue
 walks its own order instead (selectors.with_search_matches), stopping at the first page and at
 bounded counts.
 """
 
 import sqlite3
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Func, Q, Value
+from django.db.models import Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 
@@ -27,6 +33,11 @@ TRIGRAM = 3
 REQUESTS_TABLE = "requests_app_licenserequest"
 SQLITE_INDEX = "requests_app_request_search"
 POSTGRES_INDEX = "request_search_trgm_idx"
+ACCOUNTS_TABLE = "auth_user"
+SQLITE_ACCOUNT_INDEX = "requests_app_account_search"
+# icontains on PostgreSQL compares UPPER(email::text) LIKE UPPER(term): the index is of that expression.
+ACCOUNT_POSTGRES_INDEX = "account_email_trgm_idx"
+ACCOUNT_POSTGRES_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {ACCOUNT_POSTGRES_INDEX} ON {ACCOUNTS_TABLE} USING gin ((UPPER(email::text)) gin_trgm_ops)"
 # IMMUTABLE, as an index and a generated column need; unaccent() itself is only STABLE because its
 # dictionary could change, which this portal never does. Schema-qualified so search_path cannot change it.
 POSTGRES_FOLD = """
@@ -69,20 +80,36 @@ def _sqlite_tokenizer() -> str:
     return "trigram remove_diacritics 1" if sqlite3.sqlite_version_info >= (3, 45) else "trigram"
 
 
-def _sqlite_triggers() -> dict[str, str]:
-    insert = f"INSERT INTO {SQLITE_INDEX}(rowid, search_text) VALUES (new.id, new.search_text);"
-    delete = (
-        f"INSERT INTO {SQLITE_INDEX}({SQLITE_INDEX}, rowid, search_text) VALUES ('delete', old.id, old.search_text);"
-    )
-    return {
-        "request_search_ai": f"AFTER INSERT ON {REQUESTS_TABLE} BEGIN {insert} END",
-        "request_search_ad": f"AFTER DELETE ON {REQUESTS_TABLE} BEGIN {delete} END",
-        "request_search_au": f"AFTER UPDATE ON {REQUESTS_TABLE} BEGIN {delete} {insert} END",
-    }
+@dataclass(frozen=True)
+class _SqliteIndex:
+    """An FTS5 trigram index of one column of `table`, kept by triggers on that table."""
+
+    name: str
+    table: str
+    column: str
+    trigger_prefix: str
+
+    def triggers(self) -> dict[str, str]:
+        insert = f"INSERT INTO {self.name}(rowid, {self.column}) VALUES (new.id, new.{self.column});"
+        delete = (
+            f"INSERT INTO {self.name}({self.name}, rowid, {self.column}) VALUES ('delete', old.id, old.{self.column});"
+        )
+        return {
+            f"{self.trigger_prefix}_ai": f"AFTER INSERT ON {self.table} BEGIN {insert} END",
+            f"{self.trigger_prefix}_ad": f"AFTER DELETE ON {self.table} BEGIN {delete} END",
+            f"{self.trigger_prefix}_au": f"AFTER UPDATE ON {self.table} BEGIN {delete} {insert} END",
+        }
+
+
+_SQLITE_INDEXES = (
+    _SqliteIndex(SQLITE_INDEX, REQUESTS_TABLE, "search_text", "request_search"),
+    # The applicant's account email: a request matches by it too, found without reading every account.
+    _SqliteIndex(SQLITE_ACCOUNT_INDEX, ACCOUNTS_TABLE, "email", "account_search"),
+)
 
 
 def ensure_sqlite_index(schema_connection) -> None:
-    """Create the SQLite FTS5 index and its triggers where any is missing, and then (re)fill the index."""
+    """Create the SQLite FTS5 indexes and their triggers where any is missing, and then (re)fill that index."""
     if schema_connection.vendor != "sqlite":
         return
     with schema_connection.cursor() as cursor:
@@ -90,25 +117,42 @@ def ensure_sqlite_index(schema_connection) -> None:
         present = {name for (name,) in cursor.fetchall()}
         if REQUESTS_TABLE not in present:
             return  # migrating backwards past the requests table
-        missing = [name for name in (SQLITE_INDEX, *_sqlite_triggers()) if name not in present]
-        if not missing:
-            return
-        cursor.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_INDEX} USING fts5(search_text, "
-            f"content='{REQUESTS_TABLE}', content_rowid='id', tokenize='{_sqlite_tokenizer()}')"
-        )
-        for name, body in _sqlite_triggers().items():
-            cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
-        cursor.execute(f"INSERT INTO {SQLITE_INDEX}({SQLITE_INDEX}) VALUES ('rebuild')")
+        for index in _SQLITE_INDEXES:
+            if all(name in present for name in (index.name, *index.triggers())):
+                continue
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {index.name} USING fts5({index.column}, "
+                f"content='{index.table}', content_rowid='id', tokenize='{_sqlite_tokenizer()}')"
+            )
+            for name, body in index.triggers().items():
+                cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+            cursor.execute(f"INSERT INTO {index.name}({index.name}) VALUES ('rebuild')")
 
 
 def drop_sqlite_index(schema_connection) -> None:
     if schema_connection.vendor != "sqlite":
         return
     with schema_connection.cursor() as cursor:
-        for name in _sqlite_triggers():
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_INDEX}")
+        for index in _SQLITE_INDEXES:
+            for name in index.triggers():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {index.name}")
+
+
+def _phrase(term: str) -> str:
+    """`term` as one FTS5 phrase: the term as typed, no operators."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def accounts_matching(term: str) -> QuerySet:
+    """The ids of the accounts whose email contains `term`, through an index where the term has a trigram."""
+    accounts = get_user_model().objects
+    if connection.vendor == "sqlite" and len(term) >= TRIGRAM:
+        indexed = RawSQL(
+            f"SELECT rowid FROM {SQLITE_ACCOUNT_INDEX} WHERE {SQLITE_ACCOUNT_INDEX} MATCH %s", [_phrase(term)]
+        )
+        return accounts.filter(pk__in=indexed).values("pk")
+    return accounts.filter(email__icontains=term).values("pk")  # PostgreSQL: ACCOUNT_POSTGRES_INDEX serves it
 
 
 def matching_ids(term: str, *, limit: int, also=None) -> list[int] | None:
@@ -121,8 +165,7 @@ def matching_ids(term: str, *, limit: int, also=None) -> list[int] | None:
     if len(term) < TRIGRAM:
         return None
     if connection.vendor == "sqlite":
-        phrase = '"' + term.replace('"', '""') + '"'  # one FTS5 phrase: the term as typed, no operators
-        sql, params = f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s LIMIT %s", [phrase, limit]
+        sql, params = f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s LIMIT %s", [_phrase(term), limit]
     else:
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         sql = f"SELECT id FROM {REQUESTS_TABLE} WHERE search_text LIKE portal_fold(%s) LIMIT %s"

@@ -94,6 +94,19 @@ def test_bob_finds_a_request_by_any_part_of_its_unit_name_organisation_or_email(
     assert found(bob_client, term) == {expected}
 
 
+@pytest.mark.parametrize("listed", [True, False], ids=["matches listed", "too many to list"])
+def test_bob_finds_a_request_by_its_applicants_account_email_as_it_is_now(
+    bob_client, muller, li, charlie, listed, monkeypatch
+):
+    if not listed:
+        monkeypatch.setattr("requests_app.review.selectors.SEARCH_LISTED", 0)
+    assert found(bob_client, "ELSEWHERE.exam") == {li.reference}
+    charlie.email = "charlie@moved.example"
+    charlie.save()
+    assert found(bob_client, "elsewhere.exam") == set()
+    assert found(bob_client, "moved.example") == {li.reference}
+
+
 def test_bob_finds_mueller_without_typing_the_accent_where_the_database_folds_accents(bob_client, muller):
     if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 45):
         pytest.skip(f"SQLite {sqlite3.sqlite_version}: its trigram tokenizer removes accents from 3.45 on")
