@@ -383,6 +383,9 @@ class RequestEvent(AppendOnly):
     note = models.TextField(blank=True)
     at = models.DateTimeField(db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # The browser an answer came from where no account stands behind it (the representative's): with
+    # the time and the IP it is what the answer rests on. Nullable for a plain ADD COLUMN, as `transition`.
+    user_agent = models.CharField(max_length=400, null=True, blank=True, editable=False)
     # The hash chain (requests_app/audit/chain.py), filled in by save()/bulk_create, never by callers.
     seq = models.PositiveIntegerField(editable=False, help_text="1, 2, 3... within the request.")
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
