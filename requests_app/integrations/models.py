@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import Dataset, LicenseRequest
 
+from .delivery_errors import retold
+
 
 class ApiKey(models.Model):
     """A reviewer's key to the JSON API. Only a hash is kept: the key itself is shown once.
@@ -91,6 +93,11 @@ class WebhookDelivery(models.Model):
         if self.failed_at:
             return "failed"
         return "retrying" if self.attempts else "queued"
+
+    @property
+    def last_error_display(self) -> str:
+        """`last_error`, stored in English, in the reader's language."""
+        return retold(self.last_error)
 
     @property
     def outcome_display(self) -> str:
