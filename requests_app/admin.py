@@ -147,6 +147,10 @@ class AgreementVersionAdmin(ReadOnlyAdmin):
     list_filter = ["dataset"]
     list_select_related = ["dataset"]
 
+    @admin.display(description=gettext_lazy("SHA-256"))
+    def short_sha256(self, obj):
+        return obj.short_sha256
+
 
 class RequestEventInline(ReadOnlyInline):
     model = RequestEvent

@@ -1,11 +1,13 @@
 from django.apps import AppConfig
 from django.db import connections
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class RequestsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "requests_app"
+    verbose_name = _("Licence portal")
 
     def ready(self):
         # Importing these connects their signal receivers and registers their Celery tasks and checks.

@@ -23,57 +23,74 @@ HF_REPO_ID = r"[\w.-]+/[\w.-]+"
 class Dataset(models.Model):
     """A dataset whose owner licenses it through the portal. Loaded from datasets/<slug>.toml."""
 
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
-    full_name = models.CharField(max_length=300)
-    description = models.TextField()
-    facts = models.JSONField(default=dict, blank=True, help_text="Figures shown on the dataset page.")
-    owner = models.CharField(max_length=300)
-    contact_name = models.CharField(max_length=200, blank=True)
-    contact_email = models.EmailField()
-    homepage = models.URLField(blank=True)
-    citation_text = models.TextField(blank=True)
-    citation_bibtex = models.TextField(blank=True)
-    delivery_instructions = models.TextField(help_text="Shown to active licensees only.")
-    reference_prefix = models.CharField(max_length=12, unique=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    full_name = models.CharField(_("full name"), max_length=300)
+    description = models.TextField(_("description"))
+    facts = models.JSONField(_("facts"), default=dict, blank=True, help_text="Figures shown on the dataset page.")
+    owner = models.CharField(_("owner"), max_length=300)
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact email"))
+    homepage = models.URLField(_("homepage"), blank=True)
+    citation_text = models.TextField(_("citation text"), blank=True)
+    citation_bibtex = models.TextField(_("citation bibtex"), blank=True)
+    delivery_instructions = models.TextField(_("delivery instructions"), help_text="Shown to active licensees only.")
+    reference_prefix = models.CharField(_("reference prefix"), max_length=12, unique=True)
     turnaround_days = models.PositiveSmallIntegerField(
-        default=10, help_text="Working days the owner promises for a decision."
+        _("turnaround days"), default=10, help_text="Working days the owner promises for a decision."
     )
     licence_duration_days = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: licences do not expire."
+        _("licence duration days"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Empty: licences do not expire.",
     )
     representative_confirmation_required = models.BooleanField(
-        default=False, help_text="A request is approved only once its representative confirmed it by email."
+        _("representative confirmation required"),
+        default=False,
+        help_text="A request is approved only once its representative confirmed it by email.",
     )
-    reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_datasets")
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewers"), blank=True, related_name="reviewed_datasets"
+    )
     hf_repo = models.CharField(
-        "Hugging Face gated repository",
+        _("Hugging Face gated repository"),
         max_length=200,
         blank=True,
         help_text='"owner/name" of a gated dataset repository whose access follows the licences.',
     )
     # How the owner wants the review run; editable in the admin (and canned reasons from the file).
     show_assignee_to_applicant = models.BooleanField(
-        default=False, help_text="Tell applicants which reviewer handles their request (otherwise only that one does)."
+        _("show assignee to applicant"),
+        default=False,
+        help_text="Tell applicants which reviewer handles their request (otherwise only that one does).",
     )
     two_person_rule = models.BooleanField(
-        default=False, help_text="Approval needs two different reviewers: the first approval is a recommendation."
+        _("two person rule"),
+        default=False,
+        help_text="Approval needs two different reviewers: the first approval is a recommendation.",
     )
     renewal_fast_path = models.BooleanField(
+        _("renewal fast path"),
         default=False,
         help_text="A renewal that changes nothing is granted at once, without a reviewer.",
     )
     show_publications = models.BooleanField(
+        _("show publications"),
         default=False,
         help_text="List on the dataset's page the papers licensees reported.",
     )
     canned_reasons = models.JSONField(
+        _("canned reasons"),
         default=list,
         blank=True,
         help_text='Reasons reviewers can start from: a list of {"use": "return" or "reject", "label", "text"}.',
     )
 
     class Meta:
+        verbose_name = _("dataset")
+        verbose_name_plural = _("datasets")
         ordering = ["name"]
 
     def __str__(self):
@@ -103,29 +120,34 @@ class AgreementVersion(models.Model):
     exactly what its applicant accepted. `sha256` is over the canonical text (see agreements.py).
     """
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="agreement_versions")
-    label = models.CharField(max_length=50)
-    title = models.CharField(max_length=300)
-    preamble = models.TextField(blank=True)
-    clauses = models.JSONField(help_text="Ordered list of {number, title, text}.")
-    signer_fields = models.JSONField(help_text="Ordered list of {name, label, required, capitals}.")
-    signatory = models.TextField(blank=True, help_text="Who must sign.")
-    closing = models.TextField(blank=True)
-    sha256 = models.CharField(max_length=64)
-    published_at = models.DateTimeField()
+    dataset = models.ForeignKey(
+        Dataset, verbose_name=_("dataset"), on_delete=models.PROTECT, related_name="agreement_versions"
+    )
+    label = models.CharField(_("label"), max_length=50)
+    title = models.CharField(_("title"), max_length=300)
+    preamble = models.TextField(_("preamble"), blank=True)
+    clauses = models.JSONField(_("clauses"), help_text="Ordered list of {number, title, text}.")
+    signer_fields = models.JSONField(_("signer fields"), help_text="Ordered list of {name, label, required, capitals}.")
+    signatory = models.TextField(_("signatory"), blank=True, help_text="Who must sign.")
+    closing = models.TextField(_("closing"), blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    published_at = models.DateTimeField(_("published at"))
     # What a format 2 file declares beyond the above: its signers, the research-purpose switch,
     # text before the signers, submission instructions (agreement_format/spec.py reads it).
-    layout = models.JSONField(default=dict, blank=True)
+    layout = models.JSONField(_("layout"), default=dict, blank=True)
     reacceptance_required = models.BooleanField(
+        _("reacceptance required"),
         default=False,
         help_text="Published with: holders of an active licence must accept the changed clauses.",
     )
     # The form's wording in other languages ({language: {"fields": …, "signers": …}}, see
     # agreement_format/languages.py): the portal's, not the agreement's, so outside `sha256`, and
     # the one part a reload of the file may change in place.
-    translations = models.JSONField(default=dict, blank=True)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("agreement version")
+        verbose_name_plural = _("agreement versions")
         ordering = ["dataset", "-published_at"]
         constraints = [
             models.UniqueConstraint(fields=["dataset", "label"], name="unique_agreement_label"),
@@ -144,38 +166,44 @@ class LicenseRequest(models.Model):
     Status = Status  # declared, with its transitions, in workflow.py
 
     # Filled in by the service that creates the request; null only inside that transaction.
-    reference = models.CharField(max_length=40, unique=True, null=True, editable=False)
+    reference = models.CharField(_("reference"), max_length=40, unique=True, null=True, editable=False)
     token = models.CharField(
+        _("token"),
         max_length=43,
         unique=True,
         editable=False,
         default=secrets.token_urlsafe,
         help_text="Unguessable; used in public verification links.",
     )
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="license_requests")
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="requests")
-    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="requests")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="license_requests"
+    )
+    dataset = models.ForeignKey(Dataset, verbose_name=_("dataset"), on_delete=models.PROTECT, related_name="requests")
+    agreement_version = models.ForeignKey(
+        AgreementVersion, verbose_name=_("agreement version"), on_delete=models.PROTECT, related_name="requests"
+    )
 
     representative_name = models.CharField(
-        "name of the authorized institutional representative", max_length=200, blank=True
+        _("name of the authorized institutional representative"), max_length=200, blank=True
     )
-    representative_title = models.CharField("title / position of the representative", max_length=200, blank=True)
-    organisation = models.CharField("organisation", max_length=300, blank=True)
-    unit = models.CharField("department or unit that will use the data", max_length=300, blank=True)
-    address = models.TextField("postal address", max_length=600, blank=True)
-    email = models.EmailField("representative's email", max_length=254, blank=True)
-    phone = models.CharField("phone", max_length=40, blank=True)
-    signing_date = models.DateField("date of signature", null=True, blank=True)
-    research_purpose = models.TextField("research purpose", max_length=4000, blank=True)
+    representative_title = models.CharField(_("title / position of the representative"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=300, blank=True)
+    unit = models.CharField(_("department or unit that will use the data"), max_length=300, blank=True)
+    address = models.TextField(_("postal address"), max_length=600, blank=True)
+    email = models.EmailField(_("representative's email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    signing_date = models.DateField(_("date of signature"), null=True, blank=True)
+    research_purpose = models.TextField(_("research purpose"), max_length=4000, blank=True)
     # Every value the applicant typed, keyed by the agreement's field names. The columns above
     # mirror the well-known keys (agreement_format.spec.WELL_KNOWN) for the queue, search and CSV.
-    values = models.JSONField(default=dict, blank=True)
+    values = models.JSONField(_("values"), default=dict, blank=True)
 
-    hf_username = models.CharField("Hugging Face username", max_length=96, blank=True)
+    hf_username = models.CharField(_("Hugging Face username"), max_length=96, blank=True)
 
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -183,18 +211,20 @@ class LicenseRequest(models.Model):
         help_text="The reviewer handling the request; set by the claim and assign services only.",
     )
     # The fields the last correction changed (the ones returned), for the reviewer to look at first.
-    corrected_fields = models.JSONField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
-    returned_fields = models.JSONField(default=list, blank=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    corrected_fields = models.JSONField(_("corrected fields"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    returned_fields = models.JSONField(_("returned fields"), default=list, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     # Set when the personal fields were replaced by "[removed]" (requests_app/privacy): pages and exports
     # then show the history's notes as removed too.
-    personal_data_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    personal_data_removed_at = models.DateTimeField(
+        _("personal data removed at"), null=True, blank=True, editable=False
+    )
     # What the reviewers' search matches, folded (requests_app.search), in one column the database
     # computes on every write (save, update, bulk_create, raw SQL alike), so no write path can leave
     # it stale; its index is made in migration 0019. A line break between fields, which a search box
@@ -219,6 +249,8 @@ class LicenseRequest(models.Model):
     )
 
     class Meta:
+        verbose_name = _("licence request")
+        verbose_name_plural = _("licence requests")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="request_queue_idx"),
@@ -318,15 +350,21 @@ _COLUMN_VALUES = frozenset(APPLICANT_COLUMNS)
 class ClauseAcceptance(models.Model):
     """The applicant ticked this clause, with this exact text, at this moment."""
 
-    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="clause_acceptances")
-    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
-    clause_number = models.PositiveSmallIntegerField()
-    text_sha256 = models.CharField(max_length=64)
-    accepted_at = models.DateTimeField()
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=400, blank=True)
+    request = models.ForeignKey(
+        LicenseRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="clause_acceptances"
+    )
+    agreement_version = models.ForeignKey(
+        AgreementVersion, verbose_name=_("agreement version"), on_delete=models.PROTECT, related_name="+"
+    )
+    clause_number = models.PositiveSmallIntegerField(_("clause number"))
+    text_sha256 = models.CharField(_("text SHA-256"), max_length=64)
+    accepted_at = models.DateTimeField(_("accepted at"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
 
     class Meta:
+        verbose_name = _("clause acceptance")
+        verbose_name_plural = _("clause acceptances")
         ordering = ["request", "accepted_at", "clause_number"]
 
     def __str__(self):
@@ -374,26 +412,38 @@ class RequestEvent(AppendOnly):
     so not even raw SQL or the admin can rewrite history.
     """
 
-    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    request = models.ForeignKey(
+        LicenseRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="events"
     )
-    from_status = models.CharField(max_length=20, choices=LicenseRequest.Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=LicenseRequest.Status.choices)
-    note = models.TextField(blank=True)
-    at = models.DateTimeField(db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_status = models.CharField(_("from status"), max_length=20, choices=LicenseRequest.Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=LicenseRequest.Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The browser an answer came from where no account stands behind it (the representative's): with
+    # the time and the IP it is what the answer rests on. Nullable for a plain ADD COLUMN, as `transition`.
+    user_agent = models.CharField(_("user agent"), max_length=400, null=True, blank=True, editable=False)
     # The hash chain (requests_app/audit/chain.py), filled in by save()/bulk_create, never by callers.
-    seq = models.PositiveIntegerField(editable=False, help_text="1, 2, 3... within the request.")
-    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+    seq = models.PositiveIntegerField(_("seq"), editable=False, help_text="1, 2, 3... within the request.")
+    prev_hash = models.CharField(_("prev hash"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, editable=False)
     # The workflow service that wrote the event (empty for the draft's first one). Nullable so that
     # adding it is a plain ADD COLUMN on SQLite: rebuilding the table would drop its append-only triggers.
-    transition = models.CharField(max_length=60, null=True, blank=True, editable=False)
+    transition = models.CharField(_("transition"), max_length=60, null=True, blank=True, editable=False)
 
     objects = RequestEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("history event")
+        verbose_name_plural = _("history events")
         ordering = ["at", "pk"]
         constraints = [models.UniqueConstraint(fields=["request", "seq"], name="unique_event_seq")]
         indexes = [
@@ -442,21 +492,28 @@ class IssuedAgreement(models.Model):
     new one); the QR code on every page carries it.
     """
 
-    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="issued_agreements")
-    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
-    issue = models.PositiveSmallIntegerField()
-    file = models.FileField(upload_to=_issued_agreement_path, max_length=200, blank=True, editable=False)
-    sha256 = models.CharField(max_length=64)
-    length = models.PositiveIntegerField()
-    pages = models.PositiveSmallIntegerField()
-    issued_at = models.DateTimeField()
+    request = models.ForeignKey(
+        LicenseRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="issued_agreements"
+    )
+    agreement_version = models.ForeignKey(
+        AgreementVersion, verbose_name=_("agreement version"), on_delete=models.PROTECT, related_name="+"
+    )
+    issue = models.PositiveSmallIntegerField(_("issue"))
+    file = models.FileField(_("file"), upload_to=_issued_agreement_path, max_length=200, blank=True, editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    length = models.PositiveIntegerField(_("length"))
+    pages = models.PositiveSmallIntegerField(_("pages"))
+    issued_at = models.DateTimeField(_("issued at"))
     areas = models.JSONField(
+        _("areas"),
         default=list,
         blank=True,
         help_text='Where the places to write in were drawn: [{"page", "kind", "box": [left, bottom, right, top] in points}].',
     )
 
     class Meta:
+        verbose_name = _("issued agreement")
+        verbose_name_plural = _("issued agreements")
         ordering = ["request", "issue"]
         constraints = [
             models.UniqueConstraint(fields=["request", "issue"], name="unique_agreement_issue"),
@@ -503,19 +560,28 @@ class SignedCopy(models.Model):
         SCAN_MATCHED = "scan_matched", _("Scan: every page matches the issued one, signed")
         SCAN_TO_CHECK = "scan_to_check", _("Scan: signed; small differences outlined for the reviewer")
 
-    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="signed_copies")
-    issued_agreement = models.ForeignKey(IssuedAgreement, on_delete=models.PROTECT, related_name="signed_copies")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField()
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    page_results = models.JSONField(default=list, help_text="Per page: {page, status, message}.")
-    summary = models.TextField()
+    request = models.ForeignKey(
+        LicenseRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="signed_copies"
+    )
+    issued_agreement = models.ForeignKey(
+        IssuedAgreement, verbose_name=_("issued agreement"), on_delete=models.PROTECT, related_name="signed_copies"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    page_results = models.JSONField(_("page results"), default=list, help_text="Per page: {page, status, message}.")
+    summary = models.TextField(_("summary"))
     countersigned = models.BooleanField(
+        _("countersigned"),
         default=False,
         help_text="The owner's countersigned copy (the executed agreement), uploaded by a reviewer.",
     )
 
     class Meta:
+        verbose_name = _("signed copy")
+        verbose_name_plural = _("signed copies")
         ordering = ["request", "-uploaded_at", "-pk"]
 
     def __str__(self):
@@ -533,15 +599,21 @@ class SignedCopy(models.Model):
 class SignedCopyFile(models.Model):
     """One stored file of an upload: the PDF, or one page image. Served only by a checked view."""
 
-    signed_copy = models.ForeignKey(SignedCopy, on_delete=models.PROTECT, related_name="files")
-    position = models.PositiveSmallIntegerField()
-    file = models.FileField(upload_to=_signed_copy_path, max_length=200)
-    original_name = models.CharField(max_length=120)
-    content_type = models.CharField(max_length=40, help_text="Decided from the content, not the name.")
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    signed_copy = models.ForeignKey(
+        SignedCopy, verbose_name=_("signed copy"), on_delete=models.PROTECT, related_name="files"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    file = models.FileField(_("file"), upload_to=_signed_copy_path, max_length=200)
+    original_name = models.CharField(_("original name"), max_length=120)
+    content_type = models.CharField(
+        _("content type"), max_length=40, help_text="Decided from the content, not the name."
+    )
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
 
     class Meta:
+        verbose_name = _("signed copy file")
+        verbose_name_plural = _("signed copy files")
         ordering = ["signed_copy", "position"]
         constraints = [
             models.UniqueConstraint(fields=["signed_copy", "position"], name="unique_signed_copy_position"),
@@ -587,28 +659,36 @@ class Notification(models.Model):
         EXECUTED_AGREEMENT = "executed_agreement", _("Executed agreement ready")
 
     request = models.ForeignKey(
-        LicenseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+        LicenseRequest,
+        verbose_name=_("request"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
         help_text="Set for notifications that are about a person, not one request (the digest).",
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    period = models.CharField(max_length=40, help_text='Which occurrence, e.g. "month-6".')
-    created_at = models.DateTimeField()
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    period = models.CharField(_("period"), max_length=40, help_text='Which occurrence, e.g. "month-6".')
+    created_at = models.DateTimeField(_("created at"))
     # Lets the sweep that inserted a batch (with ignore_conflicts) find exactly the rows it won.
-    claim_token = models.CharField(max_length=32, editable=False)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(_("claim token"), max_length=32, editable=False)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["request", "kind", "period"], name="unique_request_notification"),
@@ -636,22 +716,31 @@ class Notification(models.Model):
 class ReviewerPreference(models.Model):
     """A reviewer's choices about email. No row means the defaults."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="reviewer_preference"
+    )
     daily_digest = models.BooleanField(
-        default=True, help_text="Email a daily list of requests waiting longer than the promised turnaround."
+        _("daily digest"),
+        default=True,
+        help_text="Email a daily list of requests waiting longer than the promised turnaround.",
     )
 
     class NewWork(models.TextChoices):
-        EACH = "each", "An email for each"
-        DAILY = "daily", "One email a day"
-        NONE = "none", "No email"
+        EACH = "each", _("An email for each")
+        DAILY = "daily", _("One email a day")
+        NONE = "none", _("No email")
 
     new_work = models.CharField(
+        _("new work"),
         max_length=10,
         choices=NewWork.choices,
         default=NewWork.EACH,
         help_text="How to hear of submissions, signed copies and corrections in the datasets one reviews.",
     )
+
+    class Meta:
+        verbose_name = _("reviewer's preference")
+        verbose_name_plural = _("reviewers' preferences")
 
     def __str__(self):
         return f"Preferences of {self.user}"
@@ -660,15 +749,21 @@ class ReviewerPreference(models.Model):
 class Publication(models.Model):
     """A paper that uses the dataset, as reported by the licensee."""
 
-    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="publications")
-    title = models.CharField(max_length=500)
-    venue = models.CharField(max_length=300)
-    year = models.PositiveSmallIntegerField()
-    link = models.CharField("DOI or URL", max_length=500)
-    reported_at = models.DateTimeField()
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(
+        LicenseRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="publications"
+    )
+    title = models.CharField(_("title"), max_length=500)
+    venue = models.CharField(_("venue"), max_length=300)
+    year = models.PositiveSmallIntegerField(_("year"))
+    link = models.CharField(_("DOI or URL"), max_length=500)
+    reported_at = models.DateTimeField(_("reported at"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
         ordering = ["-year", "-reported_at"]
 
     def __str__(self):
@@ -686,12 +781,18 @@ class Publication(models.Model):
 class ReviewerRemark(models.Model):
     """An internal note by a reviewer on a request. The applicant never sees it."""
 
-    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="remarks")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(max_length=4000)
-    at = models.DateTimeField()
+    request = models.ForeignKey(
+        LicenseRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="remarks"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("text"), max_length=4000)
+    at = models.DateTimeField(_("at"))
 
     class Meta:
+        verbose_name = _("reviewer's remark")
+        verbose_name_plural = _("reviewers' remarks")
         ordering = ["at", "pk"]
 
     def __str__(self):
@@ -701,12 +802,18 @@ class ReviewerRemark(models.Model):
 class DeliveryView(models.Model):
     """A licensee was shown the owner's delivery instructions: reviewers see who looked, and when."""
 
-    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="delivery_views")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    request = models.ForeignKey(
+        LicenseRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="delivery_views"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("delivery instructions view")
+        verbose_name_plural = _("delivery instructions views")
         ordering = ["at", "pk"]
 
     def __str__(self):
@@ -716,20 +823,27 @@ class DeliveryView(models.Model):
 class ReviewerGrant(AppendOnly):
     """Someone was made a reviewer of a dataset (granted) or stopped being one, by whom and when."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="reviewer_grants")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    granted = models.BooleanField(help_text="True: made a reviewer; False: no longer one.")
+    dataset = models.ForeignKey(
+        Dataset, verbose_name=_("dataset"), on_delete=models.PROTECT, related_name="reviewer_grants"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.PROTECT, related_name="+"
+    )
+    granted = models.BooleanField(_("granted"), help_text="True: made a reviewer; False: no longer one.")
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
         help_text="Empty: from the command line.",
     )
-    at = models.DateTimeField()
+    at = models.DateTimeField(_("at"))
 
     class Meta:
+        verbose_name = _("reviewer grant")
+        verbose_name_plural = _("reviewer grants")
         ordering = ["-at", "-pk"]
 
     def __str__(self):
@@ -747,13 +861,19 @@ class Reacceptance(models.Model):
     accepted are ClauseAcceptance rows of `agreement_version`; `sha256` is that version's.
     """
 
-    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="reacceptances")
-    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
-    sha256 = models.CharField(max_length=64)
-    required_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    request = models.ForeignKey(
+        LicenseRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="reacceptances"
+    )
+    agreement_version = models.ForeignKey(
+        AgreementVersion, verbose_name=_("agreement version"), on_delete=models.PROTECT, related_name="+"
+    )
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    required_at = models.DateTimeField(_("required at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("re-acceptance")
+        verbose_name_plural = _("re-acceptances")
         ordering = ["request", "required_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["request", "agreement_version"], name="unique_reacceptance"),
@@ -793,20 +913,31 @@ class Renewal(models.Model):
     (the licence runs on to its expiry as it stands). Open while neither is set.
     """
 
-    request = models.ForeignKey(LicenseRequest, on_delete=models.PROTECT, related_name="renewals")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField()
-    fields = models.JSONField()
-    changed = models.JSONField(default=list)
-    granted_at = models.DateTimeField(null=True, blank=True)
-    granted_until = models.DateTimeField(null=True, blank=True)
-    refused_at = models.DateTimeField(null=True, blank=True)
-    refused_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    request = models.ForeignKey(
+        LicenseRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="renewals"
     )
-    refusal_reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    fields = models.JSONField(_("fields"))
+    changed = models.JSONField(_("changed"), default=list)
+    granted_at = models.DateTimeField(_("granted at"), null=True, blank=True)
+    granted_until = models.DateTimeField(_("granted until"), null=True, blank=True)
+    refused_at = models.DateTimeField(_("refused at"), null=True, blank=True)
+    refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("refused by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    refusal_reason = models.TextField(_("refusal reason"), blank=True)
 
     class Meta:
+        verbose_name = _("renewal")
+        verbose_name_plural = _("renewals")
         ordering = ["request", "-requested_at"]
         constraints = [
             # One open renewal per licence.

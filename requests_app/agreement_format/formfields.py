@@ -17,6 +17,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from ..i18n.date_fields import YearFirstDateField
 from .spec import HF_USERNAME_KEY, Field, asked_fields
 
 _ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
@@ -96,7 +97,7 @@ def form_field(spec: Field, *, submitting: bool) -> forms.Field:
     common = {"label": spec.label, "required": required, "help_text": spec.help}
     kind = spec.type
     if kind == "date":
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
+        return YearFirstDateField(**common)
     if kind == "email":
         return forms.EmailField(max_length=spec.max_length or 254, **common)
     if kind == "url":

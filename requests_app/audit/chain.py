@@ -36,21 +36,29 @@ def canonical(
     at: datetime.datetime,
     ip: str | None,
     prev_hash: str,
+    user_agent: str | None = None,
 ) -> bytes:
-    """The bytes an event's hash is taken over: every field that is its content, in a fixed form."""
+    """The bytes an event's hash is taken over: every field that is its content, in a fixed form.
+
+    The user agent is in the form only when the event has one, so the events written before the
+    column existed keep the bytes, and the hashes, they were written with.
+    """
+    content: dict[str, object] = {
+        "v": 1,
+        "request": request_id,
+        "seq": seq,
+        "actor": actor_id,
+        "from": from_status or "",
+        "to": to_status,
+        "note": note or "",
+        "at": _at(at),
+        "ip": _ip(ip),
+        "prev": prev_hash,
+    }
+    if user_agent:
+        content["ua"] = user_agent
     return json.dumps(
-        {
-            "v": 1,
-            "request": request_id,
-            "seq": seq,
-            "actor": actor_id,
-            "from": from_status or "",
-            "to": to_status,
-            "note": note or "",
-            "at": _at(at),
-            "ip": _ip(ip),
-            "prev": prev_hash,
-        },
+        content,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -73,6 +81,7 @@ def canonical_of(event) -> bytes:
         at=event.at,
         ip=event.ip,
         prev_hash=event.prev_hash,
+        user_agent=event.user_agent,
     )
 
 

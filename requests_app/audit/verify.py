@@ -20,6 +20,7 @@ EVENT_COLUMNS = (
     "note",
     "at",
     "ip",
+    "user_agent",
     "prev_hash",
     "hash",
 )
@@ -80,6 +81,7 @@ def verify(*, heads: dict[str, tuple[int, str]] | None = None) -> tuple[int, lis
             at=event["at"],
             ip=event["ip"],
             prev_hash=event["prev_hash"],
+            user_agent=event["user_agent"],
         )
         if recomputed != event["hash"]:
             problems.append(Problem(ref, "rewritten", f"event {event['seq']} was changed after it was written"))

@@ -22,24 +22,40 @@ class UploadCheck(models.Model):
         ACCEPTED = "accepted", _("accepted")
         REFUSED = "refused", _("refused")
 
-    request = models.ForeignKey("requests_app.LicenseRequest", on_delete=models.PROTECT, related_name="upload_checks")
-    issued_agreement = models.ForeignKey("requests_app.IssuedAgreement", on_delete=models.PROTECT, related_name="+")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField()
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.CHECKING)
-    started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker took the check.")
-    finished_at = models.DateTimeField(null=True, blank=True)
-    message = models.TextField(blank=True, help_text="Why it was refused, or the accepted copy's summary.")
+    request = models.ForeignKey(
+        "requests_app.LicenseRequest", verbose_name=_("request"), on_delete=models.PROTECT, related_name="upload_checks"
+    )
+    issued_agreement = models.ForeignKey(
+        "requests_app.IssuedAgreement", verbose_name=_("issued agreement"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.CHECKING)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True, help_text="When a worker took the check.")
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    message = models.TextField(
+        _("message"), blank=True, help_text="Why it was refused, or the accepted copy's summary."
+    )
     signed_copy = models.OneToOneField(
-        "requests_app.SignedCopy", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "requests_app.SignedCopy",
+        verbose_name=_("signed copy"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     countersigned = models.BooleanField(
+        _("countersigned"),
         default=False,
         help_text="The owner's countersigned copy, uploaded by a reviewer: checked for both signatures.",
     )
 
     class Meta:
+        verbose_name = _("upload check")
+        verbose_name_plural = _("upload checks")
         app_label = "requests_app"
         ordering = ["request", "-uploaded_at", "-pk"]
 
@@ -54,13 +70,17 @@ def _quarantine_path(instance, filename):
 class QuarantinedFile(models.Model):
     """An uploaded file not yet checked. Never served; deleted, file and row, once its check ends."""
 
-    check_run = models.ForeignKey(UploadCheck, on_delete=models.CASCADE, related_name="files")
-    position = models.PositiveSmallIntegerField()
-    file = models.FileField(upload_to=_quarantine_path, max_length=200)
-    original_name = models.CharField(max_length=120)
-    content_type = models.CharField(max_length=40, help_text="Sniffed from the content at upload.")
+    check_run = models.ForeignKey(
+        UploadCheck, verbose_name=_("check run"), on_delete=models.CASCADE, related_name="files"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    file = models.FileField(_("file"), upload_to=_quarantine_path, max_length=200)
+    original_name = models.CharField(_("original name"), max_length=120)
+    content_type = models.CharField(_("content type"), max_length=40, help_text="Sniffed from the content at upload.")
 
     class Meta:
+        verbose_name = _("quarantined file")
+        verbose_name_plural = _("quarantined files")
         app_label = "requests_app"
         ordering = ["check_run", "position"]
 

@@ -6,9 +6,11 @@ from django.utils.translation import gettext_lazy as _
 class LanguagePreference(models.Model):
     """The language a person reads the portal and its emails in. No row: the site's default."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="language_preference"
+    )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
-    updated_at = models.DateTimeField()
+    updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
         app_label = "requests_app"

@@ -15,15 +15,18 @@ class RepresentativeConfirmation(models.Model):
         DECLINED = "declined", _("Declined")
 
     request = models.ForeignKey(
-        "requests_app.LicenseRequest", on_delete=models.PROTECT, related_name="representative_confirmations"
+        "requests_app.LicenseRequest",
+        verbose_name=_("request"),
+        on_delete=models.PROTECT,
+        related_name="representative_confirmations",
     )
     email = models.EmailField(_("sent to"))
     sent_at = models.DateTimeField(_("sent"))
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=400, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
 
     class Meta:
         app_label = "requests_app"

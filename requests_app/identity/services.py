@@ -81,6 +81,7 @@ def representative_answer(
         note=NOTE_CONFIRMED if confirmed else NOTE_DECLINED,
         at=now,
         ip=ip,
+        user_agent=user_agent,
     )
     return confirmation
 

@@ -40,9 +40,22 @@ class EventTypeFilter(admin.SimpleListFilter):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnly):
-    list_display = ["created_at", "event_type", "webhook", "attempts", "response_status", "delivered_at", "failed_at"]
+    list_display = [
+        "created_at",
+        "event_type",
+        "webhook",
+        "attempts",
+        "response_status",
+        "last_error_display",
+        "delivered_at",
+        "failed_at",
+    ]
     list_filter = [EventTypeFilter]
     list_select_related = ["webhook"]
+
+    @admin.display(description=gettext_lazy("last error"))
+    def last_error_display(self, obj):
+        return obj.last_error_display
 
 
 @admin.register(HuggingFaceCall)

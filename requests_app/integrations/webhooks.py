@@ -23,6 +23,7 @@ import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook as Signer
 
@@ -269,26 +270,28 @@ def deliver(*, delivery_id: int) -> WebhookDelivery:
     delivery.response_status = None
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
     retry = None
-    try:
-        address = check_url(delivery.webhook.url)
-        status = _post(
-            delivery.webhook.url,
-            address,
-            body.encode(),
-            signed_headers(secret=delivery.webhook.secret, msg_id=delivery.msg_id, body=body, now=now),
-        )
-    except WebhookInvalid as error:
-        delivery.last_error, delivery.failed_at = f"Refused: {error}", now
-    except (urllib3.exceptions.HTTPError, OSError) as error:
-        delivery.last_error = f"No answer: {type(error).__name__}"
-        retry = WebhookFailed(delivery.last_error)
-    else:
-        delivery.response_status = status
-        if 200 <= status < 300:
-            delivery.delivered_at, delivery.last_error = now, ""
-        else:
-            delivery.last_error = f"HTTP {status}"
+    # The error is stored in English, whoever's language is active; each reader has it retold (delivery_errors).
+    with translation.override("en"):
+        try:
+            address = check_url(delivery.webhook.url)
+            status = _post(
+                delivery.webhook.url,
+                address,
+                body.encode(),
+                signed_headers(secret=delivery.webhook.secret, msg_id=delivery.msg_id, body=body, now=now),
+            )
+        except WebhookInvalid as error:
+            delivery.last_error, delivery.failed_at = _("Refused: %(reason)s") % {"reason": error}, now
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            delivery.last_error = _("No answer: %(error)s") % {"error": type(error).__name__}
             retry = WebhookFailed(delivery.last_error)
+        else:
+            delivery.response_status = status
+            if 200 <= status < 300:
+                delivery.delivered_at, delivery.last_error = now, ""
+            else:
+                delivery.last_error = _("HTTP %(status)s") % {"status": status}
+                retry = WebhookFailed(delivery.last_error)
     delivery.save()
     if retry:
         raise retry

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import clock
 from ..applications.forms import SignedCopyForm
 from ..applications.selectors import returnable_fields
+from ..i18n.date_fields import YearFirstDateField
 from ..models import Dataset, LicenseRequest
 from .selectors import QueueFilters
 
@@ -54,10 +55,9 @@ class QueueFilterForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    expires_on = forms.DateField(
+    expires_on = YearFirstDateField(
         required=False,
         label=_("Licence valid until"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Defaults to the dataset's licence duration. Empty: the licence does not expire."),
     )
     note = forms.CharField(

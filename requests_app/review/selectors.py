@@ -479,19 +479,30 @@ def request_export_rows(*, requests: QuerySet[LicenseRequest], custom: list[str]
 
 
 def audit_event_rows(*, requests: QuerySet[LicenseRequest]) -> Iterator[tuple]:
-    """The audit trail of `requests` as (reference, at, actor's email, from, to, note, ip) values, in order.
+    """The audit trail of `requests` as (reference, at, actor's email, from, to, note, ip, user agent) values,
+    in order.
 
-    The note of a request whose personal data was removed reads "[removed]", as on its page.
+    The note and the user agent of a request whose personal data was removed read "[removed]" and
+    nothing, as on its page.
     """
-    note = Case(
-        When(request__personal_data_removed_at__isnull=False, then=Value("[removed]")),
-        default=F("note"),
-        output_field=TextField(),
+    removed = Q(request__personal_data_removed_at__isnull=False)
+    note = Case(When(removed, then=Value("[removed]")), default=F("note"), output_field=TextField())
+    user_agent = Case(
+        When(removed, then=Value("")), default=Coalesce("user_agent", Value("")), output_field=TextField()
     )
     return (
         audit_events(requests=requests)
-        .annotate(export_note=note)
-        .values_list("request__reference", "at", "actor__email", "from_status", "to_status", "export_note", "ip")
+        .annotate(export_note=note, export_user_agent=user_agent)
+        .values_list(
+            "request__reference",
+            "at",
+            "actor__email",
+            "from_status",
+            "to_status",
+            "export_note",
+            "ip",
+            "export_user_agent",
+        )
         .iterator(chunk_size=2000)
     )
 

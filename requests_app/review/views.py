@@ -323,7 +323,7 @@ REQUEST_COLUMNS = [
     {"dataset__name": "dataset", "applicant__email": "applicant_email"}.get(field, field)
     for field in REQUEST_EXPORT_FIELDS
 ]
-EVENT_COLUMNS = ["reference", "at", "actor", "from_status", "to_status", "note", "ip"]
+EVENT_COLUMNS = ["reference", "at", "actor", "from_status", "to_status", "note", "ip", "user_agent"]
 
 
 def custom_columns(datasets, filters) -> list[str]:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import clock
+from ..i18n.date_fields import YearFirstDateField
 from ..models import ReviewerPreference
 
 
@@ -51,9 +52,8 @@ class RefuseRenewalForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    until = forms.DateField(
+    until = YearFirstDateField(
         label=_("Extend the licence until"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Defaults to one more licence duration from the current expiry."),
     )
 

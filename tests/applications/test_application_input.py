@@ -45,10 +45,10 @@ TEXT_MESSAGES = {
 
 
 def expected_message(field: str, kind: str) -> str:
-    if field == "signing_date":
-        return "Enter a valid date."
     if kind == "whitespace only":
         return "This field is required."
+    if field == "signing_date":
+        return "Enter the date as year-month-day, for example 2026-12-01."
     if field == "email":
         return {
             "10,000 characters": "Ensure this value has at most 254 characters",

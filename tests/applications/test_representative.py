@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from requests_app.agreement_format.loading import load_dataset_file
+from requests_app.audit.verify import verify
 from requests_app.i18n.services import language_remember
 from requests_app.identity import checks
 from requests_app.identity.models import RepresentativeConfirmation
@@ -19,6 +20,7 @@ from requests_app.models import RequestEvent
 from requests_app.review.services import request_approve, request_reject, request_revoke, reviewer_grant
 from requests_app.workflow import DecisionInvalid
 from tests import journeys
+from tests.clock import start
 from tests.paths import DATA, LAGPER_TOML
 
 WANG = "wang@nwpu.edu.cn"
@@ -64,6 +66,25 @@ def test_his_confirmation_is_an_event_on_the_record_not_a_status_change(submitte
     assert event.note == NOTE_CONFIRMED and WANG not in event.note and event.ip == "198.51.100.9"
     submitted.refresh_from_db()
     assert submitted.status == "awaiting_signature"
+
+
+def test_his_answer_event_records_when_from_which_address_and_which_browser(submitted, client, bob, clock):
+    clock.shift(datetime.timedelta(hours=5, minutes=7))
+    client.post(
+        link_path(to_wang()[0]),
+        {"answer": "decline"},
+        HTTP_USER_AGENT="Mozilla/5.0 (Wang)\x00\x1b[31m" + "x" * 500,
+        REMOTE_ADDR="198.51.100.9",
+    )
+    event = RequestEvent.objects.filter(request=submitted).order_by("-seq").first()
+    assert event.at == start() + datetime.timedelta(hours=5, minutes=7)
+    assert event.ip == "198.51.100.9"
+    assert event.user_agent == ("Mozilla/5.0 (Wang)[31m" + "x" * 500)[:400]
+    assert RepresentativeConfirmation.objects.get().user_agent == event.user_agent
+    assert verify() == (len(RequestEvent.objects.all()), [])
+    client.force_login(bob)
+    page = client.get(reverse("review:request", args=[submitted.reference])).content.decode()
+    assert '<span class="small text-muted event-user-agent">Mozilla/5.0 (Wang)[31mxxx' in page
 
 
 def test_a_second_answer_changes_nothing(submitted, client):

@@ -95,6 +95,36 @@ def test_the_hash_covers_every_field_of_the_content(decided):
         assert chain.event_hash(**{**content, field: value}) != event.hash, field
 
 
+def test_a_user_agent_is_in_the_published_form_only_when_the_event_has_one(decided):
+    event = decided.events.get(seq=APPROVAL)
+    content = {
+        "request_id": decided.pk,
+        "seq": APPROVAL,
+        "actor_id": event.actor_id,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "note": event.note,
+        "at": event.at,
+        "ip": event.ip,
+        "prev_hash": event.prev_hash,
+    }
+    assert chain.event_hash(**content, user_agent=None) == chain.event_hash(**content, user_agent="") == event.hash
+    with_agent = json.loads(chain.canonical(**content, user_agent="Mozilla/5.0 (王)"))
+    assert with_agent == {**json.loads(chain.canonical(**content)), "ua": "Mozilla/5.0 (王)"}
+    assert chain.event_hash(**content, user_agent="Mozilla/5.0") != chain.event_hash(**content, user_agent="curl")
+
+
+@sqlite_only
+def test_sqlite_a_rewritten_user_agent_is_found(decided):
+    raw("DROP TRIGGER requestevent_no_update")
+    raw(
+        "UPDATE requests_app_requestevent SET user_agent = 'curl' WHERE request_id = %s AND seq = %s",
+        decided.pk,
+        APPROVAL,
+    )
+    assert problems() == [(decided.reference, "rewritten")]
+
+
 def test_bulk_created_events_are_chained_in_order(decided, charlie):
     RequestEvent.objects.bulk_create(
         RequestEvent(

@@ -35,7 +35,7 @@ def small_chunks(monkeypatch):
 def test_a_complete_audit_export_has_every_event_and_ends_with_its_count(bob_client, three_requests):
     lines = lines_of(bob_client.get(reverse("review:export_events")))
     assert len(lines) == 1 + 9 + 1
-    assert lines[0] == "reference,at,actor,from_status,to_status,note,ip"
+    assert lines[0] == "reference,at,actor,from_status,to_status,note,ip,user_agent"
     assert lines[-1] == "# complete: 9 rows"
 
 
@@ -49,7 +49,7 @@ def test_a_complete_requests_export_ends_with_its_count(bob_client, three_reques
 
 def test_an_empty_export_says_it_is_complete_with_no_rows(bob_client, lagper):
     assert lines_of(bob_client.get(reverse("review:export_events"))) == [
-        "reference,at,actor,from_status,to_status,note,ip",
+        "reference,at,actor,from_status,to_status,note,ip,user_agent",
         "# complete: 0 rows",
     ]
 

@@ -558,7 +558,7 @@ def test_the_audit_csv_lists_every_event_of_the_filtered_requests(bob, bob_clien
     request = under_review(lagper, alice)
     request_reject(request=request, reviewer=bob, reason="-1 for clarity", ip="192.0.2.1")
     header, *rows = csv_rows(bob_client.get(reverse("review:export_events"), {"status": ""}))
-    assert header == ["reference", "at", "actor", "from_status", "to_status", "note", "ip"]
+    assert header == ["reference", "at", "actor", "from_status", "to_status", "note", "ip", "user_agent"]
     assert [(r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows] == [
         (request.reference, "alice@uni.example", "", "draft", "Application started.", "203.0.113.7"),
         (
