@@ -20,6 +20,7 @@ from requests_app.agreement_format.loading import DatasetFileError, load_dataset
 from requests_app.applications.forms import ApplicationForm
 from requests_app.applications.services import request_resubmit
 from requests_app.documents.pdf import render_agreement
+from requests_app.i18n.date_fields import YearFirstDateField
 from requests_app.models import AgreementVersion, ClauseAcceptance, Dataset, IssuedAgreement, LicenseRequest
 from requests_app.review.services import request_return_for_correction
 from requests_app.workflow import DecisionInvalid
@@ -108,7 +109,7 @@ def test_the_form_asks_for_the_declared_fields_in_the_files_order_with_their_typ
     kinds = {name: type(form.fields[name]) for name in asked}
     assert kinds["email"] is forms.EmailField
     assert kinds["homepage"] is forms.URLField
-    assert kinds["signing_date"] is forms.DateField
+    assert kinds["signing_date"] is YearFirstDateField  # a text box read year first, not the browser's picker
     assert kinds["supervisor_consents"] is forms.BooleanField
     assert kinds["phone"] is formfields.PhoneField
     assert 'type="tel"' in str(form["phone"]) and 'autocomplete="tel"' in str(form["phone"])
