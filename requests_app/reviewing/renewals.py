@@ -205,7 +205,8 @@ def _extend(transition, *, request, actor, until, renewal, note, ip=None):
     if renewal is not None:
         changes = {name: _typed(name, renewal.fields[name]) for name in renewal.changed if _is_column(name)}
         if renewal.changed:
-            changes["values"] = {**request.values, **{name: renewal.fields[name] for name in renewal.changed}}
+            values = {**request.values, **{name: renewal.fields[name] for name in renewal.changed}}
+            changes.update(formfields.stored_values(version=request.agreement_version, values=values))
         granted = Renewal.objects.filter(pk=renewal.pk, granted_at__isnull=True, refused_at__isnull=True).update(
             granted_at=now, granted_until=until
         )
