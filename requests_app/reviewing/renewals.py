@@ -87,7 +87,13 @@ def renewal_submit(*, request: LicenseRequest, user, fields: dict, ip: str | Non
     stored = LicenseRequest.objects.get(pk=request.pk)
     current = {name: formfields.to_stored(stored.value(name)) for name in names}
     given = fields.get("values", fields)  # a form's request_fields(): every field is in its `values`
-    proposed = {name: formfields.to_stored(given.get(name, current[name])) for name in names}
+    typed = {name: formfields.to_stored(given.get(name, current[name])) for name in names}
+    # Checked as a submitted application is (raises ValuesInvalid before anything is written), and
+    # compared in the spelling stored: a number retyped in another format is not a change.
+    cleaned = formfields.clean_values(
+        version=request.agreement_version, values={**stored.values, **typed}, complete=True
+    )
+    proposed = {name: cleaned[name] for name in names}
     changed = [name for name in names if proposed[name] != current[name]]
     try:
         with transaction.atomic():
