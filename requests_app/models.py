@@ -225,9 +225,12 @@ class LicenseRequest(models.Model):
     personal_data_removed_at = models.DateTimeField(
         _("personal data removed at"), null=True, blank=True, editable=False
     )
+    # The values the agreement marks searchable (agreement_format.spec.search_values), one per line:
+    # written with `values` by every service that writes it (formfields.stored_values).
+    search_values = models.TextField(_("searchable values"), blank=True, default="", editable=False)
     # What the reviewers' search matches, folded (requests_app.search), in one column the database
     # computes on every write (save, update, bulk_create, raw SQL alike), so no write path can leave
-    # it stale; its index is made in migration 0019. A line break between fields, which a search box
+    # it stale; its index is made in migration 0037. A line break between fields, which a search box
     # cannot send, keeps a term within one field.
     search_text = models.GeneratedField(
         expression=SearchFold(
@@ -241,6 +244,8 @@ class LicenseRequest(models.Model):
                 "unit",
                 models.Value("\n"),
                 "email",
+                models.Value("\n"),
+                "search_values",
                 output_field=models.TextField(),
             )
         ),

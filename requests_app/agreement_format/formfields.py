@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from ..i18n.date_fields import YearFirstDateField
-from .spec import HF_USERNAME_KEY, Field, asked_fields
+from .spec import HF_USERNAME_KEY, Field, asked_fields, search_values
 
 _ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 
@@ -241,3 +241,9 @@ def clean_values(*, version, values: dict, complete: bool) -> dict:
     if problems:
         raise ValuesInvalid(problems)
     return {**values, **cleaned}
+
+
+def stored_values(*, version, values: dict) -> dict:
+    """The request's columns that hold `values` (already checked): the values, and the text the
+    reviewers' search indexes of them. Every write of `values` writes both, so the search is never stale."""
+    return {"values": values, "search_values": search_values(version, values)}

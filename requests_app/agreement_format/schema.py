@@ -102,6 +102,11 @@ class FieldModel(pd.BaseModel):
         "For `capitals`: also ask for the value in Latin letters (e.g. a Chinese name in pinyin), under this label.",
         default="",
     )
+    searchable: bool = _doc(
+        "For text types: whether the reviewers' queue search finds a request by this value (a supervisor's "
+        "name, say). Fields of type `email` and the well-known ones always are.",
+        default=False,
+    )
     translations: dict[str, FieldTranslation] = _doc(
         _TRANSLATIONS.format(what="field's wording", example='label = "…", help = "…"', binding="file's `label`"),
         default_factory=dict,
@@ -115,8 +120,9 @@ class FieldModel(pd.BaseModel):
             raise ValueError("a choice needs at least two `options`")
         if self.romanised_label and self.type != "capitals":
             raise ValueError('`romanised_label` is only for type "capitals"')
-        if self.max_length is not None and self.type not in _TEXT_TYPES:
-            raise ValueError(f"`max_length` is only for text types, not {self.type!r}")
+        for key in ("max_length", "searchable"):
+            if getattr(self, key) not in (None, False) and self.type not in _TEXT_TYPES:
+                raise ValueError(f"`{key}` is only for text types, not {self.type!r}")
         if self.key in _WELL_KNOWN_TYPES:
             kind, limit = _WELL_KNOWN_TYPES[self.key]
             if self.type not in _COMPATIBLE[kind]:
@@ -450,6 +456,8 @@ def to_internal(model: DatasetFileModel) -> tuple[dict, dict]:
             "options": list(f.options),
             "romanised_label": f.romanised_label,
             "signer": s.key,
+            # Only when set: an agreement that flags nothing keeps the fingerprint it always had.
+            **({"searchable": True} if f.searchable else {}),
         }
         for s in a.signers
         for f in s.fields

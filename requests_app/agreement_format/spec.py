@@ -74,6 +74,8 @@ class Field:
     signer: str = "signer"
     # Several lines (a long text, or format 1's address, which is also in capitals).
     multiline: bool = False
+    # Found by the reviewers' search: the file says `searchable = true`, or it is an email.
+    searchable: bool = False
 
     @property
     def capitals(self) -> bool:
@@ -142,6 +144,7 @@ def _field(spec: dict, legacy: bool) -> Field:
         romanised_label=spec.get("romanised_label", ""),
         signer=spec["signer"],
         multiline=spec["type"] == "long_text",
+        searchable=spec.get("searchable", False) or spec["type"] == "email",
     )
 
 
@@ -185,6 +188,22 @@ def purpose_field(version) -> Field | None:
         signer="",
         multiline=True,
     )
+
+
+def search_values(version, values: dict) -> str:
+    """The request's searchable values that have no column of their own, one per line, for the search index.
+
+    The well-known columns are searched already; a searchable field's romanised companion is
+    searched with it (a name in Chinese is also found in pinyin).
+    """
+    names = [
+        name
+        for f in fields(version)
+        if f.searchable and f.name not in WELL_KNOWN
+        for name in (f.name, f.romanised_name)
+        if name
+    ]
+    return "\n".join(text for name in names if isinstance(text := values.get(name), str) and text)
 
 
 def asked_fields(version) -> list[Field]:

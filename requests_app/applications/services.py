@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from .. import clock, workflow
 from ..agreement_format import spec
-from ..agreement_format.formfields import clean_values, to_stored
+from ..agreement_format.formfields import clean_values, stored_values, to_stored
 from ..agreement_format.loading import sha256_text
 from ..documents.services import agreement_issue
 from ..models import (
@@ -34,7 +34,7 @@ def _reference(dataset: Dataset, request: LicenseRequest) -> str:
 
 
 def _checked(fields: dict, *, request: LicenseRequest | None, version: AgreementVersion, complete: bool) -> dict:
-    """`fields` with `values` as it will be stored, checked against the version's fields.
+    """`fields` with `values` (and the search's text of them) as stored, checked against the version's fields.
 
     The values are the request's, updated by the well-known columns and the `values` given, so a
     caller that sets only columns is checked too. Raises ValuesInvalid, before anything is written,
@@ -43,7 +43,8 @@ def _checked(fields: dict, *, request: LicenseRequest | None, version: Agreement
     """
     columns = {name: to_stored(value) for name, value in fields.items() if name in spec.APPLICANT_COLUMNS}
     values = {**(request.values if request is not None else {}), **columns, **fields.get("values", {})}
-    return {**fields, "values": clean_values(version=version, values=values, complete=complete)}
+    cleaned = clean_values(version=version, values=values, complete=complete)
+    return {**fields, **stored_values(version=version, values=cleaned)}
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ import datetime
 from django.db import transaction
 
 from .. import clock
+from ..agreement_format.formfields import stored_values
 from ..agreement_format.spec import APPLICANT_COLUMNS, ORGANISATION_WEBSITE_KEY
 from .models import SignedCopyView
 
@@ -55,7 +56,7 @@ def personal_data_remove(*, request, now: datetime.datetime | None = None) -> bo
     claimed = LicenseRequest.objects.filter(pk=request.pk, personal_data_removed_at__isnull=True).update(
         personal_data_removed_at=now,
         signing_date=None,
-        values=_removed_values(typed),
+        **stored_values(version=request.agreement_version, values=_removed_values(typed)),
         **{field: REMOVED for field, value in values.items() if value},
     )
     if not claimed:

@@ -87,7 +87,13 @@ def renewal_submit(*, request: LicenseRequest, user, fields: dict, ip: str | Non
     stored = LicenseRequest.objects.get(pk=request.pk)
     current = {name: formfields.to_stored(stored.value(name)) for name in names}
     given = fields.get("values", fields)  # a form's request_fields(): every field is in its `values`
-    proposed = {name: formfields.to_stored(given.get(name, current[name])) for name in names}
+    typed = {name: formfields.to_stored(given.get(name, current[name])) for name in names}
+    # Checked as a submitted application is (raises ValuesInvalid before anything is written), and
+    # compared in the spelling stored: a number retyped in another format is not a change.
+    cleaned = formfields.clean_values(
+        version=request.agreement_version, values={**stored.values, **typed}, complete=True
+    )
+    proposed = {name: cleaned[name] for name in names}
     changed = [name for name in names if proposed[name] != current[name]]
     try:
         with transaction.atomic():
@@ -205,7 +211,8 @@ def _extend(transition, *, request, actor, until, renewal, note, ip=None):
     if renewal is not None:
         changes = {name: _typed(name, renewal.fields[name]) for name in renewal.changed if _is_column(name)}
         if renewal.changed:
-            changes["values"] = {**request.values, **{name: renewal.fields[name] for name in renewal.changed}}
+            values = {**request.values, **{name: renewal.fields[name] for name in renewal.changed}}
+            changes.update(formfields.stored_values(version=request.agreement_version, values=values))
         granted = Renewal.objects.filter(pk=renewal.pk, granted_at__isnull=True, refused_at__isnull=True).update(
             granted_at=now, granted_until=until
         )

@@ -32,6 +32,8 @@ SOURCE = TWO_SIGNERS.read_text(encoding="utf-8")
 
 # The fingerprint lagper.toml had before format 2 existed: loading it must not publish a new version.
 LAGPER_SHA256 = "347eba981f4aee910e5c8a3eb8805ee104b0032e075d7fa6b69a2e8ea7f5d81e"
+# two_signers.toml's fingerprint before fields could be `searchable`: a file that marks none keeps it.
+TWO_SIGNERS_SHA256 = "45786c3a41e55beb131f14c3618378ca77cdc3bfdc0c307b60142eb46ba35232"
 
 
 def pdf_words(data: bytes) -> str:
@@ -373,11 +375,20 @@ def test_every_problem_is_reported_with_its_key_and_line_and_nothing_is_written(
         ),
         ('heading = "Publication"', 'number = 3\nheading = "Publication"', "clause 2 has number 3"),
         ('type = "long_text"', 'type = "long_text"\noptions = ["a", "b"]', "`options` are only for type"),
+        ('type = "checkbox"', 'type = "checkbox"\nsearchable = true', "`searchable` is only for text types"),
     ],
 )
 def test_inconsistent_declarations_are_refused(db, tmp_path, old, new, problem):
     with pytest.raises(DatasetFileError, match=problem.replace("(", r"\(").replace("[", r"\[")):
         parse_dataset_file(variant(tmp_path, old, new))
+
+
+def test_a_field_marked_searchable_is_a_new_version_and_the_others_keep_their_fingerprint(two_signers, tmp_path):
+    assert two_signers.current_agreement.sha256 == TWO_SIGNERS_SHA256
+    marked = load_dataset_file(variant(tmp_path, 'key = "student_id"\n', 'key = "student_id"\nsearchable = true\n'))
+    assert marked.version_created
+    flagged = [spec["name"] for spec in marked.agreement_version.signer_fields if "searchable" in spec]
+    assert flagged == ["student_id"]
 
 
 def test_a_changed_signer_layout_is_a_new_version(two_signers, tmp_path):

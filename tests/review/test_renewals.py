@@ -9,6 +9,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from requests_app.agreement_format.formfields import ValuesInvalid
 from requests_app.models import LicenseRequest, Renewal, ReviewerPreference
 from requests_app.notifications import reminders
 from requests_app.review.selectors import licence_default_expiry
@@ -98,6 +99,21 @@ def test_alice_renews_with_a_new_unit_and_bob_extends_the_same_licence(licence, 
     assert renewal.granted_until == licence.expires_at
     assert [e.transition for e in licence.events.all()][-2:] == ["renewal_submit", "licence_extend"]
     assert licence.events.last().note == f"Licence extended until {default_until.isoformat()} (renewal granted)."
+
+
+def test_a_renewal_with_a_value_its_field_cannot_hold_is_refused_and_nothing_is_written(licence, alice, clock):
+    clock.move_to(licence.expires_at - 10 * DAY)
+    with pytest.raises(ValuesInvalid) as refused:
+        renewal_submit(request=licence, user=alice, fields={"unit": "Drone Lab", "email": "dean at uni.example"})
+    assert list(refused.value.problems) == ["email"]
+    assert not licence.renewals.exists()
+    assert licence.events.last().transition == "request_approve"
+
+
+def test_a_renewal_is_compared_in_the_spelling_stored(licence, alice, clock):
+    clock.move_to(licence.expires_at - 10 * DAY)
+    renewal = renewal_submit(request=licence, user=alice, fields={"organisation": "example university"})
+    assert renewal.changed == [] and renewal.fields["organisation"] == "EXAMPLE UNIVERSITY"  # the field is in capitals
 
 
 def test_a_second_renewal_waits_for_the_first(licence, alice, clock):

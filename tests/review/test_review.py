@@ -817,7 +817,8 @@ def test_the_queue_search_sees_every_write_path(bob_client, lagper, alice):
         ]
     )
     searched = LicenseRequest.objects.filter(reference="IMPORT-1").values_list("search_text", flat=True).get()
-    assert searched == "import-1\n\nbulk institute\n\n"  # reference, representative, organisation, unit, email
+    # reference, representative, organisation, unit, email, searchable values
+    assert searched == "import-1\n\nbulk institute\n\n\n"
 
 
 def number_next_request(number: int) -> None:
