@@ -155,7 +155,7 @@ REFUSED = [
         "Enter the date the agreement will be signed, within a year of today.",
         id="date",
     ),
-    pytest.param("signing_date", "31/02/2026", "Enter a valid date.", id="date-malformed"),
+    pytest.param("signing_date", "31/02/2026", "Enter the date as year-month-day", id="date-malformed"),
     pytest.param("country", "XX", "Select a valid choice. XX is not one of the available choices.", id="country"),
     pytest.param("homepage", "ftp://x", "Enter a valid URL.", id="url"),
     pytest.param("orcid", "0000-0002-1825-0098", "Enter an ORCID iD as 0000-0000-0000-0000", id="orcid"),

@@ -232,7 +232,7 @@ def test_a_dataset_without_the_block_shows_none_of_it(client, alice, bob, lagper
 
 def test_before_approval_bob_cannot_upload_a_countersigned_copy(client, alice, bob, streamerreid):
     reviewer_grant(dataset=streamerreid, reviewer=bob)
-    request = journeys.under_review(applicant=alice, dataset=streamerreid)
+    request = journeys.under_review(applicant=alice, dataset=streamerreid, values={"applicant_name": "Li Wei"})
     client.force_login(bob)
     assert "Owner's countersignature" not in review_page(client, request)
 
@@ -262,7 +262,7 @@ def test_alice_reads_it_in_chinese(client, alice, bob, alices_licence, django_ca
 def test_alices_own_signed_copy_leaves_the_owners_block_blank_and_cannot_fill_it(alice, bob, streamerreid, client):
     """The licensee signs her line only; a copy of hers that also signs the owner's field is refused."""
     reviewer_grant(dataset=streamerreid, reviewer=bob)
-    request = journeys.submitted(applicant=alice, dataset=streamerreid)
+    request = journeys.submitted(applicant=alice, dataset=streamerreid, values={"applicant_name": "Li Wei"})
     fields = pypdf.PdfReader(io.BytesIO(bytes(request.issued_agreements.get().pdf))).get_fields()
     assert {SIGNATURE_FIELD_NAME, COUNTERSIGNATURE_FIELD_NAME} <= set(fields)
     client.force_login(alice)

@@ -350,7 +350,7 @@ def test_the_audit_feed_carries_the_hash_chain_a_mirror_verifies(alice, lagper, 
             applicant=alice,
             dataset=lagper,
             request=request,
-            fields=journeys.application(),
+            fields=journeys.application(lagper),
             submit=submit,
             ip="203.0.113.7",
             user_agent="test",
@@ -389,7 +389,15 @@ def test_after_removal_the_feed_keeps_the_links_but_not_the_content(alice, lagpe
 def test_a_reference_whose_prefix_has_a_hyphen_is_found(alice, bob, db):
     dataset = load_dataset_file(DATA / "two_signers.toml").dataset
     reviewer_grant(dataset=dataset, reviewer=bob)
-    licence = approved(dataset, alice, bob)
+    asked = {
+        "country": "CN",
+        "intended_use": "academic",
+        "project": "Cross-view matching of pedestrians.",
+        "supervisor_name": "Prof. Ada Chen",
+        "phone": "+86 29 8849 1234",
+        "supervisor_consents": True,
+    }
+    licence = approved(dataset, alice, bob, values=asked)
     assert licence.reference.startswith("TWO-SIG-")
     key = issue_key(bob, [dataset])
     assert api(key).get(reverse("api_licence", args=[licence.reference])).json()["reference"] == licence.reference

@@ -66,7 +66,7 @@ def waiting_since(days: int, *, now, dataset, applicant) -> LicenseRequest:
 
 
 def application_post(agreement) -> dict:
-    typed = journeys.application()
+    typed = journeys.application(agreement.dataset)
     return {
         **typed,
         "signing_date": typed["signing_date"].isoformat(),

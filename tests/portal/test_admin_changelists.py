@@ -137,9 +137,9 @@ def test_root_sees_a_count_that_stopped_at_its_bound(root_client, licence, bob, 
     grow(licence, bob, 4)
     url = reverse("admin:requests_app_licenserequest_changelist")
     page = root_client.get(url).content.decode()
-    assert "3+ license requests" in page
-    assert "5 license requests" not in page
+    assert "3+ licence requests" in page
+    assert "5 licence requests" not in page
     searched = root_client.get(url, {"q": "LAGPER"}).content.decode()
     assert "3 results+" in searched
     filtered = root_client.get(url, {"status__exact": LicenseRequest.Status.APPROVED}).content.decode()
-    assert "1 license request" in filtered and "1+" not in filtered
+    assert "1 licence request" in filtered and "1+" not in filtered
