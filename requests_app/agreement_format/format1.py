@@ -150,26 +150,7 @@ def errors(data: dict, text: str) -> tuple[DatasetFile | None, list[tuple[str, i
 
 def to_internal(model: DatasetFile) -> tuple[dict, dict]:
     """(dataset fields, agreement) exactly as the format 1 reader has always stored them."""
-    dataset = {
-        "slug": model.slug,
-        "name": model.name,
-        "full_name": model.full_name,
-        "description": model.description,
-        # Kept as [label, value] pairs: PostgreSQL's jsonb would reorder a table's keys.
-        "facts": [[k, v] for k, v in model.facts.items()],
-        "owner": model.owner,
-        "contact_name": model.contact_name,
-        "contact_email": model.contact_email,
-        "homepage": model.homepage,
-        "citation_text": model.citation.text,
-        "citation_bibtex": model.citation.bibtex,
-        "delivery_instructions": model.delivery_instructions,
-        "reference_prefix": model.reference_prefix,
-        "turnaround_days": model.turnaround_days,
-        "licence_duration_days": model.licence_duration_days or None,
-        "hf_repo": model.hf_repo,
-        "representative_confirmation_required": model.representative_confirmation_required,
-    }
+    dataset = {**schema.dataset_columns(model), "hf_repo": model.hf_repo}
     if model.canned_reasons is not None:
         dataset["canned_reasons"] = [r.model_dump() for r in model.canned_reasons]
     a = model.agreement

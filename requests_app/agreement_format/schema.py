@@ -411,13 +411,14 @@ def errors(data: dict, text: str, *, model: type[M]) -> tuple[M | None, list[tup
         return None, found
 
 
-def to_internal(model: DatasetFileModel) -> tuple[dict, dict]:
-    """(dataset fields, agreement) in the shape the loader stores."""
-    dataset = {
+def dataset_columns(model) -> dict:
+    """The Dataset columns a dataset file gives, read from its model in either format (they share these keys)."""
+    return {
         "slug": model.slug,
         "name": model.name,
         "full_name": model.full_name,
         "description": model.description,
+        # Kept as [label, value] pairs: PostgreSQL's jsonb would reorder a table's keys.
         "facts": [[k, v] for k, v in model.facts.items()],
         "owner": model.owner,
         "contact_name": model.contact_name,
@@ -431,6 +432,11 @@ def to_internal(model: DatasetFileModel) -> tuple[dict, dict]:
         "licence_duration_days": model.licence_duration_days or None,
         "representative_confirmation_required": model.representative_confirmation_required,
     }
+
+
+def to_internal(model: DatasetFileModel) -> tuple[dict, dict]:
+    """(dataset fields, agreement) in the shape the loader stores."""
+    dataset = dataset_columns(model)
     a = model.agreement
     clauses = [
         {
