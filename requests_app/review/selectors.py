@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    GenericIPAddressField,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -482,17 +483,18 @@ def audit_event_rows(*, requests: QuerySet[LicenseRequest]) -> Iterator[tuple]:
     """The audit trail of `requests` as (reference, at, actor's email, from, to, note, ip, user agent) values,
     in order.
 
-    The note and the user agent of a request whose personal data was removed read "[removed]" and
-    nothing, as on its page.
+    The note of a request whose personal data was removed reads "[removed]", its IP address and user
+    agent nothing, as on its page (the append-only events keep them; they are no longer shown).
     """
     removed = Q(request__personal_data_removed_at__isnull=False)
     note = Case(When(removed, then=Value("[removed]")), default=F("note"), output_field=TextField())
+    ip = Case(When(removed, then=Value(None)), default=F("ip"), output_field=GenericIPAddressField())
     user_agent = Case(
         When(removed, then=Value("")), default=Coalesce("user_agent", Value("")), output_field=TextField()
     )
     return (
         audit_events(requests=requests)
-        .annotate(export_note=note, export_user_agent=user_agent)
+        .annotate(export_note=note, export_ip=ip, export_user_agent=user_agent)
         .values_list(
             "request__reference",
             "at",
@@ -500,7 +502,7 @@ def audit_event_rows(*, requests: QuerySet[LicenseRequest]) -> Iterator[tuple]:
             "from_status",
             "to_status",
             "export_note",
-            "ip",
+            "export_ip",
             "export_user_agent",
         )
         .iterator(chunk_size=2000)

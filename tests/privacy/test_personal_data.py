@@ -18,6 +18,8 @@ from requests_app.review.services import request_reject, request_revoke
 from requests_app.reviewing.renewals import renewal_refuse, renewal_submit
 from tests import journeys
 
+APPLICANT_IP = "203.0.113.7"  # where journeys.submitted applies from
+
 DAY = datetime.timedelta(days=1)
 
 
@@ -127,6 +129,10 @@ def test_after_removal_the_history_shows_its_notes_as_removed(rejected, alice, b
     csv = b"".join(client.get(reverse("review:export_events") + "?status=").streaming_content).decode()
     assert rejected.reference in csv and "Prof. Li Wei" not in csv
     assert ",[removed]," in csv and "Application started." not in csv
+    # The events keep the address they came from (append-only), but it is no longer shown.
+    assert RequestEvent.objects.filter(request=rejected, ip=APPLICANT_IP).exists()
+    assert APPLICANT_IP not in csv
+    assert APPLICANT_IP not in client.get(reverse("review:request", args=[rejected.reference])).content.decode()
 
 
 def test_alice_downloads_everything_held_about_her_in_one_zip(alice, alice_client, lagper, private_media):
