@@ -1,11 +1,14 @@
 """One function per email. Each renders emails/<name>_subject.txt, _body.txt and _body.html."""
 
+import functools
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from ..agreement_format import localised
 from ..applications.selectors import returned_field_labels
 from ..i18n.selectors import language_of
 
@@ -169,6 +172,8 @@ def new_work(*, reviewer, event, what: str) -> None:
             "dataset": request.dataset,
             "event": event,
             "what": what,
+            # Called as the email renders, so in the reviewer's language: the note's field labels as they read them.
+            "note_labels": functools.partial(localised.labels_for_notes, request.agreement_version),
             "review_url": _review_url(request),
             "preference_url": _preference_url(),
         },

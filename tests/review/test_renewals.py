@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from requests_app.agreement_format.formfields import ValuesInvalid
+from requests_app.i18n.services import language_remember
 from requests_app.models import LicenseRequest, Renewal, ReviewerPreference
 from requests_app.notifications import reminders
 from requests_app.review.selectors import licence_default_expiry
@@ -284,3 +285,16 @@ def test_the_admin_extension_records_the_client_behind_the_trusted_proxy(
     )
     extension = licence.events.order_by("-seq").first()
     assert (extension.transition, extension.ip) == ("licence_extend", "203.0.113.50")
+
+
+def test_bob_reading_chinese_gets_the_renewals_changed_fields_named_as_he_reads_them(licence, alice, bob, sent, clock):
+    language_remember(user=bob, language="zh-hans")
+    clock.move_to(licence.expires_at - 10 * DAY)
+
+    sent(lambda: renewal_submit(request=licence, user=alice, fields={"unit": "Drone Lab"}))
+
+    [to_bob] = [m for m in mail.outbox if m.to == [bob.email]]
+    assert "使用数据的院系或单位（第 2 条）" in to_bob.body
+    assert "Department or unit that will use the data" not in to_bob.body
+    html = to_bob.alternatives[0][0]
+    assert "使用数据的院系或单位（第 2 条）" in html and "Department or unit" not in html
