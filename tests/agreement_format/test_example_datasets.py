@@ -17,6 +17,7 @@ from requests_app import clock
 from requests_app.agreement_format import preview
 from requests_app.agreement_format.loading import load_dataset_file
 from requests_app.applications.forms import ApplicationForm
+from requests_app.documents.pdf import render_agreement_with_areas
 from requests_app.models import IssuedAgreement
 from tests.paths import ROOT
 
@@ -50,6 +51,17 @@ MAHNOB_SOURCE = {
     "Access": "The user may only use the database after this End User License Agreement (EULA) has been signed and returned to the iBUG Group at Imperial College London. The signed EULA should be returned in digital format by uploading it to the website when requesting account at: http://mahnobdb.eu/mimicry/accounts/register/ Only if the user is not capable of requesting an account in this manner, accounts may be requested by sending the signed EULA via traditional mail to: Prof. Maja Pantic Imperial College London Department of Computing",
 }
 MAHNOB_OPENING = "By signing this document the user, he or she who will make use of the database or the database interface, agrees to the following terms. With database, we denote both the actual data as well as the interface to the database."
+# From "LLCM Dataset Agreement/LLCM DATASET RELEASE AGREEMENT.pdf" in github.com/ZYK100/LLCM.
+LLCM_INTRODUCTION = "The LLCM (Low-Light Cross-Modality) dataset is constructed to facilitate the study of low-light cross-modality person Re-ID task. It contains 46,767 person images of 1,064 identities, and each identity is captured by at least one RGB camera and one IR camera. The LLCM dataset is divided into a training set and a testing set at a ratio about 2:1. The training set contains 30,921 bounding boxes of 713 identities (16,946 bounding boxes are from the VIS modality and 13,975 bounding boxes are from the IR modality), and the testing set contains 13,909 bounding boxes of 351 identities (8,680 bounding boxes are from the VIS modality and 7,166 bounding boxes are from the IR modality). Xiamen University owns the copyright of the LLCM dataset and serves as the source for this data."
+LLCM_HEADING = "Consent (Restrictions for Use of the LLCM Dataset)"
+LLCM_SOURCE = {
+    "Requests": "All requests for the LLCM dataset are submitted to Xiamen University in writing.",
+    "Redistribution and Modification": "The entire or part of the LLCM dataset will not be modified and further distributed, published, copied or disseminated in any way or form, either for profit or not, except for Xiamen University. This also refers to further distribution of the LLCM dataset to any other facility or unit within the requesting organization, other than the one mentioned in the request.",
+    "Commercial Use": "The LLCM dataset is made available only for research purposes, and it may not be used in any commercial activity. In particular, the LLCM dataset or its part may not be used to promote any product or technology.",
+    "Citation": "All documents and papers that uses the LLCM dataset will acknowledge the use of the data by citing the following paper: Zhang Y, Wang H. Diverse Embedding Expansion Network and Low-Light Cross-Modality Benchmark for Visible-Infrared Person Re-identification[C]//Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition. 2023: 2153-2162.",
+}
+# The owner's form, in its order: "Name: Signature: Date:" on one row, then one line each.
+LLCM_FORM = ["Name:", "Signature:", "Date:", "Organization:", "Mailing Address:", "Tel.:", "Email:"]
 
 
 def words(text: str) -> str:
@@ -67,7 +79,7 @@ def rendered(name: str):
 
 def test_every_example_loads_and_each_is_a_new_dataset(db):
     results = [load_dataset_file(path) for path in sorted(EXAMPLES.glob("*.toml"))]
-    assert len(results) >= 3
+    assert len(results) >= 4
     assert all(r.version_created for r in results)
 
 
@@ -139,6 +151,48 @@ def test_mahnob_one_signee_and_the_researchers_named_each_sign_their_own_block()
     assert not form_obj.fields["researcher_2_name"].required
 
 
+def test_llcm_the_introduction_the_owners_heading_and_a_name_signature_date_row_before_the_contact_lines():
+    shown, pdf, form = rendered("llcm.toml")
+    assert LLCM_INTRODUCTION in pdf and LLCM_INTRODUCTION in form
+    assert pdf.index(LLCM_INTRODUCTION) < pdf.index(LLCM_HEADING) < pdf.index("1. Requests:")
+    for number, (title, text) in enumerate(LLCM_SOURCE.items(), start=1):
+        assert f"{number}. {title}: {text}" in pdf, title
+        assert words(text) in form, title
+        assert f"I accept clause {number} ({title})." in form
+    after_clauses = pdf[pdf.index("4. Citation:") :]
+    positions = [after_clauses.index(label) for label in LLCM_FORM]
+    assert positions == sorted(positions)
+    assert "Tel.:: " not in pdf and "Tel. +" not in pdf  # the owner's "Tel.:", neither doubled nor lost
+    assert "How to submit Please send a signed dataset release agreement copy to zhangyk@stu.xmu.edu.cn." in pdf
+    form_fields = [
+        n for n in ApplicationForm(agreement=shown.version, submitting=True).fields if not n.startswith("clause_")
+    ]
+    assert form_fields == ["representative_name", "signing_date", "organisation", "address", "phone", "email"]
+    assert "Research purpose" not in pdf  # the agreement does not ask for it
+    kinds = [a["kind"] for a in render_agreement_with_areas(shown.request, shown.version).areas]
+    assert kinds.count("signature") == 1 and "date" not in kinds, "the row's date is the one the form asks"
+
+
+def test_a_researcher_applies_for_llcm_and_the_pdf_prints_the_address_lines_and_the_number_as_stored(alice_client, db):
+    agreement = load_dataset_file(EXAMPLES / "llcm.toml").dataset.current_agreement
+    data = {
+        "representative_name": "Wang Fang",
+        "signing_date": timezone.localdate().isoformat(),
+        "organisation": "Example University",
+        "address": "1 Example Road\nXi'an",
+        "phone": "0086-29-8849-1234",
+        "email": "wang@uni.example",
+        "submit": "Submit",
+        **{f"clause_{c['number']}": "on" for c in agreement.clauses},
+    }
+    response = alice_client.post(reverse("requests_app:apply", args=["llcm"]), data)
+    assert response.status_code == 302
+    pdf = pdf_words(bytes(IssuedAgreement.objects.get().pdf))
+    assert "Mailing Address: 1 Example Road Xi'an" in pdf
+    assert "Tel.: +86 29 8849 1234" in pdf
+    assert pdf.index("Name: Wang Fang") < pdf.index("Signature Date:") < pdf.index("Organization: Example University")
+
+
 def test_a_researcher_applies_for_an_example_dataset_end_to_end(alice_client, db):
     dataset = load_dataset_file(EXAMPLES / "streamerreid.toml").dataset
     agreement = dataset.current_agreement
@@ -158,15 +212,13 @@ def test_a_researcher_applies_for_an_example_dataset_end_to_end(alice_client, db
     assert "Applicant: Wang Fang" in pdf and "Title in Applicant’s Organization: PhD student" in pdf
 
 
-@pytest.mark.parametrize("name", ["streamerreid.toml", "lsasrd.toml", "mahnob-mimicry.toml"])
+@pytest.mark.parametrize("name", ["streamerreid.toml", "lsasrd.toml", "mahnob-mimicry.toml", "llcm.toml"])
 def test_each_example_names_its_source(name):
     head = (EXAMPLES / name).read_text(encoding="utf-8").split("format = 2")[0]
     assert "Source:" in head and "verbatim" in head
 
 
 def test_each_format_2_signer_signs_on_a_line_with_their_printed_name_title_and_the_date_under_it():
-    from requests_app.documents.pdf import render_agreement_with_areas
-
     shown, pdf, _ = rendered("streamerreid.toml")
     shown.request.values.update(representative_name="PROF. ADA LOVELACE", representative_title="Dean of Research")
     text = pdf_words(render_agreement_with_areas(shown.request, shown.version).pdf)
@@ -182,8 +234,6 @@ def test_each_format_2_signer_signs_on_a_line_with_their_printed_name_title_and_
 def test_an_agreement_the_owner_countersigns_ends_with_the_owners_block_left_blank(tmp_path):
     """The file decides: `[agreement.countersignature]` adds the owner's signature line, an area of its own
     kind, so the licensee's scan is not asked for ink there and the owner's copy can be."""
-    from requests_app.documents.pdf import render_agreement_with_areas
-
     path = tmp_path / "countersigned.toml"
     path.write_text(
         (EXAMPLES / "streamerreid.toml").read_text(encoding="utf-8")

@@ -52,6 +52,19 @@ def test_the_capitals_notice_is_shown_only_where_a_field_is_in_capitals(alice_cl
     assert CAPITALS_NOTICE not in apply_page(alice_client, "streamerreid")
 
 
+def test_the_form_asks_what_the_owners_form_asks_in_its_order_each_in_a_box_for_its_kind(alice_client, db):
+    load_dataset_file(EXAMPLES / "llcm.toml")
+    page = apply_page(alice_client, "llcm")
+    shown = visible(page)
+
+    labels = ["Name *", "Date *", "Organization *", "Mailing Address *", "Tel.: *", "Email *"]
+    positions = [shown.index(label) for label in labels]
+    assert positions == sorted(positions)
+    assert re.search(r'<textarea name="address"[^>]*maxlength="600"', page)  # the owner's address takes lines
+    assert '<input type="tel" name="phone"' in page
+    assert 'name="signature"' not in page  # signed on the PDF, not asked on the form
+
+
 @pytest.fixture
 def lsasrd_submitted(alice_client, django_capture_on_commit_callbacks):
     """Alice applies for LSASRD, whose agreement the researcher signs; the emails have gone."""
