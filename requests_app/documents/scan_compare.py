@@ -2,7 +2,8 @@
 
 The issued page is rendered (pypdfium2) at the comparison resolution; the scan is aligned onto it
 by a homography fitted (MAGSAC++) to ORB features matched on both at a low resolution (a
-page-wide baseline: the QR code's corners alone are too close together to warp a whole page).
+page-wide baseline: the QR code's corners alone are too close together to warp a whole page),
+then carried over any lines of repeated words by matching them near where the fit puts them.
 Both are binarised with an adaptive threshold, which absorbs grey paper and uneven light, and
 compared as dilated set differences: ink in the issued page with no scanned ink near it is
 missing (whited out, cut), scanned ink with no issued ink near it is added (written over).
@@ -300,20 +301,87 @@ def _align(scan: np.ndarray, reference: ReferencePage) -> np.ndarray | None:
         return None
     source = np.float32([scan_points[m.queryIdx].pt for m in good])
     target = reference.keypoints[[m.trainIdx for m in good]]
+    fitted = _fit(source, target)
+    if fitted is None:
+        return None
+    homography, chosen = _grown(fitted, np.float32([k.pt for k in scan_points]), scan_descriptors, reference)
+    # Refit on every inlier by least squares: the sampled minimal fit is not the most precise.
+    refined, _ = cv2.findHomography(*chosen, 0)
+    if refined is not None:
+        homography = refined
+    # From the scan's pixels to the small scan, across to the small reference, up to the reference.
+    full = np.diag([1 / _FEATURE_SCALE, 1 / _FEATURE_SCALE, 1]) @ homography @ np.diag([to_features, to_features, 1])
+    return cv2.warpPerspective(scan, full, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+_Fit = tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]  # a homography, and its inliers (source, target)
+
+
+def _fit(source: np.ndarray, target: np.ndarray) -> _Fit | None:
     # MAGSAC++ rather than plain RANSAC: on a page of repeated words (a purpose pasted many times)
     # RANSAC could settle on the fit one line off, which makes every line look rewritten. USAC
     # seeds its own generator, so the same upload is always judged the same way.
     homography, inliers = cv2.findHomography(source, target, cv2.USAC_MAGSAC, 3.0, maxIters=4000, confidence=0.999)
     if homography is None or int(inliers.sum()) < _MIN_INLIERS:
         return None
-    # Refit on every inlier by least squares: the sampled minimal fit is not the most precise.
     chosen = inliers.ravel().astype(bool)
-    refined, _ = cv2.findHomography(source[chosen], target[chosen], 0)
-    if refined is not None:
-        homography = refined
-    # From the scan's pixels to the small scan, across to the small reference, up to the reference.
-    full = np.diag([1 / _FEATURE_SCALE, 1 / _FEATURE_SCALE, 1]) @ homography @ np.diag([to_features, to_features, 1])
-    return cv2.warpPerspective(scan, full, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+    return homography, (source[chosen], target[chosen])
+
+
+_GUIDED_PX = 5.0  # at FEATURE_DPI: under half a line of body text (11 px), so never the next line's word
+_GUIDED_MAX_DISTANCE = 64  # Hamming, of ORB's 256 bits: alike enough to be the same mark
+_GROWTH_PX = 30  # at FEATURE_DPI, about three lines: how far past its inliers each round extends a fit
+_GROWTH_ROUNDS = 12  # enough to cross a page from a few lines of distinct text
+
+
+def _grown(fitted: _Fit, scan_points: np.ndarray, scan_descriptors: np.ndarray, reference: ReferencePage) -> _Fit:
+    """The fit carried, a few lines at a time, over words that repeat down the page.
+
+    Words repeated line after line (a purpose pasted many times) match the same words on every
+    other line as well as their own, so the ratio test drops them all and the fit rests on the
+    page's few distinct lines; far from those it can be off by a line or more, and the page then
+    looks rewritten. Near where the fit puts them a repeated word is not ambiguous: matched again
+    within half a line of that place, a few lines past the inliers at a time, and refitted, they
+    carry the fit over the whole page. A fit with inliers near every line of the page's features
+    is kept as it is; growing stops when a round changes nothing.
+    """
+    homography, (_, target) = fitted
+    for _ in range(_GROWTH_ROUNDS):
+        if _near_every_line(target, reference.keypoints):
+            break
+        predicted = cv2.perspectiveTransform(scan_points.reshape(-1, 1, 2), homography).reshape(-1, 2)
+        reach = (predicted[:, 1] >= target[:, 1].min() - _GROWTH_PX) & (
+            predicted[:, 1] <= target[:, 1].max() + _GROWTH_PX
+        )
+        allowed = np.zeros((len(scan_points), len(reference.keypoints)), np.uint8)
+        for point, near in enumerate(
+            cv2.BFMatcher(cv2.NORM_L2).radiusMatch(predicted, reference.keypoints, _GUIDED_PX)
+        ):
+            if reach[point]:
+                allowed[point, [m.trainIdx for m in near]] = 1
+        matches = cv2.BFMatcher(cv2.NORM_HAMMING).match(scan_descriptors, reference.descriptors, allowed)
+        matches = [m for m in matches if m.distance < _GUIDED_MAX_DISTANCE]
+        grown = _fit(scan_points[[m.queryIdx for m in matches]], reference.keypoints[[m.trainIdx for m in matches]])
+        if grown is None:
+            break
+        before = _extent(target)
+        fitted = grown
+        homography, (_, target) = fitted
+        if _extent(target) == before:
+            break
+    return fitted
+
+
+def _near_every_line(inliers: np.ndarray, keypoints: np.ndarray) -> bool:
+    """Whether every feature of the page has an inlier within _GROWTH_PX above or below it."""
+    rows = np.sort(inliers[:, 1])
+    after = np.clip(np.searchsorted(rows, keypoints[:, 1]), 1, len(rows) - 1)
+    nearest = np.minimum(np.abs(keypoints[:, 1] - rows[after - 1]), np.abs(keypoints[:, 1] - rows[after]))
+    return bool((nearest <= _GROWTH_PX).all())
+
+
+def _extent(points: np.ndarray) -> tuple[int, float, float]:
+    return len(points), float(points[:, 1].min()), float(points[:, 1].max())
 
 
 def outlined_thumbnail(pdf: bytes, page: int, *, missing: list, added: list, dpi: int = 60) -> bytes:
