@@ -27,29 +27,29 @@ class Dataset(models.Model):
     name = models.CharField(_("name"), max_length=100)
     full_name = models.CharField(_("full name"), max_length=300)
     description = models.TextField(_("description"))
-    facts = models.JSONField(_("facts"), default=dict, blank=True, help_text="Figures shown on the dataset page.")
+    facts = models.JSONField(_("facts"), default=dict, blank=True, help_text=_("Figures shown on the dataset page."))
     owner = models.CharField(_("owner"), max_length=300)
     contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact email"))
     homepage = models.URLField(_("homepage"), blank=True)
     citation_text = models.TextField(_("citation text"), blank=True)
     citation_bibtex = models.TextField(_("citation bibtex"), blank=True)
-    delivery_instructions = models.TextField(_("delivery instructions"), help_text="Shown to active licensees only.")
+    delivery_instructions = models.TextField(_("delivery instructions"), help_text=_("Shown to active licensees only."))
     reference_prefix = models.CharField(_("reference prefix"), max_length=12, unique=True)
     turnaround_days = models.PositiveSmallIntegerField(
-        _("turnaround days"), default=10, help_text="Working days the owner promises for a decision."
+        _("turnaround days"), default=10, help_text=_("Working days the owner promises for a decision.")
     )
     licence_duration_days = models.PositiveIntegerField(
         _("licence duration days"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text="Empty: licences do not expire.",
+        help_text=_("Empty: licences do not expire."),
     )
     representative_confirmation_required = models.BooleanField(
         _("representative confirmation required"),
         default=False,
-        help_text="A request is approved only once its representative confirmed it by email.",
+        help_text=_("A request is approved only once its representative confirmed it by email."),
     )
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("reviewers"), blank=True, related_name="reviewed_datasets"
@@ -58,34 +58,34 @@ class Dataset(models.Model):
         _("Hugging Face gated repository"),
         max_length=200,
         blank=True,
-        help_text='"owner/name" of a gated dataset repository whose access follows the licences.',
+        help_text=_('"owner/name" of a gated dataset repository whose access follows the licences.'),
     )
     # How the owner wants the review run; editable in the admin (and canned reasons from the file).
     show_assignee_to_applicant = models.BooleanField(
         _("show assignee to applicant"),
         default=False,
-        help_text="Tell applicants which reviewer handles their request (otherwise only that one does).",
+        help_text=_("Tell applicants which reviewer handles their request (otherwise only that one does)."),
     )
     two_person_rule = models.BooleanField(
         _("two person rule"),
         default=False,
-        help_text="Approval needs two different reviewers: the first approval is a recommendation.",
+        help_text=_("Approval needs two different reviewers: the first approval is a recommendation."),
     )
     renewal_fast_path = models.BooleanField(
         _("renewal fast path"),
         default=False,
-        help_text="A renewal that changes nothing is granted at once, without a reviewer.",
+        help_text=_("A renewal that changes nothing is granted at once, without a reviewer."),
     )
     show_publications = models.BooleanField(
         _("show publications"),
         default=False,
-        help_text="List on the dataset's page the papers licensees reported.",
+        help_text=_("List on the dataset's page the papers licensees reported."),
     )
     canned_reasons = models.JSONField(
         _("canned reasons"),
         default=list,
         blank=True,
-        help_text='Reasons reviewers can start from: a list of {"use": "return" or "reject", "label", "text"}.',
+        help_text=_('Reasons reviewers can start from: a list of {"use": "return" or "reject", "label", "text"}.'),
     )
 
     class Meta:
@@ -126,9 +126,11 @@ class AgreementVersion(models.Model):
     label = models.CharField(_("label"), max_length=50)
     title = models.CharField(_("title"), max_length=300)
     preamble = models.TextField(_("preamble"), blank=True)
-    clauses = models.JSONField(_("clauses"), help_text="Ordered list of {number, title, text}.")
-    signer_fields = models.JSONField(_("signer fields"), help_text="Ordered list of {name, label, required, capitals}.")
-    signatory = models.TextField(_("signatory"), blank=True, help_text="Who must sign.")
+    clauses = models.JSONField(_("clauses"), help_text=_("Ordered list of {number, title, text}."))
+    signer_fields = models.JSONField(
+        _("signer fields"), help_text=_("Ordered list of {name, label, required, capitals}.")
+    )
+    signatory = models.TextField(_("signatory"), blank=True, help_text=_("Who must sign."))
     closing = models.TextField(_("closing"), blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     published_at = models.DateTimeField(_("published at"))
@@ -138,7 +140,7 @@ class AgreementVersion(models.Model):
     reacceptance_required = models.BooleanField(
         _("reacceptance required"),
         default=False,
-        help_text="Published with: holders of an active licence must accept the changed clauses.",
+        help_text=_("Published with: holders of an active licence must accept the changed clauses."),
     )
     # The form's wording in other languages ({language: {"fields": …, "signers": …}}, see
     # agreement_format/languages.py): the portal's, not the agreement's, so outside `sha256`, and
@@ -173,7 +175,7 @@ class LicenseRequest(models.Model):
         unique=True,
         editable=False,
         default=secrets.token_urlsafe,
-        help_text="Unguessable; used in public verification links.",
+        help_text=_("Unguessable; used in public verification links."),
     )
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="license_requests"
@@ -208,7 +210,7 @@ class LicenseRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
-        help_text="The reviewer handling the request; set by the claim and assign services only.",
+        help_text=_("The reviewer handling the request; set by the claim and assign services only."),
     )
     # The fields the last correction changed (the ones returned), for the reviewer to look at first.
     corrected_fields = models.JSONField(_("corrected fields"), null=True, blank=True, editable=False)
@@ -437,7 +439,7 @@ class RequestEvent(AppendOnly):
     # the time and the IP it is what the answer rests on. Nullable for a plain ADD COLUMN, as `transition`.
     user_agent = models.CharField(_("user agent"), max_length=400, null=True, blank=True, editable=False)
     # The hash chain (requests_app/audit/chain.py), filled in by save()/bulk_create, never by callers.
-    seq = models.PositiveIntegerField(_("seq"), editable=False, help_text="1, 2, 3... within the request.")
+    seq = models.PositiveIntegerField(_("seq"), editable=False, help_text=_("1, 2, 3... within the request."))
     prev_hash = models.CharField(_("prev hash"), max_length=64, blank=True, editable=False)
     hash = models.CharField(_("hash"), max_length=64, editable=False)
     # The workflow service that wrote the event (empty for the draft's first one). Nullable so that
@@ -513,7 +515,9 @@ class IssuedAgreement(models.Model):
         _("areas"),
         default=list,
         blank=True,
-        help_text='Where the places to write in were drawn: [{"page", "kind", "box": [left, bottom, right, top] in points}].',
+        help_text=_(
+            'Where the places to write in were drawn: [{"page", "kind", "box": [left, bottom, right, top] in points}].'
+        ),
     )
 
     class Meta:
@@ -576,12 +580,12 @@ class SignedCopy(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"))
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    page_results = models.JSONField(_("page results"), default=list, help_text="Per page: {page, status, message}.")
+    page_results = models.JSONField(_("page results"), default=list, help_text=_("Per page: {page, status, message}."))
     summary = models.TextField(_("summary"))
     countersigned = models.BooleanField(
         _("countersigned"),
         default=False,
-        help_text="The owner's countersigned copy (the executed agreement), uploaded by a reviewer.",
+        help_text=_("The owner's countersigned copy (the executed agreement), uploaded by a reviewer."),
     )
 
     class Meta:
@@ -611,7 +615,7 @@ class SignedCopyFile(models.Model):
     file = models.FileField(_("file"), upload_to=_signed_copy_path, max_length=200)
     original_name = models.CharField(_("original name"), max_length=120)
     content_type = models.CharField(
-        _("content type"), max_length=40, help_text="Decided from the content, not the name."
+        _("content type"), max_length=40, help_text=_("Decided from the content, not the name.")
     )
     size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
@@ -678,10 +682,10 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Set for notifications that are about a person, not one request (the digest).",
+        help_text=_("Set for notifications that are about a person, not one request (the digest)."),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    period = models.CharField(_("period"), max_length=40, help_text='Which occurrence, e.g. "month-6".')
+    period = models.CharField(_("period"), max_length=40, help_text=_('Which occurrence, e.g. "month-6".'))
     created_at = models.DateTimeField(_("created at"))
     # Lets the sweep that inserted a batch (with ignore_conflicts) find exactly the rows it won.
     claim_token = models.CharField(_("claim token"), max_length=32, editable=False)
@@ -727,7 +731,7 @@ class ReviewerPreference(models.Model):
     daily_digest = models.BooleanField(
         _("daily digest"),
         default=True,
-        help_text="Email a daily list of requests waiting longer than the promised turnaround.",
+        help_text=_("Email a daily list of requests waiting longer than the promised turnaround."),
     )
 
     class NewWork(models.TextChoices):
@@ -740,7 +744,7 @@ class ReviewerPreference(models.Model):
         max_length=10,
         choices=NewWork.choices,
         default=NewWork.EACH,
-        help_text="How to hear of submissions, signed copies and corrections in the datasets one reviews.",
+        help_text=_("How to hear of submissions, signed copies and corrections in the datasets one reviews."),
     )
 
     class Meta:
@@ -834,7 +838,7 @@ class ReviewerGrant(AppendOnly):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.PROTECT, related_name="+"
     )
-    granted = models.BooleanField(_("granted"), help_text="True: made a reviewer; False: no longer one.")
+    granted = models.BooleanField(_("granted"), help_text=_("True: made a reviewer; False: no longer one."))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("granted by"),
@@ -842,7 +846,7 @@ class ReviewerGrant(AppendOnly):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty: from the command line.",
+        help_text=_("Empty: from the command line."),
     )
     at = models.DateTimeField(_("at"))
 

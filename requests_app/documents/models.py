@@ -34,10 +34,12 @@ class UploadCheck(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"))
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.CHECKING)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True, help_text="When a worker took the check.")
+    started_at = models.DateTimeField(
+        _("started at"), null=True, blank=True, help_text=_("When a worker took the check.")
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     message = models.TextField(
-        _("message"), blank=True, help_text="Why it was refused, or the accepted copy's summary."
+        _("message"), blank=True, help_text=_("Why it was refused, or the accepted copy's summary.")
     )
     signed_copy = models.OneToOneField(
         "requests_app.SignedCopy",
@@ -50,7 +52,7 @@ class UploadCheck(models.Model):
     countersigned = models.BooleanField(
         _("countersigned"),
         default=False,
-        help_text="The owner's countersigned copy, uploaded by a reviewer: checked for both signatures.",
+        help_text=_("The owner's countersigned copy, uploaded by a reviewer: checked for both signatures."),
     )
 
     class Meta:
@@ -76,7 +78,9 @@ class QuarantinedFile(models.Model):
     position = models.PositiveSmallIntegerField(_("position"))
     file = models.FileField(_("file"), upload_to=_quarantine_path, max_length=200)
     original_name = models.CharField(_("original name"), max_length=120)
-    content_type = models.CharField(_("content type"), max_length=40, help_text="Sniffed from the content at upload.")
+    content_type = models.CharField(
+        _("content type"), max_length=40, help_text=_("Sniffed from the content at upload.")
+    )
 
     class Meta:
         verbose_name = _("quarantined file")

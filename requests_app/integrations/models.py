@@ -25,7 +25,7 @@ class ApiKey(models.Model):
     key_hash = models.CharField(_("key hash"), max_length=64, editable=False)
     datasets = models.ManyToManyField(Dataset, verbose_name=_("datasets"), related_name="+")
     can_decide = models.BooleanField(
-        _("can decide"), default=False, help_text="May approve, reject, return and revoke."
+        _("can decide"), default=False, help_text=_("May approve, reject, return and revoke.")
     )
     created_at = models.DateTimeField(_("created at"))
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
@@ -46,7 +46,7 @@ class Webhook(models.Model):
     dataset = models.ForeignKey(Dataset, verbose_name=_("dataset"), on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(
-        _("secret"), max_length=80, editable=False, help_text="Standard Webhooks secret (whsec_…)."
+        _("secret"), max_length=80, editable=False, help_text=_("Standard Webhooks secret (whsec_…).")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"

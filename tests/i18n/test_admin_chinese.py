@@ -1,5 +1,5 @@
 """The portal's owner reads the admin in Chinese: its screens name the portal's tables, their columns
-and their inlines in Simplified Chinese, as Django names its own (users, groups)."""
+and their inlines, and explain their fields, in Simplified Chinese, as Django names its own (users, groups)."""
 
 import polib
 import pytest
@@ -44,6 +44,8 @@ def _shown(language: str) -> dict[str, str]:
             for field in model._meta.get_fields():
                 if not field.auto_created and field.name != "search_text":
                     shown[f"{model.__name__}.{field.name} (field)"] = str(field.verbose_name)
+                    if field.help_text:
+                        shown[f"{model.__name__}.{field.name} (help)"] = str(field.help_text)
     return shown
 
 
