@@ -236,8 +236,11 @@ def clean_values(*, version, values: dict, complete: bool) -> dict:
                 problems[name] = str(ROMANISED_NOT_LATIN)
             else:
                 cleaned[name] = value
+    # An empty value of a key the agreement does not ask for is let through: migration 0010 copied
+    # every column into `values`, "phone": "" included, for agreements that never asked for one.
     for name in sorted(set(values) - known):
-        problems[name] = "is not a field of this agreement"
+        if values[name] not in ("", None, False):
+            problems[name] = "is not a field of this agreement"
     if problems:
         raise ValuesInvalid(problems)
     return {**values, **cleaned}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ..agreement_format import localised, reacceptance
+from ..agreement_format.formfields import ValuesInvalid
 from ..documents.selectors import agreement_documents, latest_upload_check
 from ..http import found_or_404
 from ..models import Dataset, LicenseRequest
@@ -114,7 +115,7 @@ def _application_form(request, dataset, *, license_request):
                 ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
-        except TransitionNotAllowed as error:
+        except (TransitionNotAllowed, ValuesInvalid) as error:
             messages.error(request, str(error))
         else:
             if submitting:
@@ -256,7 +257,7 @@ def _correction_form(request, license_request):
             request_resubmit(
                 request=license_request, user=request.user, fields=form.request_fields(), ip=client_ip(request)
             )
-        except (TransitionNotAllowed, DecisionInvalid) as error:
+        except (TransitionNotAllowed, DecisionInvalid, ValuesInvalid) as error:
             messages.error(request, str(error))
         else:
             messages.success(

@@ -321,6 +321,8 @@ def _fit(source: np.ndarray, target: np.ndarray) -> _Fit | None:
     # MAGSAC++ rather than plain RANSAC: on a page of repeated words (a purpose pasted many times)
     # RANSAC could settle on the fit one line off, which makes every line look rewritten. USAC
     # seeds its own generator, so the same upload is always judged the same way.
+    if len(source) < _MIN_INLIERS:  # too few to fit (findHomography raises on fewer than four)
+        return None
     homography, inliers = cv2.findHomography(source, target, cv2.USAC_MAGSAC, 3.0, maxIters=4000, confidence=0.999)
     if homography is None or int(inliers.sum()) < _MIN_INLIERS:
         return None

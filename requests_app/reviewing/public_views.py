@@ -19,6 +19,7 @@ from django.shortcuts import redirect  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 
 from .. import clock  # noqa: E402
+from ..agreement_format.formfields import ValuesInvalid  # noqa: E402
 from ..applications.forms import ApplicationForm  # noqa: E402
 from ..applications.selectors import request_for_applicant  # noqa: E402
 from ..applications.views import CORRECT_THE_FIELDS, client_ip  # noqa: E402
@@ -65,7 +66,7 @@ def renew(request, reference):
             renewals.renewal_submit(
                 request=licence, user=request.user, fields=form.request_fields(), ip=client_ip(request)
             )
-        except renewals.TransitionNotAllowed as error:
+        except (renewals.TransitionNotAllowed, ValuesInvalid) as error:
             messages.error(request, str(error))
         else:
             licence.refresh_from_db()  # the form wrote the proposal onto it; the licence is as stored

@@ -3,6 +3,7 @@ calls them (the form, the API, the admin, a script): a value of the wrong type, 
 of the options or not asked for is refused, naming it, and nothing is written.
 """
 
+import datetime
 import re
 
 import pytest
@@ -88,3 +89,25 @@ def test_values_are_stored_as_the_form_stores_them(alice, two_signers):
     assert request.values["organisation"] == "VISION UNIVERSITY"
     assert request.values["phone"] == "+86 29 8849 1234"
     assert request.values["supervisor_consents"] is True
+
+
+def test_a_request_from_before_the_check_with_an_empty_unasked_value_is_still_corrected_and_renewed(
+    alice, bob, lagper, clock
+):
+    """Migration 0010 copied every column into `values`, "phone": "" too, though LAGPeR never asks for one."""
+    from requests_app.review.selectors import licence_default_expiry
+    from requests_app.reviewing.renewals import renewal_submit
+    from tests import journeys
+
+    returned = journeys.returned(journeys.under_review(applicant=alice, dataset=lagper), reviewer=bob)
+    licence = journeys.approved(
+        applicant=alice, dataset=lagper, reviewer=bob, expires_at=licence_default_expiry(dataset=lagper)
+    )
+    for request in (returned, licence):
+        LicenseRequest.objects.filter(pk=request.pk).update(values={**request.values, "phone": ""})
+        request.refresh_from_db()
+
+    journeys.resubmitted(returned, unit="Vision Lab 2")
+    assert LicenseRequest.objects.get(pk=returned.pk).status == "awaiting_signature"  # its new agreement to sign
+    clock.move_to(licence.expires_at - datetime.timedelta(days=10))
+    assert renewal_submit(request=licence, user=alice, fields={"unit": "Drone Lab"}).changed == ["unit"]
