@@ -178,13 +178,14 @@ class SignatureBlock(Flowable):
 
     Records where it drew the places meant to be written in (`areas`: the signature, and the date
     when the form gave none), in PDF points on the page it landed on, so a scan can be checked
-    for ink there and for no change anywhere else.
+    for ink there and for no change anywhere else. A `date` of None prints no date beside the line:
+    the agreement has the signer write it elsewhere.
     """
 
     LINE = 95 * mm
     INK_HEIGHT = 16 * mm  # the room above the line a hand signature takes
 
-    def __init__(self, *, name: str, title: str, date: str, areas: list, styles, kind: str = "signature"):
+    def __init__(self, *, name: str, title: str, date: str | None, areas: list, styles, kind: str = "signature"):
         super().__init__()
         self.name, self.title, self.date, self.areas, self.styles = name, title, date, areas, styles
         # The owner's countersignature is an area of its own kind: the licensee leaves it blank.
@@ -207,6 +208,18 @@ class SignatureBlock(Flowable):
         canv.drawString(0, line_y + self.INK_HEIGHT - 3 * mm, "Signature")
         canv.restoreState()
         self._record(self.kind, 0, line_y - 1 * mm, self.LINE, line_y + self.INK_HEIGHT)
+        if self.date is not None:
+            self._draw_date(line_y)
+        printed = _para(self.name, self.styles)
+        _, used = printed.wrapOn(canv, self.LINE, 7 * mm)
+        printed.drawOn(canv, 0, line_y - 1.5 * mm - used)
+        if self.title:
+            title = _para(self.title, self.styles, style="small")
+            _, title_height = title.wrapOn(canv, self.LINE, 6 * mm)
+            title.drawOn(canv, 0, line_y - 2 * mm - used - title_height)
+
+    def _draw_date(self, line_y: float) -> None:
+        canv = self.canv
         date_x = self.LINE + 8 * mm
         date = _paragraph(f"<b>Date:</b> {markup(self.date)}" if self.date else "<b>Date:</b>", self.styles["body"])
         date.wrapOn(canv, self.width - date_x, 10 * mm)
@@ -220,13 +233,6 @@ class SignatureBlock(Flowable):
                 self.width,
                 line_y + 8 * mm,
             )
-        printed = _para(self.name, self.styles)
-        _, used = printed.wrapOn(canv, self.LINE, 7 * mm)
-        printed.drawOn(canv, 0, line_y - 1.5 * mm - used)
-        if self.title:
-            title = _para(self.title, self.styles, style="small")
-            _, title_height = title.wrapOn(canv, self.LINE, 6 * mm)
-            title.drawOn(canv, 0, line_y - 2 * mm - used - title_height)
 
     def _record(self, kind, x0, y0, x1, y1):
         left, bottom = self.canv.absolutePosition(x0, y0)
@@ -401,9 +407,12 @@ def _signer_blocks(request, version, styles, areas: list) -> list:
         out.append(_para(paragraph, styles))
     for signer in spec.signers(version):
         out.append(_paragraph(markup(signer.title), styles["heading"]))
+        beside = _date_beside_signature(signer)
         for field in signer.fields:
             if field.type == "signature":
                 out += _signer_signature(request, signer, styles, areas, label=field.label)
+                continue
+            if field is beside:  # printed beside the signature line
                 continue
             text = _display(formfields.display(field.type, request.value(field.name)))
             out.append(_para(text.upper() if field.capitals else text, styles, bold_prefix=_label(field.label)))
@@ -470,7 +479,9 @@ def _signer_signature(request, signer, styles, areas: list, *, label: str = "") 
     """A format 2 signer's signature line, with the signee's printed name and title and the date.
 
     The name is the signer's representative_name field, else their first field that is a name; the
-    title their representative_title field, else one whose name ends in "title"; the date their date field.
+    title their representative_title field, else one whose name ends in "title". The date is the date
+    field next to the signature; a blank to write one in when the signer has no date field; none when
+    the agreement asks for the date elsewhere (it is printed there, not twice).
     """
     from ..agreement_format import formfields
 
@@ -483,12 +494,27 @@ def _signer_signature(request, signer, styles, areas: list, *, label: str = "") 
 
     name = _display(first(_SIGNEE_NAME_FIELDS, lambda f: f.type in ("text", "capitals") and f.name.endswith("name")))
     title = first(_SIGNEE_TITLE_FIELDS, lambda f: f.type == "text" and f.name.endswith("title"))
-    date = first((), lambda f: f.type == "date")
+    beside = _date_beside_signature(signer)
+    if beside is not None:
+        date: str | None = str(formfields.display(beside.type, request.value(beside.name)) or "")
+    else:
+        date = None if any(f.type == "date" for f in signer.fields) else ""
     out: list = [_paragraph(f"<b>{markup(label)}</b>", styles["body"])] if label else []
     out.append(
         KeepTogether([Spacer(1, 2 * mm), SignatureBlock(name=name, title=title, date=date, areas=areas, styles=styles)])
     )
     return out
+
+
+def _date_beside_signature(signer):
+    """The signer's date field that comes right after their signature (or right before it), if any.
+
+    A signer without a signature field signs after their last field.
+    """
+    fields = signer.fields
+    at = next((i for i, f in enumerate(fields) if f.type == "signature"), len(fields))
+    neighbours = fields[at + 1 : at + 2] + fields[max(at - 1, 0) : at]
+    return next((f for f in neighbours if f.type == "date"), None)
 
 
 def _courtesy_translations(version, clause: dict, styles) -> list:

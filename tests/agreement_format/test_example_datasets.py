@@ -94,13 +94,13 @@ def test_streamerreid_untitled_clauses_and_a_signature_line_between_the_applican
         "Applicant:",
         "Institution:",
         "AUTHORISED SIGNATURES [signature image is acceptable]:",
-        "Signature Date:",
         "Printed name of the signee:",
         "Title in Applicant’s Organization:",
     ]
     positions = [pdf.index(label) for label in labels]
     assert positions == sorted(positions)
     assert "Printed name of the signee::" not in pdf
+    assert pdf.count("Date:") == 1, "the date is asked at the top, not again beside the signature"
     # As in the owner's text: after the last clause, before the signatures (the PDF's and the form's).
     assert pdf.index(STREAMERREID_SOURCE[-1][:40]) < pdf.index(STREAMERREID_CONTACT) < pdf.index("Applicant Date:")
     assert form.index(STREAMERREID_CONTACT) < form.index("Printed name of the signee")
@@ -171,6 +171,7 @@ def test_llcm_the_introduction_the_owners_heading_and_a_name_signature_date_row_
     assert "Research purpose" not in pdf  # the agreement does not ask for it
     kinds = [a["kind"] for a in render_agreement_with_areas(shown.request, shown.version).areas]
     assert kinds.count("signature") == 1 and "date" not in kinds, "the row's date is the one the form asks"
+    assert after_clauses.count("Date:") == 1, "printed beside the signature line, not again under it"
 
 
 def test_a_researcher_applies_for_llcm_and_the_pdf_prints_the_address_lines_and_the_number_as_stored(alice_client, db):
@@ -218,11 +219,18 @@ def test_each_example_names_its_source(name):
     assert "Source:" in head and "verbatim" in head
 
 
-def test_each_format_2_signer_signs_on_a_line_with_their_printed_name_title_and_the_date_under_it():
+def test_each_format_2_signer_signs_on_a_line_with_their_printed_name_and_title_under_it_and_the_date_beside_it():
     shown, pdf, _ = rendered("streamerreid.toml")
     shown.request.values.update(representative_name="PROF. ADA LOVELACE", representative_title="Dean of Research")
     text = pdf_words(render_agreement_with_areas(shown.request, shown.version).pdf)
-    assert f"Signature Date: {clock.today().isoformat()} PROF. ADA LOVELACE Dean of Research" in text
+    # StreamerReID asks the date above the signatures: printed there only.
+    assert "Signature PROF. ADA LOVELACE Dean of Research" in text
+
+    llcm, _, _ = rendered("llcm.toml")
+    llcm.request.values.update(representative_name="PROF. ADA LOVELACE")
+    text = pdf_words(render_agreement_with_areas(llcm.request, llcm.version).pdf)
+    # LLCM's row is "Name: Signature: Date:": the date asked next to the signature is printed beside its line.
+    assert f"Signature Date: {clock.today().isoformat()} PROF. ADA LOVELACE" in text
 
     mahnob, _, _ = rendered("mahnob-mimicry.toml")
     areas = render_agreement_with_areas(mahnob.request, mahnob.version).areas
