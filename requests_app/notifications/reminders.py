@@ -60,6 +60,27 @@ def _already_claimed(kind: str, period: str) -> Exists:
     return Exists(Notification.objects.filter(request=OuterRef("pk"), kind=kind, period=period))
 
 
+# How many requests one lookup of what was already claimed names (well under any database's parameter limit).
+CLAIMED_LOOKUP_CHUNK = 1000
+
+
+def _unclaimed(kind: str, notifications: list[Notification]) -> list[Notification]:
+    """Those of `notifications` (request reminders) not claimed before: indexed lookups of their periods.
+
+    The claim's ignored conflicts would make a second one harmless too, but a sweep would then
+    re-insert every reminder already sent, batch by batch, each batch a pause on SQLite.
+    """
+    claimed: set[tuple[int, str]] = set()
+    for start in range(0, len(notifications), CLAIMED_LOOKUP_CHUNK):
+        chunk = notifications[start : start + CLAIMED_LOOKUP_CHUNK]
+        claimed.update(
+            Notification.objects.filter(
+                kind=kind, request_id__in={n.request_id for n in chunk}, period__in={n.period for n in chunk}
+            ).values_list("request_id", "period")
+        )
+    return [n for n in notifications if (n.request_id, n.period) not in claimed]
+
+
 def claim_terms_reminders(*, now: datetime.datetime) -> int:
     """Every REMINDER_TERMS_EVERY_MONTHS months after approval, while the licence is active.
 
@@ -95,12 +116,12 @@ def claim_expiry_notices(*, now: datetime.datetime) -> int:
     """EXPIRY_NOTICE_DAYS before expiry; a licence inside the 7-day window gets the 7-day notice only.
 
     The candidates are the licences expiring within the window (a range on an indexed column);
-    which of them were already told about this very expiry is one lookup of their periods.
+    which of them were already told about this very expiry is a lookup of their periods.
     """
     claimed = 0
     nearer = 0
     for days in sorted(settings.EXPIRY_NOTICE_DAYS):
-        window = dict(
+        window = (
             active_licences(now=now)
             .filter(
                 expires_at__gt=now + datetime.timedelta(days=nearer),
@@ -108,18 +129,9 @@ def claim_expiry_notices(*, now: datetime.datetime) -> int:
             )
             .values_list("pk", "expires_at")
         )
-        periods = {pk: expiry_period(days, expires_at) for pk, expires_at in window.items()}
-        told = set(
-            Notification.objects.filter(
-                kind=Kind.EXPIRY_NOTICE, request_id__in=list(periods), period__in=set(periods.values())
-            ).values_list("request_id", "period")
-        )
+        due = [Notification(request_id=pk, period=expiry_period(days, expires_at)) for pk, expires_at in window]
         claimed += notifications_claim_in_batches(
-            kind=Kind.EXPIRY_NOTICE,
-            notifications=[
-                Notification(request_id=pk, period=period) for pk, period in periods.items() if (pk, period) not in told
-            ],
-            now=now,
+            kind=Kind.EXPIRY_NOTICE, notifications=_unclaimed(Kind.EXPIRY_NOTICE, due), now=now
         )
         nearer = days
     return claimed
@@ -148,7 +160,10 @@ PENDING_NUDGES = {Status.AWAITING_SIGNATURE: Kind.SIGNATURE_NUDGE, Status.RETURN
 
 
 def claim_pending_nudges(*, now: datetime.datetime) -> int:
-    """NUDGE_AFTER_DAYS into a wait for a signed agreement or a correction; the latest nudge only."""
+    """NUDGE_AFTER_DAYS into a wait for a signed agreement or a correction; the latest nudge only.
+
+    A wait's period is named after the day its status began, so which nudges were sent is looked up.
+    """
     claimed = 0
     steps = sorted(settings.NUDGE_AFTER_DAYS) + [settings.STALE_AFTER_DAYS]
     for status, kind in PENDING_NUDGES.items():
@@ -157,14 +172,11 @@ def claim_pending_nudges(*, now: datetime.datetime) -> int:
                 status_since__lte=now - datetime.timedelta(days=days),
                 status_since__gt=now - datetime.timedelta(days=next_days),
             )
-            claimed += notifications_claim_in_batches(
-                kind=kind,
-                notifications=[
-                    Notification(request_id=pk, period=Notification.wait_period(days=days, since=since))
-                    for pk, since in due.values_list("pk", "status_since")
-                ],
-                now=now,
-            )
+            nudges = [
+                Notification(request_id=pk, period=Notification.wait_period(days=days, since=since))
+                for pk, since in due.values_list("pk", "status_since")
+            ]
+            claimed += notifications_claim_in_batches(kind=kind, notifications=_unclaimed(kind, nudges), now=now)
     return claimed
 
 

@@ -46,7 +46,7 @@ def notifications_claim(*, kind: str, notifications: list[Notification], now: da
         notification.kind, notification.created_at, notification.claim_token = kind, now, token
     with transaction.atomic():
         Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=500)
-        won = list(Notification.objects.filter(claim_token=token).values_list("pk", flat=True))
+        won = list(Notification.objects.filter(claim_token=token).order_by().values_list("pk", flat=True))
         transaction.on_commit(lambda: _enqueue(won))
     return len(won)
 

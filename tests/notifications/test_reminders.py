@@ -10,6 +10,8 @@ import time_machine
 from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from requests_app import tasks
@@ -91,6 +93,17 @@ def test_one_nudge_on_day_three_and_none_on_rerun(awaiting, sweep):
         1,
     )
     assert notification.sent_at == T0 + days(3)
+
+
+def test_a_rerun_writes_nothing_for_a_nudge_already_sent(awaiting, sweep):
+    """A nudge is named after the start of its wait: a sweep looks up which were sent instead of
+    inserting them again to see them ignored (thousands of waits, each batch a pause on SQLite)."""
+    at(T0 + days(3), sweep)
+    sent = Notification.objects.count()
+    with CaptureQueriesContext(connection) as rerun:
+        at(T0 + days(4), sweep)
+    assert Notification.objects.count() == sent
+    assert not [q["sql"] for q in rerun.captured_queries if q["sql"].startswith("INSERT")]
 
 
 def test_second_nudge_on_day_ten(awaiting, sweep):
