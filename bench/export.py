@@ -140,6 +140,11 @@ def build(rows: int):
             f"VALUES ({', '.join(['%s'] * len(columns))})",
             events,
         )
+        if connection.vendor == "postgresql":
+            # A table filled in one go has no statistics until autovacuum next analyses it, and
+            # without them PostgreSQL plans the export's joins for a handful of rows (a nested loop
+            # reading every account for every request: 7 s, not 0.2 s). A live database has them.
+            cursor.execute("ANALYZE")
     return reviewer
 
 

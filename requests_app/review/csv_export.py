@@ -36,10 +36,11 @@ def _defused(row) -> list:
     return [csv_cell(value) if value.__class__ is str else value for value in row]
 
 
-# A cell (at a line's start or after a comma) starting with a formula's first character; a cell
-# with a carriage return is always quoted, so an unquoted one ends the line. No match in a chunk:
-# no cell in it needs defusing.
-_CELL_LIKE_FORMULA = re.compile(r'(?:^|,)(?:"[=+\-@\t\r]|[=+\-@\t])', re.MULTILINE)
+# A cell (after a line break or a comma) starting with a formula's first character; a cell with a
+# carriage return is always quoted, so an unquoted one ends the line. No match in a chunk (searched
+# from a line break, so its first cell counts too): no cell in it needs defusing. The pattern opens
+# with a set of characters, not `^`, so the search skips ahead to the next comma or line break.
+_CELL_LIKE_FORMULA = re.compile(r'[\n,](?:"[=+\-@\t\r]|[=+\-@\t])')
 
 
 def _chunk(rows: list) -> str:
@@ -50,7 +51,7 @@ def _chunk(rows: list) -> str:
     """
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    if _CELL_LIKE_FORMULA.search(buffer.getvalue()) is None:
+    if _CELL_LIKE_FORMULA.search("\n" + buffer.getvalue()) is None:
         return buffer.getvalue()
     buffer = io.StringIO()
     csv.writer(buffer).writerows(_defused(row) for row in rows)

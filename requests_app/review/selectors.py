@@ -1,6 +1,7 @@
 """The reviewers' reads: the queue, its counts and search, what is overdue, the audit events."""
 
 import datetime
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from .. import clock, search, workflow
 from ..agreement_format.spec import APPLICANT_COLUMNS
@@ -467,16 +468,34 @@ REQUEST_EXPORT_FIELDS = (
 
 
 _RETURNED_FIELDS = REQUEST_EXPORT_FIELDS.index("returned_fields")
+# The two JSON documents are read as their text and decoded here, only when there is something in them:
+# JSONField's decoding, run on every row, took a third of a request export's time.
+_AS_TEXT = {
+    "returned_fields_text": Cast("returned_fields", TextField()),
+    "values_text": Cast("values", TextField()),
+}
+
+
+def _returned_fields_cell(text: str | None) -> str:
+    """The fields a reviewer returned for correction, space-separated."""
+    return " ".join(json.loads(text)) if text and text != "[]" else ""
+
+
+def _value_cells(text: str | None, custom: list[str]) -> list:
+    """The request's values under the `custom` names: blank where its agreement did not ask, a tick box as yes/no."""
+    values = json.loads(text) if text and text != "{}" else {}
+    cells = [values.get(name, "") for name in custom]
+    return ["yes" if cell is True else "no" if cell is False else cell for cell in cells]
 
 
 def request_export_rows(*, requests: QuerySet[LicenseRequest], custom: list[str]) -> Iterator[list]:
     """Each of `requests`, in its order, as REQUEST_EXPORT_FIELDS' values (the returned fields space-separated),
     then its `values` under the `custom` names: blank where its agreement did not ask, a tick box as yes/no."""
-    for row in requests.values_list(*REQUEST_EXPORT_FIELDS, "values").iterator(chunk_size=2000):
+    fields = [name if name != "returned_fields" else "returned_fields_text" for name in REQUEST_EXPORT_FIELDS]
+    for row in requests.annotate(**_AS_TEXT).values_list(*fields, "values_text").iterator(chunk_size=2000):
         *row, values = row
-        row[_RETURNED_FIELDS] = " ".join(row[_RETURNED_FIELDS] or ())
-        cells = [(values or {}).get(name, "") for name in custom]
-        yield row + ["yes" if cell is True else "no" if cell is False else cell for cell in cells]
+        row[_RETURNED_FIELDS] = _returned_fields_cell(row[_RETURNED_FIELDS])
+        yield row + _value_cells(values, custom)
 
 
 def audit_event_rows(*, requests: QuerySet[LicenseRequest]) -> Iterator[tuple]:

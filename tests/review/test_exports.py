@@ -1,5 +1,7 @@
 """Bob exports the queue's requests and their audit trail: every file says whether it is whole."""
 
+import csv
+
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
@@ -97,3 +99,16 @@ def test_every_cell_starting_like_a_formula_is_defused_wherever_it_sits_in_a_chu
         ["a, -b", "", "", "x"],
     ]
     assert footer == ["# complete: 4 rows"]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_formula_in_the_first_cell_of_a_chunk_is_defused_too():
+    text = "".join(csv_export.csv_lines(["a", "b"], [["x", "y"], ["z", "w"], ["=1+1", "y"]]))
+    assert text.splitlines()[3] == "'=1+1,y"
+
+
+def test_the_fields_returned_for_correction_are_one_space_separated_cell(bob_client, bob, alice, lagper):
+    journeys.returned(journeys.under_review(applicant=alice, dataset=lagper), reviewer=bob, fields=("unit", "address"))
+    journeys.under_review(applicant=alice, dataset=lagper)
+    rows = list(csv.DictReader(lines_of(bob_client.get(reverse("review:export_requests"), {"status": ""}))[:-1]))
+    assert sorted(row["returned_fields"] for row in rows) == ["", "address unit"]  # in the agreement's order
