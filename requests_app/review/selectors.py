@@ -198,14 +198,16 @@ def with_search_matches(*, filters: QueueFilters) -> QueueFilters:
 def queue_requests(
     *, datasets: list[Dataset], filters: QueueFilters, now: datetime.datetime
 ) -> QuerySet[LicenseRequest]:
-    """The queue, oldest first (every request past its draft has submitted_at), with what each row shows."""
+    """The queue's requests, oldest first (every request past its draft has submitted_at).
+
+    queue_page() gives a page of them what each row shows.
+    """
     requests = _queue_scope(datasets, filters)
     if filters.overdue:
         requests = requests.filter(_overdue(datasets, now))
     elif filters.status:
         requests = requests.filter(status=filters.status)
-    shown = requests.select_related("dataset", "applicant", "assignee").only(*QUEUE_ROW_FIELDS)
-    return with_review_flags(requests=shown).order_by("submitted_at", "pk")
+    return requests.order_by("submitted_at", "pk")
 
 
 # What a queue row shows (review/rows.py) and marks (mark_waiting): not the agreement's values, the
@@ -270,6 +272,19 @@ def _position(cursor: str | None) -> tuple[datetime.datetime, int] | None:
     return _EPOCH + datetime.timedelta(microseconds=int(micros)), int(pk)
 
 
+def _shown(requests: QuerySet[LicenseRequest], limit: int) -> list[LicenseRequest]:
+    """The first `limit` of `requests`, in their order, with what a queue row shows (joins and flags).
+
+    The ids are chosen first, in a subquery of the same query, and only those rows are joined and
+    flagged: a database that sorts what it selects (every listed search's matches) would otherwise
+    compute the flags of every match before keeping a page of them.
+    """
+    ids = requests.values("pk")[:limit]
+    shown = LicenseRequest.objects.filter(pk__in=ids).select_related("dataset", "applicant", "assignee")
+    order = requests.query.order_by
+    return list(with_review_flags(requests=shown.only(*QUEUE_ROW_FIELDS)).order_by(*order))
+
+
 def queue_page(
     *, requests: QuerySet[LicenseRequest], size: int, after: str | None = None, before: str | None = None
 ) -> QueuePage:
@@ -281,7 +296,7 @@ def queue_page(
     if (position := _position(before)) is not None:
         at, pk = position
         earlier = requests.filter(Q(submitted_at__lte=at) & (Q(submitted_at__lt=at) | Q(pk__lt=pk)))
-        rows = list(earlier.order_by("-submitted_at", "-pk")[: size + 1])[::-1]
+        rows = _shown(earlier.order_by("-submitted_at", "-pk"), size + 1)[::-1]
         more_before = len(rows) > size
         rows = rows[1:] if more_before else rows
         return QueuePage(
@@ -292,7 +307,7 @@ def queue_page(
     if (position := _position(after)) is not None:
         at, pk = position
         requests = requests.filter(Q(submitted_at__gte=at) & (Q(submitted_at__gt=at) | Q(pk__gt=pk)))
-    rows = list(requests[: size + 1])
+    rows = _shown(requests, size + 1)
     more_after = len(rows) > size
     rows = rows[:size]
     return QueuePage(
