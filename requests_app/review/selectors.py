@@ -199,14 +199,16 @@ def with_search_matches(*, filters: QueueFilters) -> QueueFilters:
 def queue_requests(
     *, datasets: list[Dataset], filters: QueueFilters, now: datetime.datetime
 ) -> QuerySet[LicenseRequest]:
-    """The queue, oldest first (every request past its draft has submitted_at), with what each row shows."""
+    """The queue's requests, oldest first (every request past its draft has submitted_at).
+
+    queue_page() gives a page of them what each row shows.
+    """
     requests = _queue_scope(datasets, filters)
     if filters.overdue:
         requests = requests.filter(_overdue(datasets, now))
     elif filters.status:
         requests = requests.filter(status=filters.status)
-    shown = requests.select_related("dataset", "applicant", "assignee").only(*QUEUE_ROW_FIELDS)
-    return with_review_flags(requests=shown).order_by("submitted_at", "pk")
+    return requests.order_by("submitted_at", "pk")
 
 
 # What a queue row shows (review/rows.py) and marks (mark_waiting): not the agreement's values, the
@@ -271,6 +273,19 @@ def _position(cursor: str | None) -> tuple[datetime.datetime, int] | None:
     return _EPOCH + datetime.timedelta(microseconds=int(micros)), int(pk)
 
 
+def _shown(requests: QuerySet[LicenseRequest], limit: int) -> list[LicenseRequest]:
+    """The first `limit` of `requests`, in their order, with what a queue row shows (joins and flags).
+
+    The ids are chosen first, in a subquery of the same query, and only those rows are joined and
+    flagged: a database that sorts what it selects (every listed search's matches) would otherwise
+    compute the flags of every match before keeping a page of them.
+    """
+    ids = requests.values("pk")[:limit]
+    shown = LicenseRequest.objects.filter(pk__in=ids).select_related("dataset", "applicant", "assignee")
+    order = requests.query.order_by
+    return list(with_review_flags(requests=shown.only(*QUEUE_ROW_FIELDS)).order_by(*order))
+
+
 def queue_page(
     *, requests: QuerySet[LicenseRequest], size: int, after: str | None = None, before: str | None = None
 ) -> QueuePage:
@@ -282,7 +297,7 @@ def queue_page(
     if (position := _position(before)) is not None:
         at, pk = position
         earlier = requests.filter(Q(submitted_at__lte=at) & (Q(submitted_at__lt=at) | Q(pk__lt=pk)))
-        rows = list(earlier.order_by("-submitted_at", "-pk")[: size + 1])[::-1]
+        rows = _shown(earlier.order_by("-submitted_at", "-pk"), size + 1)[::-1]
         more_before = len(rows) > size
         rows = rows[1:] if more_before else rows
         return QueuePage(
@@ -293,7 +308,7 @@ def queue_page(
     if (position := _position(after)) is not None:
         at, pk = position
         requests = requests.filter(Q(submitted_at__gte=at) & (Q(submitted_at__gt=at) | Q(pk__gt=pk)))
-    rows = list(requests[: size + 1])
+    rows = _shown(requests, size + 1)
     more_after = len(rows) > size
     rows = rows[:size]
     return QueuePage(
@@ -357,24 +372,36 @@ def queue_counts(*, datasets: list[Dataset], filters: QueueFilters, now: datetim
     if filters.matched_ids is not None or _is_whole_reference(filters.search):
         return _listed_counts(scope, datasets, now)
     bound = WALKED_COUNT_BOUND if _walked(filters) else COUNT_BOUND
-    parts = {status: scope.filter(status=status) for status in Status.values if status != Status.DRAFT}
-    parts["overdue"] = scope.filter(_overdue(datasets, now))
+    statuses = [status for status in Status.values if status != Status.DRAFT]
+    # Every status's count is the same SQL but for the status: compiled once, with a stand-in for it.
+    per_status = _bounded_count(scope.filter(status=_STATUS_SLOT), bound)
+    overdue_count = _bounded_count(scope.filter(_overdue(datasets, now)), bound)
     sql: list[str] = []
     params: list = []
-    for part in parts.values():
-        try:
-            inner, inner_params = part.values("pk")[: bound + 1].query.sql_with_params()
-        except EmptyResultSet:  # e.g. a search that matched nothing: no query needed for this part
-            sql.append("0")
-            continue
-        sql.append(f"(SELECT COUNT(*) FROM ({inner}) AS bounded)")
-        params.extend(inner_params)
+    for status in statuses:
+        sql.append(per_status[0])
+        params.extend(status if param == _STATUS_SLOT else param for param in per_status[1])
+    sql.append(overdue_count[0])
+    params.extend(overdue_count[1])
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(sql), params)
         values = cursor.fetchone()
+    parts = [*statuses, "overdue"]
     counts = {name: BoundedCount(min(n, bound), exact=n <= bound) for name, n in zip(parts, values, strict=True)}
     overdue = counts.pop("overdue")
     return QueueCounts(by_status=counts, overdue=overdue)
+
+
+_STATUS_SLOT = "\x00status"  # no status is spelt so: it stands for each one in turn (queue_counts)
+
+
+def _bounded_count(part: QuerySet[LicenseRequest], bound: int) -> tuple[str, list]:
+    """SQL (and its parameters) that counts `part`'s rows up to bound + 1, reading no more of them."""
+    try:
+        inner, params = part.values("pk")[: bound + 1].query.sql_with_params()
+    except EmptyResultSet:  # e.g. a search that matched nothing: nothing to read
+        return "0", []
+    return f"(SELECT COUNT(*) FROM ({inner}) AS bounded)", list(params)
 
 
 def _listed_counts(scope: QuerySet[LicenseRequest], datasets: list[Dataset], now: datetime.datetime) -> QueueCounts:
