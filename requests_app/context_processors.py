@@ -13,6 +13,10 @@ def is_reviewer(request) -> dict:
         known = getattr(request, "reviewable_datasets", None)
         if known is not None:
             return bool(known)
+        # Or the second-factor guard asked already (access/mfa.py).
+        answered = getattr(request, "reviews_a_dataset", None)
+        if answered is not None:
+            return answered
         user = getattr(request, "user", None)
         return user is not None and reviews_a_dataset(user=user)
 

@@ -110,7 +110,7 @@ class Dataset(models.Model):
 
     @property
     def current_agreement(self):
-        return self.agreement_versions.order_by("-published_at", "-pk").first()
+        return self.agreement_versions.order_by(*AgreementVersion.NEWEST_FIRST).first()
 
 
 class AgreementVersion(models.Model):
@@ -146,6 +146,9 @@ class AgreementVersion(models.Model):
     # agreement_format/languages.py): the portal's, not the agreement's, so outside `sha256`, and
     # the one part a reload of the file may change in place.
     translations = models.JSONField(_("translations"), default=dict, blank=True)
+
+    # The first in this order is the dataset's current agreement.
+    NEWEST_FIRST = ("-published_at", "-pk")
 
     class Meta:
         verbose_name = _("agreement version")
@@ -327,6 +330,10 @@ class LicenseRequest(models.Model):
         from .agreement_format import spec
 
         return spec.asks_purpose(self.agreement_version)
+
+    def is_active(self, now: datetime.datetime) -> bool:
+        """Approved, and not past its expiry (if it has one): applications.selectors.active_licences for one row."""
+        return self.status == Status.APPROVED and (self.expires_at is None or self.expires_at > now)
 
     def is_overdue(self, now: datetime.datetime, *, due_since: datetime.datetime | None = None) -> bool:
         """Under review, and submitted longer ago than the dataset promises to decide in (working days).

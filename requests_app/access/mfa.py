@@ -36,10 +36,6 @@ def _second_factor_passed(sender, request, user, **kwargs):
         request.session[SESSION_KEY] = str(user.pk)
 
 
-def needs_second_factor(user) -> bool:
-    return user.is_authenticated and (user.is_staff or user.is_superuser or is_reviewer(user=user))
-
-
 class RequireSecondFactorMiddleware:
     """Stops a reviewer or staff session that has not passed a second factor anywhere outside MFA_OPEN_PATHS."""
 
@@ -53,10 +49,19 @@ class RequireSecondFactorMiddleware:
             and user.is_authenticated
             and request.session.get(SESSION_KEY) != str(user.pk)
             and not request.path.startswith(tuple(settings.MFA_OPEN_PATHS))
-            and needs_second_factor(user)  # last: the only check that queries
+            and self._needs_second_factor(request, user)  # last: the only check that queries
         ):
             return self._ask(request, user)
         return self.get_response(request)
+
+    @staticmethod
+    def _needs_second_factor(request, user) -> bool:
+        """Whether signed-in `user` is staff or reviews a dataset (and so must pass a second factor)."""
+        if user.is_staff or user.is_superuser:
+            return True
+        # The page's navbar asks the same (context_processors.is_reviewer): one query answers both.
+        request.reviews_a_dataset = is_reviewer(user=user)
+        return request.reviews_a_dataset
 
     @staticmethod
     def _ask(request, user):

@@ -8,12 +8,25 @@ from django.db.models import (
 )
 
 from .. import clock
-from ..models import Dataset, LicenseRequest, Reacceptance
-from ..review.selectors import with_latest_history
+from ..models import AgreementVersion, Dataset, LicenseRequest, Reacceptance
+from ..review.selectors import with_event_count, with_latest_events
 
 
 def datasets_for_listing() -> QuerySet[Dataset]:
     return Dataset.objects.all()
+
+
+def dataset_with_current_agreement(*, slug: str) -> tuple[Dataset, AgreementVersion | None]:
+    """The dataset and its current agreement (Dataset.current_agreement), in one query when it has one."""
+    agreement = (
+        AgreementVersion.objects.select_related("dataset")
+        .filter(dataset__slug=slug)
+        .order_by(*AgreementVersion.NEWEST_FIRST)
+        .first()
+    )
+    if agreement is not None:
+        return agreement.dataset, agreement
+    return Dataset.objects.get(slug=slug), None
 
 
 def requests_of_applicant(*, user) -> QuerySet[LicenseRequest]:
@@ -28,11 +41,12 @@ def requests_of_applicant(*, user) -> QuerySet[LicenseRequest]:
 
 def request_for_applicant(*, user, reference: str) -> LicenseRequest:
     """The applicant's own request; DoesNotExist for anyone else's, so a stranger learns nothing."""
-    return (
-        with_latest_history(requests=LicenseRequest.objects.all())
+    found = (
+        with_event_count(requests=LicenseRequest.objects.all())
         .select_related("dataset", "agreement_version", "applicant")
         .get(reference=reference, applicant=user)
     )
+    return with_latest_events(request=found)
 
 
 def active_licence_of(*, user, dataset: Dataset) -> LicenseRequest | None:
@@ -71,7 +85,8 @@ def request_for_participant(*, user, reference: str) -> LicenseRequest:
 
 
 def active_licences(*, now) -> QuerySet[LicenseRequest]:
-    """The one definition of an active licence: approved, and not past its expiry (if it has one)."""
+    """The one definition of an active licence: approved, and not past its expiry (if it has one);
+    LicenseRequest.is_active for a row already read."""
     return LicenseRequest.objects.filter(status=LicenseRequest.Status.APPROVED).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )

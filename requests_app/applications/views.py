@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from .. import clock
 from ..agreement_format import localised, reacceptance
 from ..agreement_format.formfields import ValuesInvalid
 from ..documents.selectors import agreement_documents, latest_upload_check
+from ..fragments import fragment_version
 from ..http import found_or_404
 from ..models import Dataset, LicenseRequest
 from ..ops.client_ip import client_ip as ops_client_ip
@@ -22,9 +24,9 @@ from ..workflow import DecisionInvalid, TransitionNotAllowed
 from .forms import ApplicationForm, SignedCopyForm
 from .selectors import (
     active_licence_of,
+    dataset_with_current_agreement,
     datasets_for_listing,
     licence_gives_access,
-    licence_is_active,
     open_draft,
     request_for_applicant,
     requests_of_applicant,
@@ -42,17 +44,23 @@ def client_ip(request) -> str | None:
 
 
 def dataset_list(request):
-    return render(request, "requests_app/dataset_list.html", {"datasets": datasets_for_listing()})
+    datasets = list(datasets_for_listing())
+    return render(
+        request,
+        "requests_app/dataset_list.html",
+        {"datasets": datasets, "fragment_version": fragment_version(*datasets)},
+    )
 
 
 def dataset_detail(request, slug):
-    dataset = get_object_or_404(Dataset, slug=slug)
+    dataset, agreement = found_or_404(dataset_with_current_agreement, slug=slug)
     return render(
         request,
         "requests_app/dataset_detail.html",
         {
             "dataset": dataset,
-            "agreement": dataset.current_agreement,
+            "agreement": agreement,
+            "fragment_version": fragment_version(dataset, agreement),
             # The owner chooses whether the papers licensees reported are shown here.
             "publications": (
                 publications_of_dataset(dataset=dataset).order_by("-year", "-reported_at")[:50]
@@ -172,7 +180,7 @@ def _request_page(request, license_request, *, delivery_shown: bool):
         {
             "license_request": license_request,
             "delivery_shown": delivery_shown,
-            "licence_active": waiting is None and (delivery_shown or licence_is_active(request=license_request)),
+            "licence_active": waiting is None and (delivery_shown or license_request.is_active(clock.now())),
             "returned_labels": returned_field_labels(request=license_request),
             "note_labels": localised.labels_for_notes(license_request.agreement_version),
             "reacceptance": waiting,

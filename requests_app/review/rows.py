@@ -1,6 +1,6 @@
 """The review queue's table rows, rendered in Python: the template language spent most of the page's time
 on 50 rows (an include, a `{% url %}`, dates and a dozen translations each). Every label is translated
-once per page, the decision page's URL reversed once, each date formatted once; the HTML is that of
+once per page, the decision page's URL reversed once, each day's date formatted once; the HTML is that of
 templates/review/queue.html's table, each status's badge as workflow.badge_class colours it.
 """
 
@@ -19,12 +19,16 @@ _REFERENCE = "REFERENCE-0000-000000"  # stands in for each row's reference in th
 
 
 def _date(value, cache: dict) -> str:
-    """`value` as the template's `|date` shows it: in the current time zone, DATE_FORMAT; "" for None."""
+    """`value` as the template's `|date` shows it: in the current time zone, DATE_FORMAT; "" for None.
+
+    DATE_FORMAT shows only the day, so each day is formatted once, however many rows fall on it.
+    """
     if value is None:
         return ""
-    if value not in cache:
-        cache[value] = formats.date_format(timezone.localtime(value))
-    return cache[value]
+    day = timezone.localtime(value).date()
+    if day not in cache:
+        cache[day] = formats.date_format(day)
+    return cache[day]
 
 
 def queue_rows(rows: list[LicenseRequest], *, user, show_dataset: bool) -> SafeString:
@@ -55,7 +59,7 @@ def queue_rows(rows: list[LicenseRequest], *, user, show_dataset: bool) -> SafeS
     overdue = f" <strong>{escape(_('overdue'))}</strong>"
     waiting = _("%(days)s d / %(promised)s working d promised")
     decided = _("decided %(date)s")
-    statuses = {value: escape(text) for value, text in Status.choices}
+    statuses = {value: escape(str(text)) for value, text in Status.choices}  # str: a lazy label stays lazy in escape()
     url_head, _ref, url_tail = reverse("review:request", args=[_REFERENCE]).partition(_REFERENCE)
     dates: dict = {}
     html = []

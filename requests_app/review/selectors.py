@@ -432,12 +432,19 @@ def _count_of(model, **match) -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
-def with_latest_history(*, requests: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
-    """Prefetch `latest_events`, the last HISTORY_SHOWN events newest first; annotate `event_count`."""
-    latest = RequestEvent.objects.select_related("actor").order_by("-at", "-pk")[:HISTORY_SHOWN]
-    return requests.prefetch_related(Prefetch("events", queryset=latest, to_attr="latest_events")).annotate(
-        event_count=Coalesce(_count_of(RequestEvent, request=OuterRef("pk")), 0)
+def with_event_count(*, requests: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
+    """Annotate `event_count`, how many events each request has (with_latest_events shows the latest)."""
+    return requests.annotate(event_count=Coalesce(_count_of(RequestEvent, request=OuterRef("pk")), 0))
+
+
+def with_latest_events(*, request: LicenseRequest) -> LicenseRequest:
+    """`request` given `latest_events`, its last HISTORY_SHOWN events newest first: one plain query
+    for one request's page, however long its history."""
+    # An attribute for the page, as a prefetch's to_attr would give it.
+    request.latest_events = list(  # type: ignore[attr-defined]
+        request.events.select_related("actor").order_by("-at", "-pk")[:HISTORY_SHOWN]
     )
+    return request
 
 
 def request_for_reviewer(*, datasets: list[Dataset], reference: str) -> LicenseRequest:
@@ -447,8 +454,8 @@ def request_for_reviewer(*, datasets: list[Dataset], reference: str) -> LicenseR
     `latest_delivery_views`, the last DELIVERY_VIEWS_SHOWN, newest first (with `delivery_view_count`).
     """
     latest_views = DeliveryView.objects.select_related("user").order_by("-at", "-pk")[:DELIVERY_VIEWS_SHOWN]
-    return (
-        with_latest_history(requests=LicenseRequest.objects.all())
+    found = (
+        with_event_count(requests=LicenseRequest.objects.all())
         .select_related("dataset", "agreement_version", "applicant")
         .prefetch_related(
             Prefetch(
@@ -462,6 +469,7 @@ def request_for_reviewer(*, datasets: list[Dataset], reference: str) -> LicenseR
         .exclude(status=Status.DRAFT)
         .get(reference=reference, dataset__in=datasets)
     )
+    return with_latest_events(request=found)
 
 
 def delivery_views_of(*, request: LicenseRequest) -> QuerySet[DeliveryView]:

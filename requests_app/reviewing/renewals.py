@@ -199,9 +199,15 @@ def renewal_refuse(*, request: LicenseRequest, reviewer, reason: str, ip: str | 
     return renewal
 
 
+def latest_renewal(licence: LicenseRequest) -> Renewal | None:
+    """The licence's latest renewal: the open one when there is one (one_open_renewal allows no other
+    to be asked for while one is open), else the last decided."""
+    return licence.renewals.order_by("-requested_at", "-pk").first()
+
+
 def last_refusal(licence: LicenseRequest) -> Renewal | None:
     """The latest renewal a reviewer refused, if no renewal was asked for since."""
-    latest = licence.renewals.order_by("-requested_at", "-pk").first()
+    latest = latest_renewal(licence)
     return latest if latest is not None and latest.refused_at is not None else None
 
 
