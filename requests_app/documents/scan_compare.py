@@ -2,7 +2,8 @@
 
 The issued page is rendered (pypdfium2) at the comparison resolution; the scan is aligned onto it
 by a homography fitted (MAGSAC++) to ORB features matched on both at a low resolution (a
-page-wide baseline: the QR code's corners alone are too close together to warp a whole page),
+page-wide baseline: the QR code's corners alone are too close together to warp a whole page, but
+they place each feature well enough to match it only against the issued page's features nearby),
 then carried over any lines of repeated words by matching them near where the fit puts them.
 Both are binarised with an adaptive threshold, which absorbs grey paper and uneven light, and
 compared as dilated set differences: ink in the issued page with no scanned ink near it is
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 import pypdfium2
+import zxingcpp
 
 COMPARE_DPI = 100  # text stays legible (10 pt is ~14 px) and a page is under a megapixel
 FEATURE_DPI = 60  # ~0.4 of a 150 dpi scan: enough structure for ORB, few pixels to search
@@ -78,7 +80,8 @@ class ReferencePage:
     """What a comparison needs of one issued page, computed once per page and kept (ReferencePages).
 
     `ink` is the issued page's clear ink at COMPARE_DPI, `trace_near` its faint ink dilated by the
-    tolerance a scan is allowed; `points` and `descriptors` are its ORB features at FEATURE_DPI.
+    tolerance a scan is allowed; `points` and `descriptors` are its ORB features at FEATURE_DPI,
+    `code` the corners of its QR code there (None on a page without one).
     """
 
     ink: np.ndarray = field(repr=False)
@@ -86,6 +89,7 @@ class ReferencePage:
     keypoints: np.ndarray = field(repr=False)  # (n, 2) float32, in FEATURE_DPI pixels
     descriptors: np.ndarray | None = field(repr=False)
     size_points: tuple[float, float]
+    code: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -104,13 +108,22 @@ def reference_page(image: np.ndarray, size_points: tuple[float, float]) -> Refer
     ink, trace = _ink(image)
     small = cv2.resize(image, None, fx=_FEATURE_SCALE, fy=_FEATURE_SCALE, interpolation=cv2.INTER_AREA)
     keypoints, descriptors = _orb().detectAndCompute(small, None)
+    codes = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     return ReferencePage(
         ink=ink,
         trace_near=cv2.dilate(trace, _NEAR),
         keypoints=np.float32([k.pt for k in keypoints]).reshape(-1, 2),
         descriptors=descriptors,
         size_points=size_points,
+        code=code_corners(codes[0]) * _FEATURE_SCALE if codes else None,
     )
+
+
+def code_corners(code: zxingcpp.Barcode) -> np.ndarray:
+    """A decoded QR code's four corners, (4, 2) float32, in the order of the code's own modules."""
+    position = code.position
+    corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
+    return np.float32([[corner.x, corner.y] for corner in corners])
 
 
 class ReferencePages:
@@ -153,15 +166,17 @@ def compare_page(
     reference: ReferencePage,
     areas: list[dict],
     signature_kinds: tuple[str, ...] = ("signature",),
+    code: np.ndarray | None = None,
 ) -> PageComparison:
     """Compare a grey scan (any resolution that shows the whole page) with an issued page.
 
     `areas` are this page's areas to write in, boxes in points with the origin at the bottom
-    left, as the renderer records them.
+    left, as the renderer records them. `code`: the corners of the page's QR code in the scan
+    (code_corners), when it was read there; it narrows where the features are matched.
     The page is signed when the areas of each of `signature_kinds` it has hold ink, each kind on
     its own: the licensee's signature does not stand in for the owner's countersignature.
     """
-    warped = _align(scan, reference)
+    warped = _align(scan, reference, code)
     if warped is None:
         return PageComparison(aligned=False)
     # Hysteresis: a mark counts as there when faint, as a difference only when clear, so faded
@@ -282,7 +297,7 @@ def _explained_by_a_shift(ink: np.ndarray, other_trace: np.ndarray, box) -> bool
     return False
 
 
-def _align(scan: np.ndarray, reference: ReferencePage) -> np.ndarray | None:
+def _align(scan: np.ndarray, reference: ReferencePage, code: np.ndarray | None) -> np.ndarray | None:
     """The scan warped onto the reference's pixels, or None when no page-wide fit is found."""
     if reference.descriptors is None:
         return None
@@ -292,19 +307,18 @@ def _align(scan: np.ndarray, reference: ReferencePage) -> np.ndarray | None:
     height, width = reference.shape
     to_features = _FEATURE_SCALE * max(height, width) / max(scan.shape)
     small_scan = cv2.resize(scan, None, fx=to_features, fy=to_features, interpolation=cv2.INTER_AREA)
-    scan_points, scan_descriptors = _orb().detectAndCompute(small_scan, None)
-    if scan_descriptors is None or len(scan_points) < _MIN_INLIERS:
+    keypoints, scan_descriptors = _orb().detectAndCompute(small_scan, None)
+    if scan_descriptors is None or len(keypoints) < _MIN_INLIERS:
         return None
-    matches = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(scan_descriptors, reference.descriptors, k=2)
-    good = [pair[0] for pair in matches if len(pair) == 2 and pair[0].distance < 0.8 * pair[1].distance]
-    if len(good) < _MIN_INLIERS:
-        return None
-    source = np.float32([scan_points[m.queryIdx].pt for m in good])
-    target = reference.keypoints[[m.trainIdx for m in good]]
-    fitted = _fit(source, target)
+    scan_points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+    fitted = None
+    if code is not None and reference.code is not None:
+        fitted = _fit(*_matched_near(scan_points, scan_descriptors, reference, code * to_features))
+    if fitted is None:
+        fitted = _fit(*_matched(scan_points, scan_descriptors, reference, np.arange(len(scan_points))))
     if fitted is None:
         return None
-    homography, chosen = _grown(fitted, np.float32([k.pt for k in scan_points]), scan_descriptors, reference)
+    homography, chosen = _grown(fitted, scan_points, scan_descriptors, reference)
     # Refit on every inlier by least squares: the sampled minimal fit is not the most precise.
     refined, _ = cv2.findHomography(*chosen, 0)
     if refined is not None:
@@ -312,6 +326,63 @@ def _align(scan: np.ndarray, reference: ReferencePage) -> np.ndarray | None:
     # From the scan's pixels to the small scan, across to the small reference, up to the reference.
     full = np.diag([1 / _FEATURE_SCALE, 1 / _FEATURE_SCALE, 1]) @ homography @ np.diag([to_features, to_features, 1])
     return cv2.warpPerspective(scan, full, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def _matched(
+    scan_points: np.ndarray,
+    scan_descriptors: np.ndarray,
+    reference: ReferencePage,
+    mine: np.ndarray,
+    theirs: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The scan features `mine` matched among the reference's `theirs` (all by default), as point pairs.
+
+    A match is kept when clearly nearer than the second nearest (Lowe's ratio test)."""
+    descriptors = reference.descriptors if theirs is None else reference.descriptors[theirs]  # type: ignore[index]
+    distances, nearest = cv2.batchDistance(
+        scan_descriptors[mine], descriptors, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=2
+    )
+    good = distances[:, 0] < 0.8 * distances[:, 1]
+    train = nearest[good, 0] if theirs is None else theirs[nearest[good, 0]]
+    return scan_points[mine[good]], reference.keypoints[train]
+
+
+_CELL_PX = 150  # at FEATURE_DPI: the scan's features are matched a patch of the page at a time ...
+_NEAR_PX = 60  # ... against the reference's within this of the patch where the QR code puts them
+
+
+def _matched_near(
+    scan_points: np.ndarray, scan_descriptors: np.ndarray, reference: ReferencePage, code: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The scan's features matched only against the reference's near where the QR code places them.
+
+    The code's corners give the page's rotation, scale and offset (a similarity: its corners are
+    too close together for perspective to be read from them); out at the far corner of the page
+    that is off by the code's imprecision and the photo's perspective, some 30 px here, well
+    within _NEAR_PX. Fewer candidates make the matching several times faster, and a word repeated
+    further down the page no longer competes with the one at the place.
+    """
+    none = (np.empty((0, 2), np.float32),) * 2
+    coarse, _ = cv2.estimateAffinePartial2D(code, reference.code)
+    if coarse is None:
+        return none
+    placed = cv2.transform(scan_points.reshape(-1, 1, 2), coarse).reshape(-1, 2)
+    cells = np.floor(placed / _CELL_PX).astype(np.int64)
+    key = cells[:, 0] * 1_000_003 + cells[:, 1]
+    order = np.argsort(key, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])
+    sources, targets = [], []
+    for mine in np.split(order, starts[1:]):
+        low = cells[mine[0]] * _CELL_PX - _NEAR_PX
+        high = low + _CELL_PX + 2 * _NEAR_PX
+        theirs = np.flatnonzero(((reference.keypoints >= low) & (reference.keypoints < high)).all(axis=1))
+        if len(theirs) >= 2:
+            source, target = _matched(scan_points, scan_descriptors, reference, mine, theirs)
+            sources.append(source)
+            targets.append(target)
+    if not sources:
+        return none
+    return np.concatenate(sources), np.concatenate(targets)
 
 
 _Fit = tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]  # a homography, and its inliers (source, target)

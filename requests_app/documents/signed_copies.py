@@ -36,7 +36,7 @@ from ..agreement_format import localised
 from ..models import IssuedAgreement, SignedCopy
 from .pdf import COUNTERSIGNATURE_FIELD_NAME, SIGNATURE_FIELD_NAME
 from .pdf_safety import Budget, PdfRefused, check_pdf_safety, refuse_data_after_last_xref
-from .scan_compare import PDFIUM_LOCK, REFERENCE_PAGES, ReferencePage, compare_page
+from .scan_compare import PDFIUM_LOCK, REFERENCE_PAGES, ReferencePage, code_corners, compare_page
 
 logger = logging.getLogger(__name__)
 
@@ -526,14 +526,22 @@ def _load(image: Image.Image, part: UploadedPart) -> Image.Image:
     return image
 
 
-def _identify(image: Image.Image, issued: IssuedAgreement, position: int) -> int | None:
-    """Which page of `issued` the image shows, by its QR code; None when it carries no code of ours.
+def _identify(image: np.ndarray, issued: IssuedAgreement, position: int) -> tuple[int, np.ndarray] | None:
+    """Which page of `issued` the image shows, by its QR code, and the code's corners in the image;
+    None when it carries no code of ours.
 
     Raises UploadRefused for a page of someone else's agreement or of another issue. A code
     without a page number (documents issued before codes carried one) counts as `position`.
     """
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-    codes = [match for match in (_QR_TEXT.search(code.text) for code in found) if match]
+    found = [
+        (match, code)
+        for match, code in (
+            (_QR_TEXT.search(code.text), code)
+            for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+        )
+        if match
+    ]
+    codes = [match for match, _ in found]
     reference = issued.request.reference
     for code in codes:
         if code["token"] != issued.request.token:
@@ -552,9 +560,10 @@ def _identify(image: Image.Image, issued: IssuedAgreement, position: int) -> int
                 )
                 % {"position": position, "other": code["issue"], "issue": issued.issue}
             )
-    if not codes:
+    if not found:
         return None
-    return int(codes[0]["page"]) if codes[0]["page"] else position
+    first, code = found[0]
+    return (int(first["page"]) if first["page"] else position), code_corners(code)
 
 
 # The working copy of a page is at least this high (about 95 dpi for A4): the QR code keeps two
@@ -620,12 +629,16 @@ def _scan_result(
         for position, page in enumerate(pages, 1):
             deadline.check()
             grey = page.grey
-            number = _identify(grey, issued, position)
-            if number is None and page.sharper is not None:
-                number = _identify(page.sharper(), issued, position)
-            if number is None:
+            identified = _identify(grey, issued, position)
+            if identified is None and page.sharper is not None:
+                sharper = page.sharper()
+                identified = _identify(sharper, issued, position)
+                if identified is not None:  # the code's corners, from the sharper copy's pixels to the working copy's
+                    identified = identified[0], identified[1] * (grey.shape[0] / sharper.shape[0])
+            if identified is None:
                 results.append(None)
                 continue
+            number, code = identified
             if number in seen:
                 raise UploadRefused(
                     _("Page %(number)s of the agreement is in the upload twice. Upload each page once.")
@@ -637,7 +650,7 @@ def _scan_result(
                     % {"position": position, "reference": reference}
                 )
             seen.append(number)
-            results.append(_compare(grey, references[number - 1], issued, number, position, countersigned))
+            results.append(_compare(grey, code, references[number - 1], issued, number, position, countersigned))
         if not seen:
             raise UploadRefused(
                 _(
@@ -676,12 +689,18 @@ def _scan_result(
 
 
 def _compare(
-    scan: np.ndarray, reference: ReferencePage, issued, number: int, position: int, countersigned: bool
+    scan: np.ndarray,
+    code: np.ndarray | None,
+    reference: ReferencePage,
+    issued,
+    number: int,
+    position: int,
+    countersigned: bool,
 ) -> dict:
     width, height = reference.size_points
     areas = [area for area in issued.areas if area["page"] == number]
     kinds = ("signature", "countersignature") if countersigned else ("signature",)
-    comparison = compare_page(scan, reference, areas, signature_kinds=kinds)
+    comparison = compare_page(scan, reference, areas, signature_kinds=kinds, code=code)
     where = f"page {number} of {issued.pages}"
     where_read = _("page %(number)s of %(total)s") % {"number": number, "total": issued.pages}
     if not comparison.aligned:

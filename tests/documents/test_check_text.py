@@ -49,7 +49,7 @@ def scan_page(monkeypatch, *, doubtful: bool) -> dict:
     )
     monkeypatch.setattr(signed_copies, "compare_page", lambda *args, **kwargs: comparison)
     reference = SimpleNamespace(size_points=(595.0, 842.0))
-    return signed_copies._compare(None, reference, ISSUED, 2, 2, False)
+    return signed_copies._compare(None, None, reference, ISSUED, 2, 2, False)
 
 
 def test_mei_reads_a_matched_scans_summary_and_page_in_chinese(monkeypatch, zh):
