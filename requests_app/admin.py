@@ -29,7 +29,7 @@ from .models import (
 from .notifications import services as notifications
 from .ops import uncertain
 from .ops.client_ip import client_ip
-from .review.selectors import licence_default_expiry
+from .review.selectors import is_whole_reference, licence_default_expiry
 from .review.services import dataset_set_reviewers, request_approve
 from .reviewing.renewals import licence_extend
 from .workflow import DecisionInvalid, TransitionNotAllowed
@@ -175,6 +175,12 @@ class LicenseRequestAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "representative_name", "organisation", "email", "applicant__email"]
     inlines = [ClauseAcceptanceInline, RequestEventInline]
     actions = ["approve_selected", "extend_selected"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # A reference pasted from an email: one lookup in the unique index, not a scan of every field.
+        if is_whole_reference(search=search_term.strip()):
+            return queryset.filter(reference=search_term.strip().upper()), False
+        return super().get_search_results(request, queryset, search_term)
 
     @admin.action(description=gettext_lazy("Renew or extend the selected licences by one more licence duration"))
     def extend_selected(self, request, queryset):

@@ -134,7 +134,7 @@ def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[Lic
     """Everything the queue could show with these filters, whatever the status. Drafts stay private."""
     chosen = [filters.dataset] if filters.dataset in datasets else datasets
     requests: QuerySet[LicenseRequest]
-    if filters.matched_ids is not None and not _is_whole_reference(filters.search):
+    if filters.matched_ids is not None and not is_whole_reference(search=filters.search):
         # At most SEARCH_LISTED primary keys to look up. The dataset is compared as an expression that
         # no index serves: SQLite, which keeps no statistics unless told to, otherwise walks a dataset's
         # every request in its index (to spare a sort) and tests each against the list.
@@ -150,7 +150,7 @@ def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[Lic
         requests = requests.filter(assignee__isnull=True)
     elif filters.assignee_id is not None:
         requests = requests.filter(assignee_id=filters.assignee_id)
-    if _is_whole_reference(filters.search):
+    if is_whole_reference(search=filters.search):
         # A reference pasted from an email: one lookup in the unique index, not a scan.
         requests = requests.filter(reference=filters.search.upper())
     elif filters.search and filters.matched_ids is None:
@@ -164,10 +164,11 @@ def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[Lic
 
 def _walked(filters: QueueFilters) -> bool:
     """Whether the search is tested row by row as the queue is walked (see with_search_matches)."""
-    return bool(filters.search) and filters.matched_ids is None and not _is_whole_reference(filters.search)
+    return bool(filters.search) and filters.matched_ids is None and not is_whole_reference(search=filters.search)
 
 
-def _is_whole_reference(search: str) -> bool:
+def is_whole_reference(*, search: str) -> bool:
+    """Whether `search` is a whole request reference ("LAGPER-2026-000017"), found by its unique index."""
     return bool(_WHOLE_REFERENCE.fullmatch(search))
 
 
@@ -182,7 +183,7 @@ def with_search_matches(*, filters: QueueFilters) -> QueueFilters:
     order: when most requests match, the first page is found after reading little more than a page,
     and the counts stop at their bound (queue_counts).
     """
-    if not filters.search or _is_whole_reference(filters.search):
+    if not filters.search or is_whole_reference(search=filters.search):
         return filters
     of_applicants = (
         LicenseRequest.objects.filter(applicant__in=search.accounts_matching(filters.search)).order_by().values("pk")
@@ -369,7 +370,7 @@ def queue_counts(*, datasets: list[Dataset], filters: QueueFilters, now: datetim
     SEARCH_LISTED), or a whole reference, is counted exactly in one pass over those rows.
     """
     scope = _queue_scope(datasets, filters).order_by()
-    if filters.matched_ids is not None or _is_whole_reference(filters.search):
+    if filters.matched_ids is not None or is_whole_reference(search=filters.search):
         return _listed_counts(scope, datasets, now)
     bound = WALKED_COUNT_BOUND if _walked(filters) else COUNT_BOUND
     statuses = [status for status in Status.values if status != Status.DRAFT]

@@ -143,3 +143,13 @@ def test_root_sees_a_count_that_stopped_at_its_bound(root_client, licence, bob, 
     assert "3 results+" in searched
     filtered = root_client.get(url, {"status__exact": LicenseRequest.Status.APPROVED}).content.decode()
     assert "1 licence request" in filtered and "1+" not in filtered
+
+
+def test_root_pastes_a_reference_and_the_admin_finds_it_by_its_unique_index(root_client, licence, bob):
+    grow(licence, bob, 2)
+    url = reverse("admin:requests_app_licenserequest_changelist")
+    with CaptureQueriesContext(connection) as captured:
+        page = root_client.get(url, {"q": f" {licence.reference.lower()} "}).content.decode()
+    assert f">{licence.reference}<" in page and "1 result" in page
+    listed = [q["sql"] for q in captured.captured_queries if "requests_app_licenserequest" in q["sql"]]
+    assert listed and all("LIKE" not in sql.upper() for sql in listed), "one lookup, not a scan of every field"
