@@ -480,8 +480,8 @@ def _signer_signature(request, signer, styles, areas: list, *, label: str = "") 
 
     The name is the signer's representative_name field, else their first field that is a name; the
     title their representative_title field, else one whose name ends in "title". The date is the date
-    field next to the signature; a blank to write one in when the signer has no date field; none when
-    the agreement asks for the date elsewhere (it is printed there, not twice).
+    field next to the signature; none when the signer gave the date the agreement asks elsewhere (it is
+    printed there, not twice); otherwise a blank to date by hand.
     """
     from ..agreement_format import formfields
 
@@ -497,8 +497,9 @@ def _signer_signature(request, signer, styles, areas: list, *, label: str = "") 
     beside = _date_beside_signature(signer)
     if beside is not None:
         date: str | None = str(formfields.display(beside.type, request.value(beside.name)) or "")
-    else:
-        date = None if any(f.type == "date" for f in signer.fields) else ""
+    else:  # a date the signer gave elsewhere is printed there; else a blank beside the line to date by hand
+        dated = next((f for f in signer.fields if f.type == "date"), None)
+        date = None if dated is not None and request.value(dated.name) else ""
     out: list = [_paragraph(f"<b>{markup(label)}</b>", styles["body"])] if label else []
     out.append(
         KeepTogether([Spacer(1, 2 * mm), SignatureBlock(name=name, title=title, date=date, areas=areas, styles=styles)])

@@ -226,6 +226,12 @@ def test_each_format_2_signer_signs_on_a_line_with_their_printed_name_and_title_
     # StreamerReID asks the date above the signatures: printed there only.
     assert "Signature PROF. ADA LOVELACE Dean of Research" in text
 
+    # Left blank there, the date gets a place beside the signature to be written in by hand.
+    shown.request.values.update(signing_date="")
+    undated = render_agreement_with_areas(shown.request, shown.version)
+    assert "date" in [a["kind"] for a in undated.areas]
+    assert "Signature Date: PROF. ADA LOVELACE" in pdf_words(undated.pdf)
+
     llcm, _, _ = rendered("llcm.toml")
     llcm.request.values.update(representative_name="PROF. ADA LOVELACE")
     text = pdf_words(render_agreement_with_areas(llcm.request, llcm.version).pdf)

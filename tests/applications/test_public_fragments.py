@@ -4,6 +4,7 @@ dataset file shows at once, each language has its own copy, and no one's own dat
 import pytest
 from django.urls import reverse
 
+from requests_app import fragments
 from requests_app.agreement_format.loading import load_dataset_file
 from tests.paths import LAGPER_TOML
 
@@ -73,3 +74,23 @@ def test_a_cached_page_reads_only_the_rows_its_key_is_made_of(client, lagper_fil
         client.get(LIST)
     with django_assert_num_queries(1):  # the dataset with its current agreement (publications are not shown)
         client.get(PAGE)
+
+
+@pytest.fixture
+def release_folder(tmp_path, settings):
+    """The portal's templates, as far as fragments know, are one file the test may change between two releases."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [folder]}]
+    fragments.release_digest.cache_clear()
+    yield folder
+    fragments.release_digest.cache_clear()
+
+
+def test_a_new_release_does_not_serve_the_last_ones_copies(release_folder):
+    """A deploy meets a cache that outlived it (Redis): its templates and catalogues are part of the key."""
+    (release_folder / "dataset_detail.html").write_text("<h1>{{ dataset.name }}</h1>", encoding="utf-8")
+    last_release = fragments.fragment_version(None)
+    (release_folder / "dataset_detail.html").write_text("<h1>{{ dataset.full_name }}</h1>", encoding="utf-8")
+    fragments.release_digest.cache_clear()  # the new release's processes start
+    assert fragments.fragment_version(None) != last_release
