@@ -350,6 +350,8 @@ def _matched(
 
     A match is kept when clearly nearer than the second nearest (Lowe's ratio test)."""
     descriptors = reference.descriptors if theirs is None else reference.descriptors[theirs]  # type: ignore[index]
+    if len(descriptors) < 2 or not len(mine):  # no second nearest to test against
+        return np.empty((0, 2), np.float32), np.empty((0, 2), np.float32)
     distances, nearest = cv2.batchDistance(
         scan_descriptors[mine], descriptors, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=2
     )

@@ -5,6 +5,7 @@ lines place the scan; the fit must still hold at the far end of the page, or the
 there look rewritten and an honest scan is refused as altered.
 """
 
+import dataclasses
 import io
 
 import numpy as np
@@ -53,3 +54,14 @@ def test_an_honest_scan_of_a_page_of_one_phrase_repeated_matches_it_top_to_botto
 
     assert comparison.aligned
     assert (comparison.missing, comparison.added, comparison.changed_pixels) == ([], [], 0)
+
+
+def test_a_page_with_a_single_feature_is_not_aligned_rather_than_raising():
+    """A near-blank issued page (one ORB feature) leaves the ratio test no second nearest to compare."""
+    pdf = a_page_of_one_phrase_repeated()
+    issued = reference_page(*render_page(pypdfium2.PdfDocument(pdf), 0))
+    one_feature = dataclasses.replace(issued, keypoints=issued.keypoints[:1], descriptors=issued.descriptors[:1])
+
+    comparison = compare_page(flatbed_scan(pdf, dpi=150, degrees=3, blur=0.9), one_feature, areas=[])
+
+    assert not comparison.aligned
