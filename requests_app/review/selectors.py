@@ -391,6 +391,12 @@ def queue_counts(*, datasets: list[Dataset], filters: QueueFilters, now: datetim
     if filters.matched_ids is not None or _is_whole_reference(filters.search):
         return _listed_counts(scope, datasets, now)
     bound = WALKED_COUNT_BOUND if _walked(filters) else COUNT_BOUND
+    if _walked(filters) and connection.vendor == "postgresql":
+        # PostgreSQL guesses that a third of the rows match and reads the table from its start, past
+        # every other status's rows; walked in the queue's order, each count reads its own status's
+        # range of request_dataset_queue_idx (~30% less for '12' at 100,000 requests). SQLite already
+        # reads that range, and in the table's order, which is faster for it.
+        scope = scope.order_by("submitted_at", "pk")
     statuses = [status for status in Status.values if status != Status.DRAFT]
     # Every status's count is the same SQL but for the status: compiled once, with a stand-in for it.
     per_status = _bounded_count(scope.filter(status=_STATUS_SLOT), bound)
