@@ -25,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import In, Lookup
 
 from .. import clock, search, workflow
 from ..agreement_format.spec import APPLICANT_COLUMNS
@@ -130,6 +131,24 @@ def _overdue(datasets: list[Dataset], now: datetime.datetime) -> Q:
 _WHOLE_REFERENCE = re.compile(r"(?:[A-Za-z0-9]+-)+[0-9]{4}-[0-9]{6,}")  # a prefix may have hyphens
 
 
+class _AnyOf(Lookup):
+    """`lhs` is one of a list of values sent as one: `lhs = ANY(%s)` on PostgreSQL, `lhs IN (...)` elsewhere.
+
+    PostgreSQL plans an IN list of a thousand ids as a thousand constants (~5 ms, where its index
+    finds them in 1); one array of the column's type is planned as one value.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        return compiler.compile(In(self.lhs, list(self.rhs)))
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::{self.lhs.output_field.db_type(connection)}[])", [*lhs_params, list(self.rhs)]
+
+
 def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[LicenseRequest]:
     """Everything the queue could show with these filters, whatever the status. Drafts stay private."""
     chosen = [filters.dataset] if filters.dataset in datasets else datasets
@@ -139,7 +158,7 @@ def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[Lic
         # no index serves: SQLite, which keeps no statistics unless told to, otherwise walks a dataset's
         # every request in its index (to spare a sort) and tests each against the list.
         requests = (
-            LicenseRequest.objects.filter(pk__in=filters.matched_ids)
+            LicenseRequest.objects.filter(_AnyOf(F("pk"), filters.matched_ids))
             .alias(of_dataset=F("dataset_id") + 0)
             .filter(of_dataset__in=[d.pk for d in chosen])
         )
@@ -373,6 +392,12 @@ def queue_counts(*, datasets: list[Dataset], filters: QueueFilters, now: datetim
     if filters.matched_ids is not None or is_whole_reference(search=filters.search):
         return _listed_counts(scope, datasets, now)
     bound = WALKED_COUNT_BOUND if _walked(filters) else COUNT_BOUND
+    if _walked(filters) and connection.vendor == "postgresql":
+        # PostgreSQL guesses that a third of the rows match and reads the table from its start, past
+        # every other status's rows; walked in the queue's order, each count reads its own status's
+        # range of request_dataset_queue_idx (~30% less for '12' at 100,000 requests). SQLite already
+        # reads that range, and in the table's order, which is faster for it.
+        scope = scope.order_by("submitted_at", "pk")
     statuses = [status for status in Status.values if status != Status.DRAFT]
     # Every status's count is the same SQL but for the status: compiled once, with a stand-in for it.
     per_status = _bounded_count(scope.filter(status=_STATUS_SLOT), bound)

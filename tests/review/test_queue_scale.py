@@ -2,10 +2,12 @@
 counts that stop at a bound, pages found by position, and the same queries for 10 rows or 1,000."""
 
 import datetime
+import re
 import sqlite3
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -231,6 +233,18 @@ def test_every_kind_of_search_costs_the_same_queries_for_10_or_1000_requests(
         response = bob_client.get(reverse("review:queue"), {"q": term, "status": ""})
     matching = sum(term.upper() in f"BULK-{i:06d}\nORG {i}" for i in range(rows))
     assert len(response.context["page"].rows) == min(50, matching)
+
+
+def test_a_listed_search_gives_postgresql_its_ids_as_one_array(bob_client, thousand):
+    # An IN list of a thousand ids is planned id by id, several times the cost of finding them.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite is given the ids as a list")
+    with CaptureQueriesContext(connection) as captured:
+        response = bob_client.get(reverse("review:queue"), {"q": "org 1", "status": ""})
+    assert len(response.context["page"].rows) == 50  # ORG 1, 10 to 19, 100 to 199: 111 listed
+    listed = [query["sql"] for query in captured if "= ANY(" in query["sql"]]
+    assert len(listed) == 2  # the counts and the page
+    assert not any(re.search(r"IN \(\d+, \d+", sql) for sql in listed)
 
 
 def test_a_search_tested_row_by_row_counts_a_page_of_matches_and_says_more(bob_client, thousand):
