@@ -533,14 +533,8 @@ def _identify(image: np.ndarray, issued: IssuedAgreement, position: int) -> tupl
     Raises UploadRefused for a page of someone else's agreement or of another issue. A code
     without a page number (documents issued before codes carried one) counts as `position`.
     """
-    found = [
-        (match, code)
-        for match, code in (
-            (_QR_TEXT.search(code.text), code)
-            for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-        )
-        if match
-    ]
+    read = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = [(match, code) for code in read if (match := _QR_TEXT.search(code.text))]
     codes = [match for match, _ in found]
     reference = issued.request.reference
     for code in codes:

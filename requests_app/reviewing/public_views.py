@@ -31,13 +31,11 @@ from . import renewals  # noqa: E402
 def renewal_context(license_request) -> dict:
     """What the licensee's page adds: whether they may renew now, and a renewal already waiting."""
     approved = license_request.status == "approved"
-    # One read answers both: an open renewal is always the latest (renewals.latest_renewal).
-    latest = renewals.latest_renewal(license_request) if approved else None
-    decided = latest is not None and (latest.granted_at is not None or latest.refused_at is not None)
+    pending, refused = renewals.open_and_refused(license_request) if approved else (None, None)
     return {
         "renewal_open": renewals.renewal_open(license_request, now=clock.now()),
-        "pending_renewal": latest if latest is not None and not decided else None,
-        "renewal_refused": latest if latest is not None and latest.refused_at is not None else None,
+        "pending_renewal": pending,
+        "renewal_refused": refused,
     }
 
 

@@ -205,10 +205,20 @@ def latest_renewal(licence: LicenseRequest) -> Renewal | None:
     return licence.renewals.order_by("-requested_at", "-pk").first()
 
 
+def open_and_refused(licence: LicenseRequest) -> tuple[Renewal | None, Renewal | None]:
+    """From one read: the licence's open renewal (pending_renewal), and the latest renewal a reviewer
+    refused if no renewal was asked for since (last_refusal)."""
+    latest = latest_renewal(licence)
+    if latest is None:
+        return None, None
+    if latest.granted_at is None and latest.refused_at is None:
+        return latest, None
+    return None, (latest if latest.refused_at is not None else None)
+
+
 def last_refusal(licence: LicenseRequest) -> Renewal | None:
     """The latest renewal a reviewer refused, if no renewal was asked for since."""
-    latest = latest_renewal(licence)
-    return latest if latest is not None and latest.refused_at is not None else None
+    return open_and_refused(licence)[1]
 
 
 def _extend(transition, *, request, actor, until, renewal, note, ip=None):
