@@ -87,6 +87,7 @@ class ReferencePage:
     ink: np.ndarray = field(repr=False)
     trace_near: np.ndarray = field(repr=False)
     keypoints: np.ndarray = field(repr=False)  # (n, 2) float32, in FEATURE_DPI pixels
+    octaves: np.ndarray = field(repr=False)  # (n,) each keypoint's level in ORB's pyramid
     descriptors: np.ndarray | None = field(repr=False)
     size_points: tuple[float, float]
     code: np.ndarray | None = field(default=None, repr=False)
@@ -99,8 +100,12 @@ class ReferencePage:
 _NEAR = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
 
 
-def _orb():
-    return cv2.ORB_create(nfeatures=1000, fastThreshold=15)
+_LEVELS = 8  # ORB's pyramid: features at scales within 1.2**7 (3.6x) of each other match ...
+_LEVELS_AT_SCALE = 2  # ... and within 1.2x, all a photo's perspective needs once the QR code gave the scale
+
+
+def _orb(levels: int = _LEVELS):
+    return cv2.ORB_create(nfeatures=1000, fastThreshold=15, nlevels=levels)
 
 
 def reference_page(image: np.ndarray, size_points: tuple[float, float]) -> ReferencePage:
@@ -113,6 +118,7 @@ def reference_page(image: np.ndarray, size_points: tuple[float, float]) -> Refer
         ink=ink,
         trace_near=cv2.dilate(trace, _NEAR),
         keypoints=np.float32([k.pt for k in keypoints]).reshape(-1, 2),
+        octaves=np.int32([k.octave for k in keypoints]),
         descriptors=descriptors,
         size_points=size_points,
         code=code_corners(codes[0]) * _FEATURE_SCALE if codes else None,
@@ -304,15 +310,21 @@ def _align(scan: np.ndarray, reference: ReferencePage, code: np.ndarray | None) 
     # The scan's resolution is unknown: assume it shows the page, so its height is the page's.
     # The features come from a copy at FEATURE_DPI; the warp then resamples the scan itself once,
     # straight to the comparison resolution.
+    # When the QR code was read, its size gives the scale instead, whatever share of the photo the
+    # page fills; features then need matching across little change of scale (perspective only).
     height, width = reference.shape
-    to_features = _FEATURE_SCALE * max(height, width) / max(scan.shape)
+    known = code is not None and reference.code is not None
+    if known:
+        to_features = _side(reference.code) / _side(code)  # type: ignore[arg-type]
+    else:
+        to_features = _FEATURE_SCALE * max(height, width) / max(scan.shape)
     small_scan = _reduced(scan, to_features)
-    keypoints, scan_descriptors = _orb().detectAndCompute(small_scan, None)
+    keypoints, scan_descriptors = _orb(_LEVELS_AT_SCALE if known else _LEVELS).detectAndCompute(small_scan, None)
     if scan_descriptors is None or len(keypoints) < _MIN_INLIERS:
         return None
     scan_points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
     fitted = None
-    if code is not None and reference.code is not None:
+    if known:
         fitted = _fit(*_matched_near(scan_points, scan_descriptors, reference, code * to_features))
     if fitted is None:
         fitted = _fit(*_matched(scan_points, scan_descriptors, reference, np.arange(len(scan_points))))
@@ -326,6 +338,11 @@ def _align(scan: np.ndarray, reference: ReferencePage, code: np.ndarray | None) 
     # From the scan's pixels to the small scan, across to the small reference, up to the reference.
     full = np.diag([1 / _FEATURE_SCALE, 1 / _FEATURE_SCALE, 1]) @ homography @ np.diag([to_features, to_features, 1])
     return cv2.warpPerspective(scan, full, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def _side(corners: np.ndarray) -> float:
+    """The mean length of a quadrilateral's four sides."""
+    return float(np.linalg.norm(corners - np.roll(corners, 1, axis=0), axis=1).mean())
 
 
 def _reduced(image: np.ndarray, scale: float) -> np.ndarray:
@@ -380,6 +397,7 @@ def _matched_near(
     if coarse is None:
         return none
     placed = cv2.transform(scan_points.reshape(-1, 1, 2), coarse).reshape(-1, 2)
+    comparable = reference.octaves < _LEVELS_AT_SCALE  # the scan's features are from as many levels
     cells = np.floor(placed / _CELL_PX).astype(np.int64)
     key = cells[:, 0] * 1_000_003 + cells[:, 1]
     order = np.argsort(key, kind="stable")
@@ -388,7 +406,7 @@ def _matched_near(
     for mine in np.split(order, starts[1:]):
         low = cells[mine[0]] * _CELL_PX - _NEAR_PX
         high = low + _CELL_PX + 2 * _NEAR_PX
-        theirs = np.flatnonzero(((reference.keypoints >= low) & (reference.keypoints < high)).all(axis=1))
+        theirs = np.flatnonzero(comparable & ((reference.keypoints >= low) & (reference.keypoints < high)).all(axis=1))
         if len(theirs) >= 2:
             source, target = _matched(scan_points, scan_descriptors, reference, mine, theirs)
             sources.append(source)

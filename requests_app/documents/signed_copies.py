@@ -533,7 +533,7 @@ def _identify(image: np.ndarray, issued: IssuedAgreement, position: int) -> tupl
     Raises UploadRefused for a page of someone else's agreement or of another issue. A code
     without a page number (documents issued before codes carried one) counts as `position`.
     """
-    read = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    read = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, try_downscale=False)
     found = [(match, code) for code in read if (match := _QR_TEXT.search(code.text))]
     codes = [match for match, _ in found]
     reference = issued.request.reference

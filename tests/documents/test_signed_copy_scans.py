@@ -87,6 +87,24 @@ def test_phone_photos_of_the_signed_pages_are_accepted(alice_client, alices_requ
     assert copy.summary == f"scan checked: all {total} pages match the agreement as issued (issue 1), signed"
 
 
+def on_a_desk(photo: Image.Image, *, share: float) -> Image.Image:
+    """The photo taken from further away: the page fills `share` of the frame's height, off centre."""
+    desk = Image.new("L", (int(photo.width / share), int(photo.height / share)), 90)
+    desk.paste(photo, (desk.width - photo.width - 40, 30))
+    return jpeg(desk, quality=80)
+
+
+def test_a_photo_taken_from_afar_with_the_page_in_a_corner_of_the_frame_is_accepted(alice_client, alices_request):
+    # The page's scale in the frame is read from its QR code, not assumed from the frame's size.
+    photos = [on_a_desk(phone_photo(page), share=0.6) for page in signed_pages(alices_request, 250)]
+
+    upload(alice_client, alices_request, *[(f"IMG_{n}.jpg", as_file(p, "JPEG")) for n, p in enumerate(photos, 1)])
+
+    copy = accepted(alices_request)
+    assert copy.kind == SignedCopy.Kind.SCAN_MATCHED
+    assert {r["status"] for r in copy.page_results} == {"matched"}
+
+
 def test_a_300_dpi_grey_scan_as_one_pdf_is_accepted(alice_client, alices_request, settings):
     settings.SIGNED_COPY_MAX_BYTES = 30_000_000
     scans = [grey_scan(page) for page in signed_pages(alices_request, 300)]
