@@ -117,12 +117,17 @@ def reference_page(image: np.ndarray, size_points: tuple[float, float]) -> Refer
     return ReferencePage(
         ink=ink,
         trace_near=cv2.dilate(trace, _NEAR),
-        keypoints=np.float32([k.pt for k in keypoints]).reshape(-1, 2),
+        keypoints=_points(keypoints),
         octaves=np.int32([k.octave for k in keypoints]),
         descriptors=descriptors,
         size_points=size_points,
         code=code_corners(codes[0]) * _FEATURE_SCALE if codes else None,
     )
+
+
+def _points(keypoints) -> np.ndarray:
+    """OpenCV keypoints' positions, (n, 2) float32."""
+    return np.float32([k.pt for k in keypoints]).reshape(-1, 2)
 
 
 def code_corners(code: zxingcpp.Barcode) -> np.ndarray:
@@ -322,7 +327,7 @@ def _align(scan: np.ndarray, reference: ReferencePage, code: np.ndarray | None) 
     keypoints, scan_descriptors = _orb(_LEVELS_AT_SCALE if known else _LEVELS).detectAndCompute(small_scan, None)
     if scan_descriptors is None or len(keypoints) < _MIN_INLIERS:
         return None
-    scan_points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+    scan_points = _points(keypoints)
     fitted = None
     if known:
         fitted = _fit(*_matched_near(scan_points, scan_descriptors, reference, code * to_features))
