@@ -85,8 +85,13 @@ _BLOCKS = {
 _FEATURES = {"kern": True, "liga": True}
 
 
+_FIRST_BLOCK = min(low for blocks in _BLOCKS.values() for low, _ in blocks)
+
+
 def _home(c: str) -> str | None:
     code = ord(c)
+    if code < _FIRST_BLOCK:  # Latin, Greek, Cyrillic, digits, punctuation: most of any agreement
+        return None
     for key, blocks in _BLOCKS.items():
         if any(low <= code <= high for low, high in blocks):
             return key
@@ -127,6 +132,7 @@ def _coverage() -> dict[str, frozenset[int]]:
     return {face.name: frozenset(pdfmetrics.getFont(face.name).face.charToGlyph) for face in FACES.values()}
 
 
+@functools.lru_cache(maxsize=4096)  # an agreement is thousands of characters, of a few dozen kinds
 def _font_for(c: str, current: Face | None) -> Face | None:
     """The face that prints `c` after a run in `current`; None when no face can."""
     code = ord(c)
