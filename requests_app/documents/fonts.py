@@ -90,7 +90,7 @@ _FIRST_BLOCK = min(low for blocks in _BLOCKS.values() for low, _ in blocks)
 
 def _home(c: str) -> str | None:
     code = ord(c)
-    if code < _FIRST_BLOCK:  # Latin, Greek, Cyrillic, digits, punctuation: most of any agreement
+    if code < _FIRST_BLOCK:  # Latin, Greek, Cyrillic (Armenian), digits, punctuation: most of any agreement
         return None
     for key, blocks in _BLOCKS.items():
         if any(low <= code <= high for low, high in blocks):

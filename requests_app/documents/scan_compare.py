@@ -3,7 +3,8 @@
 The issued page is rendered (pypdfium2) at the comparison resolution; the scan is aligned onto it
 by a homography fitted (MAGSAC++) to ORB features matched on both at a low resolution (a
 page-wide baseline: the QR code's corners alone are too close together to warp a whole page, but
-they place each feature well enough to match it only against the issued page's features nearby),
+they give the scan's scale and place each feature well enough to match it only against the
+issued page's features nearby),
 then carried over any lines of repeated words by matching them near where the fit puts them.
 Both are binarised with an adaptive threshold, which absorbs grey paper and uneven light, and
 compared as dilated set differences: ink in the issued page with no scanned ink near it is
@@ -18,6 +19,7 @@ REFERENCE_PAGES: each issued page is rendered and prepared once, not once per up
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -80,8 +82,9 @@ class ReferencePage:
     """What a comparison needs of one issued page, computed once per page and kept (ReferencePages).
 
     `ink` is the issued page's clear ink at COMPARE_DPI, `trace_near` its faint ink dilated by the
-    tolerance a scan is allowed; `points` and `descriptors` are its ORB features at FEATURE_DPI,
-    `code` the corners of its QR code there (None on a page without one).
+    tolerance a scan is allowed; `keypoints`, `octaves` (each one's pyramid level) and
+    `descriptors` are its ORB features at FEATURE_DPI, `code` the corners of its QR code there
+    (None on a page without one).
     """
 
     ink: np.ndarray = field(repr=False)
@@ -125,7 +128,7 @@ def reference_page(image: np.ndarray, size_points: tuple[float, float]) -> Refer
     )
 
 
-def _points(keypoints) -> np.ndarray:
+def _points(keypoints: Sequence[cv2.KeyPoint]) -> np.ndarray:
     """OpenCV keypoints' positions, (n, 2) float32."""
     return np.float32([k.pt for k in keypoints]).reshape(-1, 2)
 
@@ -183,7 +186,8 @@ def compare_page(
 
     `areas` are this page's areas to write in, boxes in points with the origin at the bottom
     left, as the renderer records them. `code`: the corners of the page's QR code in the scan
-    (code_corners), when it was read there; it narrows where the features are matched.
+    (code_corners), when it was read there; it gives the scan's scale and narrows where the
+    features are matched.
     The page is signed when the areas of each of `signature_kinds` it has hold ink, each kind on
     its own: the licensee's signature does not stand in for the owner's countersignature.
     """
@@ -308,29 +312,49 @@ def _explained_by_a_shift(ink: np.ndarray, other_trace: np.ndarray, box) -> bool
     return False
 
 
+_NEAREST_PAGE = 0.9  # the page fills the frame (a little cropped, at most) ...
+_FARTHEST_PAGE = 4.0  # ... or as little as a quarter of it: a QR code read as smaller is misread
+
+
 def _align(scan: np.ndarray, reference: ReferencePage, code: np.ndarray | None) -> np.ndarray | None:
-    """The scan warped onto the reference's pixels, or None when no page-wide fit is found."""
+    """The scan warped onto the reference's pixels, or None when no page-wide fit is found.
+
+    The features come from a copy of the scan at FEATURE_DPI, whose resolution is unknown. When
+    the QR code was read, its size gives the scale, whatever share of the frame the page fills,
+    and the features then differ in scale by a photo's perspective only: two pyramid levels
+    match them. Otherwise (or when that finds no fit), the page is assumed to fill the frame and
+    features are matched across eight levels, which also covers a page filling less of it.
+    The warp then resamples the scan itself once, straight to the comparison resolution.
+    """
     if reference.descriptors is None:
         return None
-    # The scan's resolution is unknown: assume it shows the page, so its height is the page's.
-    # The features come from a copy at FEATURE_DPI; the warp then resamples the scan itself once,
-    # straight to the comparison resolution.
-    # When the QR code was read, its size gives the scale instead, whatever share of the photo the
-    # page fills; features then need matching across little change of scale (perspective only).
     height, width = reference.shape
-    known = code is not None and reference.code is not None
-    if known:
-        to_features = _side(reference.code) / _side(code)  # type: ignore[arg-type]
-    else:
-        to_features = _FEATURE_SCALE * max(height, width) / max(scan.shape)
+    filling = _FEATURE_SCALE * max(height, width) / max(scan.shape)  # the page as large as the frame
+    homography = None
+    if code is not None and reference.code is not None:
+        coded = _side(reference.code) / max(_side(code), 1e-6)
+        if _NEAREST_PAGE * filling <= coded <= _FARTHEST_PAGE * filling:
+            homography = _homography(scan, reference, coded, _LEVELS_AT_SCALE, code)
+    if homography is None:
+        homography = _homography(scan, reference, filling, _LEVELS, code)
+    if homography is None:
+        return None
+    return cv2.warpPerspective(scan, homography, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def _homography(
+    scan: np.ndarray, reference: ReferencePage, to_features: float, levels: int, code: np.ndarray | None
+) -> np.ndarray | None:
+    """From the scan's pixels to the reference's, fitted on features of the scan scaled by `to_features`
+    and of `levels` pyramid levels; None when no page-wide fit is found."""
     small_scan = _reduced(scan, to_features)
-    keypoints, scan_descriptors = _orb(_LEVELS_AT_SCALE if known else _LEVELS).detectAndCompute(small_scan, None)
+    keypoints, scan_descriptors = _orb(levels).detectAndCompute(small_scan, None)
     if scan_descriptors is None or len(keypoints) < _MIN_INLIERS:
         return None
     scan_points = _points(keypoints)
     fitted = None
-    if known:
-        fitted = _fit(*_matched_near(scan_points, scan_descriptors, reference, code * to_features))
+    if code is not None and reference.code is not None:
+        fitted = _fit(*_matched_near(scan_points, scan_descriptors, reference, code * to_features, levels))
     if fitted is None:
         fitted = _fit(*_matched(scan_points, scan_descriptors, reference, np.arange(len(scan_points))))
     if fitted is None:
@@ -341,8 +365,7 @@ def _align(scan: np.ndarray, reference: ReferencePage, code: np.ndarray | None) 
     if refined is not None:
         homography = refined
     # From the scan's pixels to the small scan, across to the small reference, up to the reference.
-    full = np.diag([1 / _FEATURE_SCALE, 1 / _FEATURE_SCALE, 1]) @ homography @ np.diag([to_features, to_features, 1])
-    return cv2.warpPerspective(scan, full, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+    return np.diag([1 / _FEATURE_SCALE, 1 / _FEATURE_SCALE, 1]) @ homography @ np.diag([to_features, to_features, 1])
 
 
 def _side(corners: np.ndarray) -> float:
@@ -387,7 +410,7 @@ _NEAR_PX = 60  # ... against the reference's within this of the patch where the 
 
 
 def _matched_near(
-    scan_points: np.ndarray, scan_descriptors: np.ndarray, reference: ReferencePage, code: np.ndarray
+    scan_points: np.ndarray, scan_descriptors: np.ndarray, reference: ReferencePage, code: np.ndarray, levels: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The scan's features matched only against the reference's near where the QR code places them.
 
@@ -402,7 +425,8 @@ def _matched_near(
     if coarse is None:
         return none
     placed = cv2.transform(scan_points.reshape(-1, 1, 2), coarse).reshape(-1, 2)
-    comparable = reference.octaves < _LEVELS_AT_SCALE  # the scan's features are from as many levels
+    # The scan's features of `levels` levels are at the scales of the reference's of as many.
+    comparable = reference.octaves < levels
     cells = np.floor(placed / _CELL_PX).astype(np.int64)
     key = cells[:, 0] * 1_000_003 + cells[:, 1]
     order = np.argsort(key, kind="stable")

@@ -526,14 +526,17 @@ def _load(image: Image.Image, part: UploadedPart) -> Image.Image:
     return image
 
 
-def _identify(image: np.ndarray, issued: IssuedAgreement, position: int) -> tuple[int, np.ndarray] | None:
+def _identify(
+    image: np.ndarray, issued: IssuedAgreement, position: int, *, sharper: bool = False
+) -> tuple[int, np.ndarray] | None:
     """Which page of `issued` the image shows, by its QR code, and the code's corners in the image;
-    None when it carries no code of ours.
+    None when it carries no code of ours. The working copy is read at its own size only (its
+    code's modules are a few pixels each there); a `sharper` copy at reduced sizes too.
 
     Raises UploadRefused for a page of someone else's agreement or of another issue. A code
     without a page number (documents issued before codes carried one) counts as `position`.
     """
-    read = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, try_downscale=False)
+    read = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, try_downscale=sharper)
     found = [(match, code) for code in read if (match := _QR_TEXT.search(code.text))]
     codes = [match for match, _ in found]
     reference = issued.request.reference
@@ -626,7 +629,7 @@ def _scan_result(
             identified = _identify(grey, issued, position)
             if identified is None and page.sharper is not None:
                 sharper = page.sharper()
-                identified = _identify(sharper, issued, position)
+                identified = _identify(sharper, issued, position, sharper=True)
                 if identified is not None:  # the code's corners, from the sharper copy's pixels to the working copy's
                     identified = identified[0], identified[1] * (grey.shape[0] / sharper.shape[0])
             if identified is None:

@@ -10,6 +10,7 @@ import io
 
 import numpy as np
 import pypdfium2
+import pytest
 from PIL import Image, ImageFilter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -65,3 +66,20 @@ def test_a_page_with_a_single_feature_is_not_aligned_rather_than_raising():
     comparison = compare_page(flatbed_scan(pdf, dpi=150, degrees=3, blur=0.9), one_feature, areas=[])
 
     assert not comparison.aligned
+
+
+def square(left: float, top: float, side: float) -> np.ndarray:
+    return np.float32([[left, top], [left + side, top], [left + side, top + side], [left, top + side]])
+
+
+@pytest.mark.parametrize("misread", [0.0, 0.3, 0.7, 40.0])
+def test_a_qr_code_misread_in_size_leaves_the_page_aligned_as_if_none_was_read(misread):
+    """A code's size gives the scan's scale; one read as a point, or far too small or large, must not."""
+    pdf = a_page_of_one_phrase_repeated()
+    issued = dataclasses.replace(reference_page(*render_page(pypdfium2.PdfDocument(pdf), 0)), code=square(400, 40, 40))
+    scan = flatbed_scan(pdf, dpi=150, degrees=3, blur=0.9)  # 150 dpi: that code is 100 px wide in it
+
+    comparison = compare_page(scan, issued, areas=[], code=square(1000, 100, 100 * misread))
+
+    assert comparison.aligned
+    assert (comparison.missing, comparison.added) == ([], [])

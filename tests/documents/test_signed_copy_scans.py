@@ -203,6 +203,19 @@ def test_a_whited_out_clause_is_refused(alice_client, alices_request, private_me
     assert "outside the places to sign" in body
 
 
+def test_a_whited_out_clause_photographed_from_afar_is_refused(alice_client, alices_request, private_media):
+    first, second = signed_pages(alices_request, 250)
+    whited = first.copy()
+    ImageDraw.Draw(whited).rectangle([250, 870, 1830, 1070], fill=255)  # clause 2, as above, at 250 dpi
+    photos = [on_a_desk(phone_photo(page), share=0.6) for page in (whited, second)]
+
+    body = refused(
+        alice_client, alices_request, private_media, *[(f"p{n}.jpg", as_file(p)) for n, p in enumerate(photos)]
+    )
+
+    assert "Page 1 of 2 differs from the issued agreement" in body
+
+
 def test_a_missing_page_is_refused_naming_it(alice_client, alices_request, private_media):
     _, second = signed_pages(alices_request, 150)
 
