@@ -47,7 +47,7 @@ def request_for_applicant(*, user, reference: str) -> LicenseRequest:
         .select_related("dataset", "agreement_version")
         .get(reference=reference)
     )
-    return with_latest_events(request=found)
+    return with_latest_events(request=found, actors=False)
 
 
 def active_licence_of(*, user, dataset: Dataset) -> LicenseRequest | None:
