@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from . import clock
 from .agreement_format.spec import APPLICANT_COLUMNS
 from .search import SearchFold
-from .workflow import BOOKKEEPING, RESUBMIT, UPLOAD_SIGNED_COPY, WITHDRAW, Status
+from .workflow import BOOKKEEPING, RESUBMIT, UPLOAD_SIGNED_COPY, WITHDRAW, Status, status_label
 
 # A Hugging Face repository id, "owner/name" (ASCII letters, digits, "_", "." and "-"): the dataset
 # file's loader and the admin accept only this.
@@ -288,8 +288,7 @@ class LicenseRequest(models.Model):
         return reverse("requests_app:request_detail", args=[self.reference])
 
     def get_status_display(self) -> str:
-        # Django's own hashes every lazy label of the choices, a gettext each, on every call: ~1 ms a queue row.
-        return str(Status(self.status).label) if self.status in Status.values else self.status
+        return status_label(self.status)
 
     def application_fields(self, version: AgreementVersion | None = None) -> list[dict]:
         """What the application asks for, in order: the agreement's signer fields, then the research purpose if asked."""
@@ -478,6 +477,12 @@ class RequestEvent(AppendOnly):
 
             link_all([self])
         super().save(*args, **kwargs)
+
+    def get_from_status_display(self) -> str:
+        return status_label(self.from_status)
+
+    def get_to_status_display(self) -> str:
+        return status_label(self.to_status)
 
     @property
     def note_for_applicant(self) -> str:

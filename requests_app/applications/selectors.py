@@ -40,13 +40,14 @@ def requests_of_applicant(*, user) -> QuerySet[LicenseRequest]:
 
 
 def request_for_applicant(*, user, reference: str) -> LicenseRequest:
-    """The applicant's own request; DoesNotExist for anyone else's, so a stranger learns nothing."""
+    """The applicant's own request; DoesNotExist for anyone else's, so a stranger learns nothing.
+    Read through `user`'s requests, so its `applicant` is `user` itself instead of a second copy joined in."""
     found = (
-        with_event_count(requests=LicenseRequest.objects.all())
-        .select_related("dataset", "agreement_version", "applicant")
-        .get(reference=reference, applicant=user)
+        with_event_count(requests=user.license_requests.all())
+        .select_related("dataset", "agreement_version")
+        .get(reference=reference)
     )
-    return with_latest_events(request=found)
+    return with_latest_events(request=found, actors=False)
 
 
 def active_licence_of(*, user, dataset: Dataset) -> LicenseRequest | None:

@@ -6,6 +6,7 @@ worker serves then costs what the others cost, instead of several times more.
 """
 
 import contextlib
+import importlib
 import logging
 import sysconfig
 import time
@@ -14,16 +15,19 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.template import engines
 from django.template.loaders.app_directories import get_app_template_dirs
-from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLResolver, get_resolver, resolve, reverse
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
+# A well-formed session key that no session has (keys are random lower-case letters and digits).
+NO_SESSION = "warm" * 8
 
 
 def warm(application) -> None:
-    """Warm this process for `application` (the WSGI handler), finishing with a request it serves itself."""
+    """Warm this process for `application` (the WSGI handler), finishing with the pages it serves first."""
     started = time.perf_counter()
     # Each language's catalogues, and its URL patterns (built per language, each namespace on its first reverse()).
     for code, _name in settings.LANGUAGES:
@@ -39,22 +43,53 @@ def warm(application) -> None:
     from ..documents import pdf
 
     pdf.warm()
-    _serve_dataset_list(application)
+    if _serve_dataset_list(application):  # a worker that cannot serve the public page (no database yet) tries no other
+        _serve_status_page()
     logger.info("worker warm: %s templates in %.2f s", templates, time.perf_counter() - started)
 
 
-def _serve_dataset_list(application) -> None:
-    """The public dataset list, through every middleware and the database: what no loading ahead reaches
-    (compiled regular expressions, the ORM's and the request's lazily made parts) is made now."""
-    environ: dict = {"PATH_INFO": "/", "HTTP_X_FORWARDED_PROTO": "https", "REMOTE_ADDR": "127.0.0.1"}
+def _environ(path: str, **headers: str) -> dict:
+    """A GET of `path` as the TLS proxy forwards it."""
+    environ: dict = {"PATH_INFO": path, "HTTP_X_FORWARDED_PROTO": "https", "REMOTE_ADDR": "127.0.0.1", **headers}
     wsgiref.util.setup_testing_defaults(environ)
     environ["HTTP_HOST"] = next((host.lstrip(".") for host in settings.ALLOWED_HOSTS if "*" not in host), "localhost")
+    return environ
+
+
+def _serve_dataset_list(application) -> bool:
+    """The public dataset list, through every middleware and the database: what no loading ahead reaches
+    (compiled regular expressions, the ORM's and the request's lazily made parts) is made now. Its session
+    cookie names no session, so the session is looked up (and found to be none) as a signed-in page's is."""
+    environ = _environ("/", HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}={NO_SESSION}")
     try:
         response = application(environ, lambda status, headers, exc_info=None: None)
         b"".join(response)
         response.close()
     except Exception:  # warming is an optimisation: a worker that cannot warm (no database yet) still serves
         logger.warning("worker not warmed: the dataset list failed", exc_info=True)
+        return False
+    return True
+
+
+def _serve_status_page() -> None:
+    """A licensee's status page, rendered for its licensee as a signed-in request is (the view, its selectors,
+    its templates and every context processor), but without a session: nothing is written, no session is
+    made, and the page goes nowhere. A portal with no licence yet has none to serve."""
+    from ..models import LicenseRequest
+
+    try:
+        licence = (
+            LicenseRequest.objects.filter(status=LicenseRequest.Status.APPROVED).select_related("applicant").first()
+        )
+        if licence is None:
+            return
+        request = WSGIRequest(_environ(licence.get_absolute_url()))
+        request.session = importlib.import_module(settings.SESSION_ENGINE).SessionStore()  # unsaved: in memory only
+        request.user = licence.applicant
+        match = resolve(request.path_info)
+        match.func(request, *match.args, **match.kwargs).close()
+    except Exception:  # as for the dataset list: an optimisation, never a reason not to serve
+        logger.warning("worker not warmed: a status page failed", exc_info=True)
 
 
 def _populate(resolver: URLResolver, namespace: str = "") -> None:

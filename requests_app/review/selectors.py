@@ -463,13 +463,13 @@ def with_event_count(*, requests: QuerySet[LicenseRequest]) -> QuerySet[LicenseR
     return requests.annotate(event_count=Coalesce(_count_of(RequestEvent, request=OuterRef("pk")), 0))
 
 
-def with_latest_events(*, request: LicenseRequest) -> LicenseRequest:
+def with_latest_events(*, request: LicenseRequest, actors: bool = True) -> LicenseRequest:
     """`request` given `latest_events`, its last HISTORY_SHOWN events newest first: one plain query
-    for one request's page, however long its history."""
+    for one request's page, however long its history. With `actors`, each event's actor is read in it too
+    (a reviewer's page shows who acted; the applicant's never does)."""
+    events = request.events.order_by("-at", "-pk")
     # An attribute for the page, as a prefetch's to_attr would give it.
-    request.latest_events = list(  # type: ignore[attr-defined]
-        request.events.select_related("actor").order_by("-at", "-pk")[:HISTORY_SHOWN]
-    )
+    request.latest_events = list((events.select_related("actor") if actors else events)[:HISTORY_SHOWN])  # type: ignore[attr-defined]
     return request
 
 

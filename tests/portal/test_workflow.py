@@ -3,11 +3,12 @@
 import ast
 
 import pytest
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from requests_app import clock, workflow
 from requests_app.applications.services import request_expire, request_withdraw
-from requests_app.models import LicenseRequest
+from requests_app.models import LicenseRequest, RequestEvent
 from requests_app.review.services import request_approve
 from tests import journeys
 from tests.paths import ROOT
@@ -139,3 +140,11 @@ def test_a_licence_is_expired_by_the_portal_not_by_a_person(alice, lagper, bob):
     request_expire(request=licence, now=clock.now())
     expiry = licence.events.get(to_status=workflow.Status.EXPIRED)
     assert (expiry.actor, expiry.transition) == (None, "request_expire")
+
+
+def test_an_events_statuses_read_as_their_labels_in_the_active_language():
+    event = RequestEvent(from_status="", to_status=workflow.Status.UNDER_REVIEW)
+    with translation.override("zh-hans"):
+        shown = (event.get_from_status_display(), event.get_to_status_display())
+    assert shown == ("", "审核中")
+    assert RequestEvent(to_status="retired").get_to_status_display() == "retired"
