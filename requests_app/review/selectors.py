@@ -9,9 +9,11 @@ from dataclasses import dataclass, replace
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     GenericIPAddressField,
     IntegerField,
@@ -179,11 +181,6 @@ def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[Lic
         # request's text did not match already), not as a list of every matching account made first.
         requests = requests.filter(search.contains(filters.search) | Q(applicant__email__icontains=filters.search))
     return requests
-
-
-def _walked(filters: QueueFilters) -> bool:
-    """Whether the search is tested row by row as the queue is walked (see with_search_matches)."""
-    return bool(filters.search) and filters.matched_ids is None and not is_whole_reference(search=filters.search)
 
 
 def is_whole_reference(*, search: str) -> bool:
@@ -381,27 +378,22 @@ class QueueCounts:
 
 
 def queue_counts(*, datasets: list[Dataset], filters: QueueFilters, now: datetime.datetime) -> QueueCounts:
-    """Counts per status, and overdue, under the dataset, assignee and search filters, in one query.
+    """Counts per status, and overdue, under the dataset, assignee and search filters.
 
-    Each is a COUNT over at most COUNT_BOUND + 1 rows of one range of request_dataset_queue_idx, so the
-    counts cost the same at 1,000 requests or 1,000,000; past the bound they read "2,000+" (a search
-    tested row by row: "50+", WALKED_COUNT_BOUND). A search whose matches are listed (at most
-    SEARCH_LISTED), or a whole reference, is counted exactly in one pass over those rows.
+    Each is a COUNT over at most COUNT_BOUND + 1 rows of one range of request_dataset_queue_idx, in one
+    query, so the counts cost the same at 1,000 requests or 1,000,000; past the bound they read "2,000+".
+    A search whose matches are listed (at most SEARCH_LISTED), or a whole reference, is counted exactly
+    in one pass over those rows; a search tested row by row, by _walked_counts.
     """
     scope = _queue_scope(datasets, filters).order_by()
     if filters.matched_ids is not None or is_whole_reference(search=filters.search):
         return _listed_counts(scope, datasets, now)
-    bound = WALKED_COUNT_BOUND if _walked(filters) else COUNT_BOUND
-    if _walked(filters) and connection.vendor == "postgresql":
-        # PostgreSQL guesses that a third of the rows match and reads the table from its start, past
-        # every other status's rows; walked in the queue's order, each count reads its own status's
-        # range of request_dataset_queue_idx (~30% less for '12' at 100,000 requests). SQLite already
-        # reads that range, and in the table's order, which is faster for it.
-        scope = scope.order_by("submitted_at", "pk")
+    if filters.search:
+        return _walked_counts(scope, datasets, filters, now)
     statuses = [status for status in Status.values if status != Status.DRAFT]
     # Every status's count is the same SQL but for the status: compiled once, with a stand-in for it.
-    per_status = _bounded_count(scope.filter(status=_STATUS_SLOT), bound)
-    overdue_count = _bounded_count(scope.filter(_overdue(datasets, now)), bound)
+    per_status = _bounded_count(scope.filter(status=_STATUS_SLOT), COUNT_BOUND)
+    overdue_count = _bounded_count(scope.filter(_overdue(datasets, now)), COUNT_BOUND)
     sql: list[str] = []
     params: list = []
     for status in statuses:
@@ -413,9 +405,45 @@ def queue_counts(*, datasets: list[Dataset], filters: QueueFilters, now: datetim
         cursor.execute("SELECT " + ", ".join(sql), params)
         values = cursor.fetchone()
     parts = [*statuses, "overdue"]
-    counts = {name: BoundedCount(min(n, bound), exact=n <= bound) for name, n in zip(parts, values, strict=True)}
+    counts = {
+        name: BoundedCount(min(n, COUNT_BOUND), exact=n <= COUNT_BOUND) for name, n in zip(parts, values, strict=True)
+    }
     overdue = counts.pop("overdue")
     return QueueCounts(by_status=counts, overdue=overdue)
+
+
+def _walked_counts(
+    scope: QuerySet[LicenseRequest], datasets: list[Dataset], filters: QueueFilters, now: datetime.datetime
+) -> QueueCounts:
+    """The counts of a search tested row by row: each row counted is a row tested, so they stop early.
+
+    One walk of the queue's order reads the first WALKED_COUNT_BOUND + 1 matches of any status, as the
+    page's own walk does: every tab counts its share of them, exact when the walk reached the end and
+    a lower bound ("12+") when it stopped. The tab shown, when it is one status or the overdue, is walked
+    on its own too, so that it says "50+" beside the page of 50 it lists, as an unfiltered search does.
+    """
+    first = list(
+        scope.order_by("submitted_at", "pk")
+        .annotate(late=ExpressionWrapper(_overdue(datasets, now), output_field=BooleanField()))
+        .values_list("status", "late")[: WALKED_COUNT_BOUND + 1]
+    )
+    exact = len(first) <= WALKED_COUNT_BOUND
+    first = first[:WALKED_COUNT_BOUND]
+    by_status = {
+        status: BoundedCount(sum(found == status for found, _ in first), exact)
+        for status in Status.values
+        if status != Status.DRAFT
+    }
+    overdue = BoundedCount(sum(late for _, late in first), exact)
+    if not exact and (filters.overdue or filters.status):
+        shown = queue_requests(datasets=datasets, filters=filters, now=now).values("pk")[: WALKED_COUNT_BOUND + 1]
+        n = shown.count()
+        count = BoundedCount(min(n, WALKED_COUNT_BOUND), exact=n <= WALKED_COUNT_BOUND)
+        if filters.overdue:
+            overdue = count
+        else:
+            by_status[filters.status] = count
+    return QueueCounts(by_status=by_status, overdue=overdue)
 
 
 _STATUS_SLOT = "\x00status"  # no status is spelt so: it stands for each one in turn (queue_counts)

@@ -252,3 +252,30 @@ def test_a_search_tested_row_by_row_counts_a_page_of_matches_and_says_more(bob_c
     page = bob_client.get(reverse("review:queue"), {"q": "or", "status": ""}).content.decode()
     assert status_badges(page)["All"] == "50+"
     assert "More than 50 requests, oldest first" in page
+
+
+def test_a_search_tested_row_by_row_counts_each_tab_from_the_first_page_of_matches(bob_client, thousand):
+    # ORG 7, 17, ... 997 approved: 5 of the first 50 matches in the queue's order, 100 in all.
+    thousand.filter(organisation__endswith="7").update(status=Status.APPROVED)
+    page = bob_client.get(reverse("review:queue"), {"q": "or", "status": ""}).content.decode()
+    assert status_badges(page) == {
+        "All": "50+",
+        "Under review": "45+",
+        "Approved": "5+",
+        "Waiting longer than promised": "0+",
+    }
+    approved = bob_client.get(reverse("review:queue"), {"q": "or", "status": Status.APPROVED}).content.decode()
+    assert status_badges(approved)["Approved"] == "50+"  # the tab shown is walked on its own, beside its page
+    assert "More than 50 requests, oldest first" in approved
+
+
+def test_a_search_tested_row_by_row_to_its_end_counts_exactly(bob_client, lagper, alice):
+    bulk_requests(lagper, [alice], 30)
+    LicenseRequest.objects.filter(organisation__endswith="7").update(status=Status.APPROVED)
+    page = bob_client.get(reverse("review:queue"), {"q": "or", "status": ""}).content.decode()
+    assert status_badges(page) == {
+        "All": "30",
+        "Under review": "27",
+        "Approved": "3",
+        "Waiting longer than promised": "0",
+    }
