@@ -27,7 +27,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
-from django.db.models.lookups import In, Lookup
+from django.db.models.lookups import Lookup
 
 from .. import clock, search, workflow
 from ..agreement_format.spec import APPLICANT_COLUMNS
@@ -134,17 +134,22 @@ _WHOLE_REFERENCE = re.compile(r"(?:[A-Za-z0-9]+-)+[0-9]{4}-[0-9]{6,}")  # a pref
 
 
 class _AnyOf(Lookup):
-    """`lhs` is one of a list of values sent as one: `lhs = ANY(%s)` on PostgreSQL, `lhs IN (...)` elsewhere.
+    """`lhs` is one of a list of ids: `lhs = ANY(%s)` on PostgreSQL, `lhs IN (%s, %s, ...)` elsewhere.
 
     PostgreSQL plans an IN list of a thousand ids as a thousand constants (~5 ms, where its index
-    finds them in 1); one array of the column's type is planned as one value.
+    finds them in 1); one array of the column's type is planned as one value. Elsewhere the ids, ints
+    the search index gave, are passed as they are: Django's In lookup prepares each value in Python,
+    ~3 ms for a thousand ids, paid by both the counts and the page.
     """
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
-        return compiler.compile(In(self.lhs, list(self.rhs)))
+        if not self.rhs:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*lhs_params, *self.rhs]
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
