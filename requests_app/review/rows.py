@@ -32,7 +32,7 @@ def _date(value, cache: dict) -> str:
 
 
 def queue_rows(rows: list[LicenseRequest], *, user, show_dataset: bool) -> SafeString:
-    """The `<tr>` of each row (marked by selectors.mark_waiting), as one string of HTML."""
+    """The `<tr>` of each row (selectors.queue_page's, marked by mark_waiting), as one string of HTML."""
     label = {
         name: escape(_(text))
         for name, text in (
@@ -84,7 +84,7 @@ def queue_rows(rows: list[LicenseRequest], *, user, show_dataset: bool) -> SafeS
             + (f'<td data-label="{label["dataset"]}">{escape(row.dataset.name)}</td>' if show_dataset else "")
             + f'<td data-label="{label["representative"]}">{escape(row.representative_name or "—")}</td>'
             f'<td data-label="{label["organisation"]}">{escape(row.organisation or "—")}</td>'
-            f'<td data-label="{label["applicant"]}" class="text-break">{escape(row.applicant.email)}</td>'
+            f'<td data-label="{label["applicant"]}" class="text-break">{escape(row.applicant_email)}</td>'
             f'<td data-label="{label["status"]}"><span class="badge {badge_class(row.status)}">'
             f"{statuses.get(row.status) or escape(row.status)}</span></td>"
             f'<td data-label="{label["signed_copy"]}" class="check-result">{check}</td>'

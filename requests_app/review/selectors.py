@@ -242,9 +242,7 @@ QUEUE_ROW_FIELDS = (
     "organisation",
     "submitted_at",
     "decided_at",
-    "dataset__name",
-    "dataset__turnaround_days",
-    "applicant__email",
+    "dataset",
     "assignee__first_name",
     "assignee__last_name",
     "assignee__email",
@@ -295,23 +293,38 @@ def _position(cursor: str | None) -> tuple[datetime.datetime, int] | None:
     return _EPOCH + datetime.timedelta(microseconds=int(micros)), int(pk)
 
 
-def _shown(requests: QuerySet[LicenseRequest], limit: int) -> list[LicenseRequest]:
+def _shown(requests: QuerySet[LicenseRequest], limit: int, datasets: list[Dataset]) -> list[LicenseRequest]:
     """The first `limit` of `requests`, in their order, with what a queue row shows (joins and flags).
 
     The ids are chosen first, in a subquery of the same query, and only those rows are joined and
     flagged: a database that sorts what it selects (every listed search's matches) would otherwise
-    compute the flags of every match before keeping a page of them.
+    compute the flags of every match before keeping a page of them. Each row's dataset is one of
+    `datasets`, the reviewer's, already read, and the applicant is read as `applicant_email`: no
+    object made per row for either (~1 ms of a page of 50).
     """
     ids = requests.values("pk")[:limit]
-    shown = LicenseRequest.objects.filter(pk__in=ids).select_related("dataset", "applicant", "assignee")
-    order = requests.query.order_by
-    return list(with_review_flags(requests=shown.only(*QUEUE_ROW_FIELDS)).order_by(*order))
+    shown = (
+        LicenseRequest.objects.filter(pk__in=ids)
+        .select_related("assignee")
+        .annotate(applicant_email=F("applicant__email"))
+        .only(*QUEUE_ROW_FIELDS)
+    )
+    rows = list(with_review_flags(requests=shown).order_by(*requests.query.order_by))
+    of_id = {dataset.pk: dataset for dataset in datasets}
+    for row in rows:
+        row.dataset = of_id[row.dataset_id]
+    return rows
 
 
 def queue_page(
-    *, requests: QuerySet[LicenseRequest], size: int, after: str | None = None, before: str | None = None
+    *,
+    requests: QuerySet[LicenseRequest],
+    datasets: list[Dataset],
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
 ) -> QueuePage:
-    """`size` rows of `requests` (ordered by submitted_at, pk) after or before a cursor.
+    """`size` rows of `requests` (of `datasets`, ordered by submitted_at, pk) after or before a cursor.
 
     A range on (submitted_at, pk) that the queue's indexes start at directly, so page 200 costs what
     page 1 does. One row more than the page tells whether another page follows.
@@ -319,7 +332,7 @@ def queue_page(
     if (position := _position(before)) is not None:
         at, pk = position
         earlier = requests.filter(Q(submitted_at__lte=at) & (Q(submitted_at__lt=at) | Q(pk__lt=pk)))
-        rows = _shown(earlier.order_by("-submitted_at", "-pk"), size + 1)[::-1]
+        rows = _shown(earlier.order_by("-submitted_at", "-pk"), size + 1, datasets)[::-1]
         more_before = len(rows) > size
         rows = rows[1:] if more_before else rows
         return QueuePage(
@@ -330,7 +343,7 @@ def queue_page(
     if (position := _position(after)) is not None:
         at, pk = position
         requests = requests.filter(Q(submitted_at__gte=at) & (Q(submitted_at__gt=at) | Q(pk__gt=pk)))
-    rows = _shown(requests, size + 1)
+    rows = _shown(requests, size + 1, datasets)
     more_after = len(rows) > size
     rows = rows[:size]
     return QueuePage(

@@ -84,6 +84,7 @@ def queue(request, datasets):
     counts = queue_counts(datasets=datasets, filters=filters, now=now)
     page = queue_page(
         requests=queue_requests(datasets=datasets, filters=filters, now=now),
+        datasets=datasets,
         size=PAGE_SIZE,
         after=request.GET.get("after"),
         before=request.GET.get("before"),
