@@ -249,15 +249,18 @@ QUEUE_ROW_FIELDS = (
 )
 
 
+# Built once: annotate() resolves its own copy of each for the queryset it is given.
+_LATEST_CHECK_KIND = Subquery(
+    SignedCopy.objects.filter(request=OuterRef("pk"), countersigned=False)
+    .order_by("-uploaded_at", "-pk")
+    .values("kind")[:1]
+)
+_WAS_RESUBMITTED = Exists(RequestEvent.objects.filter(request=OuterRef("pk"), transition=workflow.RESUBMIT.service))
+
+
 def with_review_flags(*, requests: QuerySet[LicenseRequest]) -> QuerySet[LicenseRequest]:
     """Annotate what a queue row flags: the latest signed copy's check (`check_kind`) and `was_resubmitted`."""
-    latest_copy = SignedCopy.objects.filter(request=OuterRef("pk"), countersigned=False).order_by("-uploaded_at", "-pk")
-    return requests.annotate(
-        check_kind=Subquery(latest_copy.values("kind")[:1]),
-        was_resubmitted=Exists(
-            RequestEvent.objects.filter(request=OuterRef("pk"), transition=workflow.RESUBMIT.service)
-        ),
-    )
+    return requests.annotate(check_kind=_LATEST_CHECK_KIND, was_resubmitted=_WAS_RESUBMITTED)
 
 
 @dataclass(frozen=True)
