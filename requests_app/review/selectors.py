@@ -137,9 +137,10 @@ class _AnyOf(Lookup):
     """`lhs` is one of a list of ids: `lhs = ANY(%s)` on PostgreSQL, `lhs IN (%s, %s, ...)` elsewhere.
 
     PostgreSQL plans an IN list of a thousand ids as a thousand constants (~5 ms, where its index
-    finds them in 1); one array of the column's type is planned as one value. Elsewhere the ids, ints
-    the search index gave, are passed as they are: Django's In lookup prepares each value in Python,
-    ~3 ms for a thousand ids, paid by both the counts and the page.
+    finds them in 1); one array of the column's type is planned as one value. It is sent as the text
+    of an array literal: psycopg's list dumper tests every element against a pattern (~0.7 ms for a
+    thousand ids). Elsewhere the ids are passed as they are: Django's In lookup prepares each value in
+    Python, ~3 ms for a thousand. Both are paid by the counts and by the page.
     """
 
     lookup_name = "any_of"
@@ -153,7 +154,8 @@ class _AnyOf(Lookup):
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::{self.lhs.output_field.db_type(connection)}[])", [*lhs_params, list(self.rhs)]
+        literal = "{" + ",".join(str(int(pk)) for pk in self.rhs) + "}"  # int(): nothing but digits in it
+        return f"{lhs} = ANY(%s::{self.lhs.output_field.db_type(connection)}[])", [*lhs_params, literal]
 
 
 def _queue_scope(datasets: list[Dataset], filters: QueueFilters) -> QuerySet[LicenseRequest]:
