@@ -465,7 +465,7 @@ def _walked_counts(
         if filters.overdue:
             overdue = count
         else:
-            by_status[filters.status] = count
+            by_status.update({filters.status: count})
     return QueueCounts(by_status=by_status, overdue=overdue)
 
 
