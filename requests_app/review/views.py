@@ -37,6 +37,7 @@ from .forms import ApproveForm, CountersignedCopyForm, QueueFilterForm, ReasonFo
 from .rows import queue_rows
 from .selectors import (
     REQUEST_EXPORT_FIELDS,
+    BoundedCount,
     audit_event_rows,
     declared_value_names,
     delivery_views_of,
@@ -84,15 +85,11 @@ def queue(request, datasets):
     counts = queue_counts(datasets=datasets, filters=filters, now=now)
     page = queue_page(
         requests=queue_requests(datasets=datasets, filters=filters, now=now),
+        datasets=datasets,
         size=PAGE_SIZE,
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )
-    # One tab per choice of the status filter ("" is All).
-    status_tabs = [
-        (value, label, counts.by_status[value] if value else counts.total)
-        for value, label in form.fields["status"].choices
-    ]
     rows = mark_waiting(requests=page.rows, now=now)
     return render(
         request,
@@ -102,7 +99,7 @@ def queue(request, datasets):
             "filters": filters,
             "page": page,
             "counts": counts,
-            "status_tabs": status_tabs,
+            "status_tabs": _status_tabs(request, form, counts),
             "matching": counts.matching(filters),
             "rows": rows,
             "rows_html": queue_rows(rows, user=request.user, show_dataset=len(datasets) > 1),
@@ -110,6 +107,23 @@ def queue(request, datasets):
             "show_dataset": len(datasets) > 1,
         },
     )
+
+
+def _status_tabs(request, form, counts) -> list[tuple[str, str, BoundedCount, str]]:
+    """One tab per choice of the status filter ("" is All): (value, label, count, query string of its link).
+
+    Each link is the page's query with that status, on its first page and off the overdue filter, as
+    `{% querystring status=value overdue=None after=None before=None %}` would write it: the query
+    is copied once for every tab instead of once each (~0.3 ms of the page).
+    """
+    query = request.GET.copy()
+    for key in ("overdue", "after", "before"):
+        query.pop(key, None)
+    tabs = []
+    for value, label in form.fields["status"].choices:
+        query["status"] = value
+        tabs.append((value, label, counts.by_status[value] if value else counts.total, query.urlencode()))
+    return tabs
 
 
 def _detail(request, license_request, *, bound: dict | None = None):

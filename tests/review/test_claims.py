@@ -195,3 +195,12 @@ def test_a_canned_reason_for_an_unknown_decision_is_refused_naming_its_key(db, t
     path.write_text(LAGPER_TOML.read_text().replace('use = "reject"', 'use = "revoke"'))
     with pytest.raises(DatasetFileError, match=r"canned_reasons\[2\]\.use.*must be .return. or .reject."):
         load_dataset_file(path)
+
+
+def test_queue_rows_show_what_applicants_typed_as_text_not_markup(alice, lagper, bob):
+    journeys.under_review(
+        applicant=alice, dataset=lagper, representative_name="<b>Eve</b>", organisation='Lab "A" & <i>B</i>'
+    )
+    page = client_for(bob).get(reverse("review:queue")).content.decode()
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in page and "<b>Eve</b>" not in page
+    assert "Lab &quot;A&quot; &amp; &lt;i&gt;B&lt;/i&gt;" in page

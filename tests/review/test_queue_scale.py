@@ -23,8 +23,8 @@ def found(client, term: str, **params) -> set[str]:
     return {r.reference for r in LicenseRequest.objects.all() if f">{r.reference}</a>" in page}
 
 
-def bulk_requests(dataset, applicants: list, n: int) -> None:
-    """n rows under review, "BULK-000000" from "ORG 0" onwards, written in one INSERT.
+def bulk_requests(dataset, applicants: list, n: int, *, approved=lambda i: False) -> None:
+    """n rows under review (or approved, where `approved(i)`), "BULK-000000" from "ORG 0" onwards, in one INSERT.
 
     Only the queue's reading is measured here, and a thousand requests brought through the services
     would render a thousand agreements; the services' own paths are tested with a few rows.
@@ -37,7 +37,7 @@ def bulk_requests(dataset, applicants: list, n: int) -> None:
             dataset=dataset,
             agreement_version=dataset.current_agreement,
             organisation=f"ORG {i}",
-            status=Status.UNDER_REVIEW,
+            status=Status.APPROVED if approved(i) else Status.UNDER_REVIEW,
             submitted_at=start + datetime.timedelta(seconds=i),
         )
         for i in range(n)
@@ -252,3 +252,29 @@ def test_a_search_tested_row_by_row_counts_a_page_of_matches_and_says_more(bob_c
     page = bob_client.get(reverse("review:queue"), {"q": "or", "status": ""}).content.decode()
     assert status_badges(page)["All"] == "50+"
     assert "More than 50 requests, oldest first" in page
+
+
+def test_a_search_tested_row_by_row_counts_each_tab_from_the_first_page_of_matches(bob_client, lagper, alice):
+    # ORG 7, 17, ... 997 approved: 5 of the first 50 matches in the queue's order, 100 in all.
+    bulk_requests(lagper, [alice], 1000, approved=lambda i: i % 10 == 7)
+    page = bob_client.get(reverse("review:queue"), {"q": "or", "status": ""}).content.decode()
+    assert status_badges(page) == {
+        "All": "50+",
+        "Under review": "45+",
+        "Approved": "5+",
+        "Waiting longer than promised": "0+",
+    }
+    approved = bob_client.get(reverse("review:queue"), {"q": "or", "status": Status.APPROVED}).content.decode()
+    assert status_badges(approved)["Approved"] == "50+"  # the tab shown is walked on its own, beside its page
+    assert "More than 50 requests, oldest first" in approved
+
+
+def test_a_search_tested_row_by_row_to_its_end_counts_exactly(bob_client, lagper, alice):
+    bulk_requests(lagper, [alice], 30, approved=lambda i: i % 10 == 7)
+    page = bob_client.get(reverse("review:queue"), {"q": "or", "status": ""}).content.decode()
+    assert status_badges(page) == {
+        "All": "30",
+        "Under review": "27",
+        "Approved": "3",
+        "Waiting longer than promised": "0",
+    }
