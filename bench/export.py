@@ -3,8 +3,9 @@
 Target: each export streams at least 50,000 rows/s (so 200,000 audit events take ~4 s, far inside a
 gunicorn worker's 30 s timeout), and its last line is the footer that counts every row.
 
-Builds a throw-away database (SQLite file var/bench-export.sqlite3, or bench_<name> on the
-PostgreSQL of DATABASE_URL), fills it with 200,000 requests and 200,000 audit events, downloads each
+On SQLite, then on PostgreSQL (each in its own process, bench/harness/data.py's each_database),
+builds a throw-away database (SQLite file var/bench-export.sqlite3, or bench_<name> on the
+PostgreSQL server), fills it with 200,000 requests and 200,000 audit events, downloads each
 export as a reviewer would (all statuses) and drops the database. BENCH_SMOKE=1: 2,000 rows.
 """
 
@@ -31,6 +32,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.harness import data  # noqa: E402
 from bench.report import exit_code, row, size  # noqa: E402
 
 BENCH = "export"
@@ -209,4 +211,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main() if os.environ.get(data.ONE_DATABASE) else data.each_database(__file__))

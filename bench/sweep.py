@@ -11,8 +11,9 @@
 Either way the send tasks are left on the (in-memory) queue: sending is the worker's work, each
 send its own short transaction, and tests/test_reminders*.py prove what is sent.
 
-Builds a throw-away database (SQLite file var/bench-sweep.sqlite3, or bench_<name> on the PostgreSQL
-of DATABASE_URL) with plain bulk inserts, and drops it after. BENCH_SMOKE=1: 1,000 licences and 250
+On SQLite, then on PostgreSQL (each in its own process, bench/harness/data.py's each_database),
+builds a throw-away database (SQLite file var/bench-sweep.sqlite3, or bench_<name> on the PostgreSQL
+server) with plain bulk inserts, and drops it after. BENCH_SMOKE=1: 1,000 licences and 250
 due requests. Usage: python bench/sweep.py
 """
 
@@ -45,6 +46,7 @@ from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import DateTimeField, JSONField  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.harness import data  # noqa: E402
 from bench.report import exit_code, row, size  # noqa: E402
 
 BENCH = "sweep"
@@ -466,4 +468,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main() if os.environ.get(data.ONE_DATABASE) else data.each_database(__file__))

@@ -4,7 +4,8 @@ The requests look like a popular dataset's: spread over two years and every stat
 history a real request of that status has (submit, upload, decision; a correction for some), so the
 queue's per-row flags and the admin's history have rows to read. Events carry their real hash chain.
 
-Used by bench/review_queue.py and bench/admin_changelists.py:
+Used by bench/review_queue.py and bench/admin_changelists.py (bench/export.py and bench/sweep.py
+make their own databases, and run on each through each_database):
 
     for url in database_urls("review_queue"):   # a SQLite file in var/, then bench_<db>_review_queue on PostgreSQL
         create(url)                             # empty; then fill it in a child process: setup_django, populate
@@ -14,6 +15,8 @@ Used by bench/review_queue.py and bench/admin_changelists.py:
 
 import datetime
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -37,6 +40,38 @@ def _postgres(url: str):
     return psycopg.connect(server + "/postgres", autocommit=True, connect_timeout=3), name
 
 
+ONE_DATABASE = "BENCH_ONE_DATABASE"  # set in the child each_database runs: measure DATABASE_URL's database
+
+
+def each_database(script: str) -> int:
+    """`script` run on SQLite, then on PostgreSQL (DATABASE_URL's server when it is one, else the local
+    default), each in its own process with DATABASE_URL naming that server and ONE_DATABASE set; the
+    script makes and drops its own database there. 0 when both met their targets, else 1."""
+    sqlite, postgres = database_urls(Path(script).stem)
+    codes = []
+    for url in (sqlite, postgres):
+        problem = url.startswith("postgres") and _unreachable(url)
+        if problem:
+            print(f"  PostgreSQL skipped: {problem}", flush=True)
+            continue
+        codes.append(
+            subprocess.run(
+                [sys.executable, script], env={**os.environ, "DATABASE_URL": url, ONE_DATABASE: "1"}
+            ).returncode
+        )
+    return 0 if not any(codes) else 1
+
+
+def _unreachable(url: str) -> str | None:
+    import psycopg
+
+    try:
+        _postgres(url)[0].close()
+    except psycopg.OperationalError as error:
+        return f"PostgreSQL not reachable: {str(error).strip().splitlines()[0]}"
+    return None
+
+
 def create(url: str) -> str | None:
     """An empty database at `url`; the reason as a sentence when it cannot be had."""
     if url.startswith("sqlite"):
@@ -44,12 +79,10 @@ def create(url: str) -> str | None:
         path.parent.mkdir(exist_ok=True)
         path.unlink(missing_ok=True)
         return None
-    import psycopg
-
-    try:
-        conn, name = _postgres(url)
-    except psycopg.OperationalError as error:
-        return f"PostgreSQL not reachable: {str(error).strip().splitlines()[0]}"
+    problem = _unreachable(url)
+    if problem:
+        return problem
+    conn, name = _postgres(url)
     with conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
