@@ -1,9 +1,7 @@
 """Issuing an agreement and recording the signed copy that comes back."""
 
 import hashlib
-import io
 
-import pypdf
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
@@ -38,7 +36,7 @@ def agreement_issue(*, request: LicenseRequest) -> IssuedAgreement:
         issue=issue,
         sha256=hashlib.sha256(pdf).hexdigest(),
         length=len(pdf),
-        pages=len(pypdf.PdfReader(io.BytesIO(pdf)).pages),
+        pages=rendered.pages,
         issued_at=clock.now(),
         areas=rendered.areas,
     )
