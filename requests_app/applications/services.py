@@ -48,12 +48,17 @@ def _checked(fields: dict, *, request: LicenseRequest | None, version: Agreement
 
 
 @transaction.atomic
-def request_create_draft(*, applicant, dataset: Dataset, fields: dict, ip: str | None = None) -> LicenseRequest:
-    """Start an application under the dataset's current agreement, with what the applicant typed."""
+def request_create_draft(
+    *, applicant, dataset: Dataset, fields: dict, ip: str | None = None, complete: bool = False
+) -> LicenseRequest:
+    """Start an application under the dataset's current agreement, with what the applicant typed.
+
+    `complete`: the draft is about to be submitted, so what a submission refuses is refused here.
+    """
     version = dataset.current_agreement
     if version is None:
         raise TransitionNotAllowed(_("%(name)s has no published agreement yet.") % {"name": dataset.name})
-    fields = _checked(fields, request=None, version=version, complete=False)
+    fields = _checked(fields, request=None, version=version, complete=complete)
     request = LicenseRequest.objects.create(applicant=applicant, dataset=dataset, agreement_version=version, **fields)
     request.reference = _reference(dataset, request)
     LicenseRequest.objects.filter(pk=request.pk).update(reference=request.reference)
@@ -135,20 +140,20 @@ def application_save(
 ) -> LicenseRequest:
     """What the application form does: start the draft if there is none yet, then submit it or save it.
 
-    A new draft is started and submitted in one transaction, so a first submission that is refused
-    leaves no draft behind. A draft that exists is submitted by request_submit alone, which renders
-    the agreement before its transaction.
+    A new application is submitted as a draft is: saved first, then submitted, each in its own
+    transaction, so request_submit can render the agreement (which prints the reference, made of
+    the draft's pk) with no transaction open. The new draft is checked as a submission, so values
+    a submission refuses leave no draft behind; a submission that fails after the draft was saved
+    (the PDF could not be drawn, the process stopped) leaves that draft, with everything typed.
     """
     if request is None:
-        with transaction.atomic():
-            # Created with what was typed: a new draft has nothing left to save.
-            request = request_create_draft(applicant=applicant, dataset=dataset, fields=fields, ip=ip)
-            if submit:
-                request_submit(request=request, user=applicant, fields=fields, ip=ip, user_agent=user_agent)
-            return request
+        # Created with what was typed: a new draft has nothing left to save.
+        request = request_create_draft(applicant=applicant, dataset=dataset, fields=fields, ip=ip, complete=submit)
+    elif not submit:
+        return request_save_draft(request=request, fields=fields)
     if submit:
         return request_submit(request=request, user=applicant, fields=fields, ip=ip, user_agent=user_agent)
-    return request_save_draft(request=request, fields=fields)
+    return request
 
 
 @transaction.atomic

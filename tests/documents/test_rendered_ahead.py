@@ -6,7 +6,7 @@ from django.db import connection
 from requests_app.applications.services import application_save, request_save_draft
 from requests_app.documents import services
 from requests_app.documents.services import agreement_issue, agreement_render_ahead
-from requests_app.models import LicenseRequest
+from requests_app.models import ClauseAcceptance, LicenseRequest
 from tests import journeys
 from tests.documents.test_pdf import pdf_text
 
@@ -25,25 +25,46 @@ def transaction_open_at_render(monkeypatch) -> list[bool]:
     return seen
 
 
-@pytest.mark.django_db(transaction=True)
-def test_submitting_a_draft_and_resubmitting_a_correction_render_once_each_with_no_transaction_open(
-    alice, bob, lagper, transaction_open_at_render
-):
-    draft = journeys.draft(applicant=alice, dataset=lagper)
-    request = application_save(
-        applicant=alice,
-        dataset=lagper,
+def submit(*, applicant, dataset, draft=None) -> LicenseRequest:
+    return application_save(
+        applicant=applicant,
+        dataset=dataset,
         request=draft,
-        fields=journeys.application(lagper),
+        fields=journeys.application(dataset),
         submit=True,
         ip=None,
         user_agent="a browser",
     )
-    journeys.reissued(request, reviewer=bob)
 
-    assert transaction_open_at_render == [False, False]
-    for issued in request.issued_agreements.all():
-        assert all(f"{request.reference} · issue {issued.issue} ·" in page for page in pdf_text(bytes(issued.pdf)))
+
+@pytest.mark.django_db(transaction=True)
+def test_every_submission_renders_its_agreement_once_with_no_transaction_open(
+    alice, bob, charlie, lagper, transaction_open_at_render
+):
+    new = submit(applicant=alice, dataset=lagper)
+    from_draft = submit(applicant=charlie, dataset=lagper, draft=journeys.draft(applicant=charlie, dataset=lagper))
+    journeys.reissued(new, reviewer=bob)
+
+    assert transaction_open_at_render == [False, False, False]
+    for request in (new, from_draft):
+        for issued in request.issued_agreements.all():
+            pages = pdf_text(bytes(issued.pdf))
+            assert all(f"{request.reference} · issue {issued.issue} ·" in page for page in pages)
+            assert "EXAMPLE UNIVERSITY" in " ".join(pages)
+
+
+def test_a_new_application_whose_agreement_cannot_be_drawn_is_kept_as_a_draft(alice, lagper, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("reportlab failed")
+
+    monkeypatch.setattr(services, "render_agreement_with_areas", broken)
+    with pytest.raises(RuntimeError, match="reportlab failed"):
+        submit(applicant=alice, dataset=lagper)
+
+    draft = LicenseRequest.objects.get()
+    assert (draft.status, draft.organisation) == (LicenseRequest.Status.DRAFT, "EXAMPLE UNIVERSITY")
+    assert not draft.issued_agreements.exists()
+    assert not ClauseAcceptance.objects.exists()
 
 
 def test_an_agreement_rendered_before_another_tab_saved_the_draft_prints_what_was_saved(alice, lagper):
