@@ -13,7 +13,7 @@ from .. import clock, workflow
 from ..agreement_format import spec
 from ..agreement_format.formfields import clean_values, stored_values, to_stored
 from ..agreement_format.loading import sha256_text
-from ..documents.services import agreement_issue
+from ..documents.services import agreement_issue, agreement_render_ahead
 from ..models import (
     AgreementVersion,
     ClauseAcceptance,
@@ -48,12 +48,17 @@ def _checked(fields: dict, *, request: LicenseRequest | None, version: Agreement
 
 
 @transaction.atomic
-def request_create_draft(*, applicant, dataset: Dataset, fields: dict, ip: str | None = None) -> LicenseRequest:
-    """Start an application under the dataset's current agreement, with what the applicant typed."""
+def request_create_draft(
+    *, applicant, dataset: Dataset, fields: dict, ip: str | None = None, complete: bool = False
+) -> LicenseRequest:
+    """Start an application under the dataset's current agreement, with what the applicant typed.
+
+    `complete`: the draft is about to be submitted, so what a submission refuses is refused here.
+    """
     version = dataset.current_agreement
     if version is None:
         raise TransitionNotAllowed(_("%(name)s has no published agreement yet.") % {"name": dataset.name})
-    fields = _checked(fields, request=None, version=version, complete=False)
+    fields = _checked(fields, request=None, version=version, complete=complete)
     request = LicenseRequest.objects.create(applicant=applicant, dataset=dataset, agreement_version=version, **fields)
     request.reference = _reference(dataset, request)
     LicenseRequest.objects.filter(pk=request.pk).update(reference=request.reference)
@@ -85,42 +90,44 @@ def _printable(text: str) -> str:
     return "".join(c for c in text if c.isprintable())
 
 
-@transaction.atomic
 def request_submit(*, request: LicenseRequest, user, fields: dict, ip: str | None, user_agent: str) -> LicenseRequest:
     """Record the applicant's acceptance of every clause and send the request for signature.
 
     Acceptances are recorded against the exact agreement version and clause text the applicant saw.
+    The agreement is rendered before the transaction, which then holds no write lock while the PDF
+    is drawn; agreement_issue renders it again if the request changed meanwhile.
     """
     version: AgreementVersion = request.agreement_version
     fields = _checked(fields, request=request, version=version, complete=True)
-    now = clock.now()
-    workflow.perform(
-        workflow.SUBMIT,
-        request=request,
-        actor=user,
-        note="Submitted; every clause accepted.",
-        ip=ip,
-        now=now,
-        submitted_at=now,
-        **fields,
-    )
-    ClauseAcceptance.objects.bulk_create(
-        ClauseAcceptance(
+    ahead = agreement_render_ahead(request=request, changes=fields)
+    with transaction.atomic():
+        now = clock.now()
+        workflow.perform(
+            workflow.SUBMIT,
             request=request,
-            agreement_version=version,
-            clause_number=clause["number"],
-            text_sha256=sha256_text(clause["text"]),
-            accepted_at=now,
+            actor=user,
+            note="Submitted; every clause accepted.",
             ip=ip,
-            user_agent=_printable(user_agent)[:400],
+            now=now,
+            submitted_at=now,
+            **fields,
         )
-        for clause in version.clauses
-    )
-    agreement_issue(request=request)
+        ClauseAcceptance.objects.bulk_create(
+            ClauseAcceptance(
+                request=request,
+                agreement_version=version,
+                clause_number=clause["number"],
+                text_sha256=sha256_text(clause["text"]),
+                accepted_at=now,
+                ip=ip,
+                user_agent=_printable(user_agent)[:400],
+            )
+            for clause in version.clauses
+        )
+        agreement_issue(request=request, ahead=ahead)
     return request
 
 
-@transaction.atomic
 def application_save(
     *,
     applicant,
@@ -133,13 +140,17 @@ def application_save(
 ) -> LicenseRequest:
     """What the application form does: start the draft if there is none yet, then submit it or save it.
 
-    One transaction, so a first submission that is refused leaves no draft behind.
+    A new application is submitted as a draft is: saved first, then submitted, each in its own
+    transaction, so request_submit can render the agreement (which prints the reference, made of
+    the draft's pk) with no transaction open. The new draft is checked as a submission, so values
+    a submission refuses leave no draft behind; a submission that fails after the draft was saved
+    (the PDF could not be drawn, the process stopped) leaves that draft, with everything typed.
     """
     if request is None:
         # Created with what was typed: a new draft has nothing left to save.
-        request = request_create_draft(applicant=applicant, dataset=dataset, fields=fields, ip=ip)
+        request = request_create_draft(applicant=applicant, dataset=dataset, fields=fields, ip=ip, complete=submit)
     elif not submit:
-        request = request_save_draft(request=request, fields=fields)
+        return request_save_draft(request=request, fields=fields)
     if submit:
         return request_submit(request=request, user=applicant, fields=fields, ip=ip, user_agent=user_agent)
     return request
@@ -180,12 +191,12 @@ def request_withdraw_stale(
     return request
 
 
-@transaction.atomic
 def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | None = None) -> LicenseRequest:
     """The applicant's corrections: only the returned fields may change; a new agreement is issued to sign.
 
     The clause acceptances stand (the agreement version is unchanged); the earlier issued
-    agreement and its signed copy stay in the history.
+    agreement and its signed copy stay in the history. The new agreement is rendered before the
+    transaction, as on submission.
     """
     # `values` carries every field, the unchanged ones as they were (the form merges them).
     changed = set(fields) - set(request.returned_fields) - {"values"}
@@ -199,18 +210,20 @@ def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | N
             _("Only the returned fields may be changed, not %(fields)s.") % {"fields": ", ".join(sorted(changed))}
         )
     fields = _checked(fields, request=request, version=request.agreement_version, complete=True)
-    workflow.perform(
-        workflow.RESUBMIT,
-        request=request,
-        actor=user,
-        note="Corrected and resubmitted.",
-        ip=ip,
-        returned_fields=[],
-        decision_reason="",
-        corrected_fields=list(request.returned_fields),
-        **fields,
-    )
-    agreement_issue(request=request)
+    ahead = agreement_render_ahead(request=request, changes=fields)
+    with transaction.atomic():
+        workflow.perform(
+            workflow.RESUBMIT,
+            request=request,
+            actor=user,
+            note="Corrected and resubmitted.",
+            ip=ip,
+            returned_fields=[],
+            decision_reason="",
+            corrected_fields=list(request.returned_fields),
+            **fields,
+        )
+        agreement_issue(request=request, ahead=ahead)
     return request
 
 

@@ -249,6 +249,7 @@ class _NumberedCanvas(pdf_canvas.Canvas):
         super().__init__(*args, **kwargs)
         self._decorate = decorate
         self._pages = []
+        self.page_count = 0  # set when saved
 
     def showPage(self):
         self._pages.append(dict(self.__dict__))
@@ -257,10 +258,11 @@ class _NumberedCanvas(pdf_canvas.Canvas):
     def save(self):
         total = len(self._pages)
         for state in self._pages:
-            self.__dict__.update(state)
+            self.__dict__.update(state)  # the page as it was held (its page_count too: set after)
             self._decorate(self, self._pageNumber, total)
             super().showPage()
         super().save()
+        self.page_count = total
 
 
 def agreement_story(request, version, *, signature_field: bool = True, areas: list | None = None) -> list:
@@ -333,6 +335,7 @@ class RenderedAgreement:
     # The places meant to be written in: [{"page": 1-based, "kind": "signature" | "date", "box":
     # [left, bottom, right, top] in PDF points}], for checking a scan of the signed copy.
     areas: list[dict]
+    pages: int  # as many as the canvas drew: the footers' "of Y"
 
 
 def render_agreement(request, agreement_version, *, issue: int = 1) -> bytes:
@@ -363,6 +366,12 @@ def render_agreement_with_areas(request, agreement_version, *, issue: int = 1) -
 
     buffer = io.BytesIO()
     areas: list[dict] = []
+    canvases: list[_NumberedCanvas] = []
+
+    def numbered_canvas(*args, **kwargs) -> _NumberedCanvas:
+        canvases.append(_NumberedCanvas(*args, decorate=decorate, **kwargs))
+        return canvases[-1]
+
     document_template(
         buffer,
         title=f"{agreement_version.title} — {reference}",
@@ -371,9 +380,10 @@ def render_agreement_with_areas(request, agreement_version, *, issue: int = 1) -
         creator="Licence portal",
     ).build(
         agreement_story(request, agreement_version, areas=areas),
-        canvasmaker=lambda *a, **kw: _NumberedCanvas(*a, decorate=decorate, **kw),
+        canvasmaker=numbered_canvas,
     )
-    return RenderedAgreement(pdf=buffer.getvalue(), areas=areas)
+    (canvas,) = canvases
+    return RenderedAgreement(pdf=buffer.getvalue(), areas=areas, pages=canvas.page_count)
 
 
 def document_template(buffer, **info) -> SimpleDocTemplate:

@@ -1,9 +1,9 @@
 """Issuing an agreement and recording the signed copy that comes back."""
 
+import copy
 import hashlib
-import io
+from dataclasses import dataclass
 
-import pypdf
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
@@ -16,29 +16,76 @@ from ..models import (
     SignedCopy,
 )
 from ..workflow import TransitionNotAllowed
-from .pdf import render_agreement_with_areas
+from .pdf import RenderedAgreement, render_agreement_with_areas
 from .signed_copies import CheckedUpload
 from .stored_copies import signed_copy_store
 
+# What the workflow writes as a request moves; no agreement prints any of it.
+_BOOKKEEPING = frozenset(
+    {"status", "updated_at", "submitted_at", "decided_at", "decision_reason", "returned_fields", "corrected_fields"}
+)
+
+
+def _printable_row(request: LicenseRequest) -> dict:
+    """Every column an agreement could print: all of the row but the workflow's bookkeeping."""
+    return {
+        field.attname: getattr(request, field.attname)
+        for field in LicenseRequest._meta.concrete_fields
+        if field.name not in _BOOKKEEPING and not field.generated
+    }
+
+
+def _next_issue(request: LicenseRequest) -> int:
+    return (request.issued_agreements.aggregate(last=Max("issue"))["last"] or 0) + 1
+
+
+@dataclass(frozen=True)
+class RenderedAhead:
+    """An agreement rendered before the transaction that issues it, with what it was rendered from."""
+
+    issue: int
+    row: dict
+    rendered: RenderedAgreement
+
+
+def agreement_render_ahead(*, request: LicenseRequest, changes: dict) -> RenderedAhead:
+    """The next issue of `request`'s agreement, rendered as if `changes` were saved, and nothing written.
+
+    Called before the transaction that issues it, so no write lock is held while the PDF is drawn
+    (SQLite's lock is the whole database's). `request` itself is left as it is.
+    """
+    ahead = copy.copy(request)
+    for name, value in changes.items():
+        setattr(ahead, name, value)
+    issue = _next_issue(request)
+    rendered = render_agreement_with_areas(ahead, ahead.agreement_version, issue=issue)
+    return RenderedAhead(issue=issue, row=_printable_row(ahead), rendered=rendered)
+
 
 @transaction.atomic
-def agreement_issue(*, request: LicenseRequest) -> IssuedAgreement:
+def agreement_issue(*, request: LicenseRequest, ahead: RenderedAhead | None = None) -> IssuedAgreement:
     """Render the agreement for `request` and keep the bytes as the issued document.
 
     Call it in the transaction that moves the request to awaiting_signature (submission, and a
-    corrected request after a return): each call issues a new numbered document, and only the
-    latest one can be signed and uploaded.
+    corrected request after a return), after the move: each call issues a new numbered document,
+    and only the latest one can be signed and uploaded. The document prints the request's row as
+    this transaction commits it: the PDF rendered `ahead` is kept only when it is this issue and
+    was rendered from that row, else the agreement is rendered again here.
     """
-    issue = (request.issued_agreements.aggregate(last=Max("issue"))["last"] or 0) + 1
-    rendered = render_agreement_with_areas(request, request.agreement_version, issue=issue)
+    issue = _next_issue(request)
+    committed = LicenseRequest.objects.select_related("agreement_version__dataset").get(pk=request.pk)
+    if ahead is not None and (ahead.issue, ahead.row) == (issue, _printable_row(committed)):
+        rendered = ahead.rendered
+    else:
+        rendered = render_agreement_with_areas(committed, committed.agreement_version, issue=issue)
     pdf = rendered.pdf
     issued = IssuedAgreement(
         request=request,
-        agreement_version=request.agreement_version,
+        agreement_version=committed.agreement_version,
         issue=issue,
         sha256=hashlib.sha256(pdf).hexdigest(),
         length=len(pdf),
-        pages=len(pypdf.PdfReader(io.BytesIO(pdf)).pages),
+        pages=rendered.pages,
         issued_at=clock.now(),
         areas=rendered.areas,
     )

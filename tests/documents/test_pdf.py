@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.agreement_format.loading import load_dataset_file
-from requests_app.documents.pdf import SIGNATURE_FIELD_NAME, render_agreement
+from requests_app.documents.pdf import SIGNATURE_FIELD_NAME, render_agreement, render_agreement_with_areas
 from requests_app.models import IssuedAgreement, LicenseRequest
 from tests import journeys
 from tests.applications.test_application import application_data
@@ -235,9 +235,11 @@ def test_every_field_at_its_maximum_length_gives_a_valid_pdf(alice, lagper, spac
         ]
     }
     request = LicenseRequestFactory(dataset=lagper, applicant=alice, **fields)
-    data = render_agreement(request, request.agreement_version)
+    rendered = render_agreement_with_areas(request, request.agreement_version)
+    data = rendered.pdf
     pages = pdf_text(data)
     assert len(pages) > 1
+    assert rendered.pages == len(pages)  # the count issuing records, as a PDF reader counts them
     assert "".join(pages).count("W") >= sum(v.count("W") for v in fields.values())
     assert qr_codes(data)[-1] == [f"http://testserver/verify/{request.token}/?issue=1&page={len(qr_codes(data))}"]
 
