@@ -249,7 +249,6 @@ class _NumberedCanvas(pdf_canvas.Canvas):
         super().__init__(*args, **kwargs)
         self._decorate = decorate
         self._pages = []
-        self.page_count = 0  # set when saved
 
     def showPage(self):
         self._pages.append(dict(self.__dict__))
@@ -258,11 +257,10 @@ class _NumberedCanvas(pdf_canvas.Canvas):
     def save(self):
         total = len(self._pages)
         for state in self._pages:
-            self.__dict__.update(state)  # the page as it was held (its page_count too: set after)
+            self.__dict__.update(state)
             self._decorate(self, self._pageNumber, total)
             super().showPage()
         super().save()
-        self.page_count = total
 
 
 def agreement_story(request, version, *, signature_field: bool = True, areas: list | None = None) -> list:
@@ -353,7 +351,11 @@ def render_agreement_with_areas(request, agreement_version, *, issue: int = 1) -
     reference = request.reference or ""
     label = f"{reference} · issue {issue} · agreement version {agreement_version.label}"
 
+    pages = 0
+
     def decorate(canv, page, total):
+        nonlocal pages
+        pages = total
         width, _ = canv._pagesize
         canv.saveState()
         canv.drawImage(
@@ -366,12 +368,6 @@ def render_agreement_with_areas(request, agreement_version, *, issue: int = 1) -
 
     buffer = io.BytesIO()
     areas: list[dict] = []
-    canvases: list[_NumberedCanvas] = []
-
-    def numbered_canvas(*args, **kwargs) -> _NumberedCanvas:
-        canvases.append(_NumberedCanvas(*args, decorate=decorate, **kwargs))
-        return canvases[-1]
-
     document_template(
         buffer,
         title=f"{agreement_version.title} — {reference}",
@@ -380,10 +376,9 @@ def render_agreement_with_areas(request, agreement_version, *, issue: int = 1) -
         creator="Licence portal",
     ).build(
         agreement_story(request, agreement_version, areas=areas),
-        canvasmaker=numbered_canvas,
+        canvasmaker=lambda *a, **kw: _NumberedCanvas(*a, decorate=decorate, **kw),
     )
-    (canvas,) = canvases
-    return RenderedAgreement(pdf=buffer.getvalue(), areas=areas, pages=canvas.page_count)
+    return RenderedAgreement(pdf=buffer.getvalue(), areas=areas, pages=pages)
 
 
 def document_template(buffer, **info) -> SimpleDocTemplate:

@@ -21,18 +21,21 @@ from .signed_copies import CheckedUpload
 from .stored_copies import signed_copy_store
 
 # What the workflow writes as a request moves; no agreement prints any of it.
-_BOOKKEEPING = frozenset(
+_WORKFLOW_COLUMNS = frozenset(
     {"status", "updated_at", "submitted_at", "decided_at", "decision_reason", "returned_fields", "corrected_fields"}
 )
 
 
-def _printable_row(request: LicenseRequest) -> dict:
-    """Every column an agreement could print: all of the row but the workflow's bookkeeping."""
-    return {
+def _rendered_from(request: LicenseRequest) -> tuple[dict, dict]:
+    """Everything an agreement could print: the request's row but the workflow's columns, and its
+    dataset's row (name, owner), which a reload of the dataset's file changes in place."""
+    row = {
         field.attname: getattr(request, field.attname)
         for field in LicenseRequest._meta.concrete_fields
-        if field.name not in _BOOKKEEPING and not field.generated
+        if field.name not in _WORKFLOW_COLUMNS and not field.generated
     }
+    dataset = request.agreement_version.dataset
+    return row, {field.attname: getattr(dataset, field.attname) for field in dataset._meta.concrete_fields}
 
 
 def _next_issue(request: LicenseRequest) -> int:
@@ -44,7 +47,7 @@ class RenderedAhead:
     """An agreement rendered before the transaction that issues it, with what it was rendered from."""
 
     issue: int
-    row: dict
+    source: tuple[dict, dict]  # _rendered_from's
     rendered: RenderedAgreement
 
 
@@ -59,7 +62,7 @@ def agreement_render_ahead(*, request: LicenseRequest, changes: dict) -> Rendere
         setattr(ahead, name, value)
     issue = _next_issue(request)
     rendered = render_agreement_with_areas(ahead, ahead.agreement_version, issue=issue)
-    return RenderedAhead(issue=issue, row=_printable_row(ahead), rendered=rendered)
+    return RenderedAhead(issue=issue, source=_rendered_from(ahead), rendered=rendered)
 
 
 @transaction.atomic
@@ -70,11 +73,11 @@ def agreement_issue(*, request: LicenseRequest, ahead: RenderedAhead | None = No
     corrected request after a return), after the move: each call issues a new numbered document,
     and only the latest one can be signed and uploaded. The document prints the request's row as
     this transaction commits it: the PDF rendered `ahead` is kept only when it is this issue and
-    was rendered from that row, else the agreement is rendered again here.
+    was rendered from that row and its dataset's as they are now, else it is rendered again here.
     """
     issue = _next_issue(request)
     committed = LicenseRequest.objects.select_related("agreement_version__dataset").get(pk=request.pk)
-    if ahead is not None and (ahead.issue, ahead.row) == (issue, _printable_row(committed)):
+    if ahead is not None and (ahead.issue, ahead.source) == (issue, _rendered_from(committed)):
         rendered = ahead.rendered
     else:
         rendered = render_agreement_with_areas(committed, committed.agreement_version, issue=issue)

@@ -6,7 +6,7 @@ from django.db import connection
 from requests_app.applications.services import application_save, request_save_draft
 from requests_app.documents import services
 from requests_app.documents.services import agreement_issue, agreement_render_ahead
-from requests_app.models import ClauseAcceptance, LicenseRequest
+from requests_app.models import ClauseAcceptance, Dataset, LicenseRequest
 from tests import journeys
 from tests.documents.test_pdf import pdf_text
 
@@ -78,6 +78,16 @@ def test_an_agreement_rendered_before_another_tab_saved_the_draft_prints_what_wa
     text = " ".join(pdf_text(bytes(issued.pdf)))
     assert "ANOTHER TAB UNIVERSITY" in text
     assert "EXAMPLE UNIVERSITY" not in text
+
+
+def test_an_agreement_rendered_before_the_dataset_was_reloaded_prints_the_owner_as_reloaded(alice, lagper):
+    draft = journeys.draft(applicant=alice, dataset=lagper)
+    ahead = agreement_render_ahead(request=draft, changes={})
+    Dataset.objects.filter(pk=lagper.pk).update(owner="Renamed Polytechnical University")  # as load_dataset does
+
+    issued = agreement_issue(request=draft, ahead=ahead)
+
+    assert "Renamed Polytechnical University" in " ".join(pdf_text(bytes(issued.pdf)))
 
 
 def test_an_agreement_rendered_for_an_issue_taken_meanwhile_is_issued_with_its_own_number(alice, lagper):
