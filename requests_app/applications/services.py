@@ -97,6 +97,8 @@ def request_submit(*, request: LicenseRequest, user, fields: dict, ip: str | Non
     The agreement is rendered before the transaction, which then holds no write lock while the PDF
     is drawn; agreement_issue renders it again if the request changed meanwhile.
     """
+    if not workflow.SUBMIT.allows(request.status):
+        raise workflow.refused(request)  # a stale tab: refused before drawing a PDF for nothing
     version: AgreementVersion = request.agreement_version
     fields = _checked(fields, request=request, version=version, complete=True)
     ahead = agreement_render_ahead(request=request, changes=fields)
@@ -140,17 +142,16 @@ def application_save(
 ) -> LicenseRequest:
     """What the application form does: start the draft if there is none yet, then submit it or save it.
 
-    A new application is submitted as a draft is: saved first, then submitted, each in its own
-    transaction, so request_submit can render the agreement (which prints the reference, made of
-    the draft's pk) with no transaction open. The new draft is checked as a submission, so values
-    a submission refuses leave no draft behind; a submission that fails after the draft was saved
-    (the PDF could not be drawn, the process stopped) leaves that draft, with everything typed.
+    A new application is saved as a draft first, in its own transaction (its agreement prints the
+    reference, made of the draft's pk, and is drawn with no transaction open). Checked as a
+    submission when it is one, so values a submission refuses leave no draft behind; a submission
+    that fails after that (the PDF could not be drawn) leaves the draft, with everything typed.
     """
     if request is None:
         # Created with what was typed: a new draft has nothing left to save.
         request = request_create_draft(applicant=applicant, dataset=dataset, fields=fields, ip=ip, complete=submit)
     elif not submit:
-        return request_save_draft(request=request, fields=fields)
+        request = request_save_draft(request=request, fields=fields)
     if submit:
         return request_submit(request=request, user=applicant, fields=fields, ip=ip, user_agent=user_agent)
     return request
@@ -209,6 +210,8 @@ def request_resubmit(*, request: LicenseRequest, user, fields: dict, ip: str | N
         raise DecisionInvalid(
             _("Only the returned fields may be changed, not %(fields)s.") % {"fields": ", ".join(sorted(changed))}
         )
+    if not workflow.RESUBMIT.allows(request.status):
+        raise workflow.refused(request)
     fields = _checked(fields, request=request, version=request.agreement_version, complete=True)
     ahead = agreement_render_ahead(request=request, changes=fields)
     with transaction.atomic():
