@@ -125,6 +125,8 @@ def _application_form(request, dataset, *, license_request):
             )
         except (TransitionNotAllowed, ValuesInvalid) as error:
             messages.error(request, str(error))
+            if license_request is None and (saved := open_draft(user=request.user, dataset=dataset)):
+                return redirect("requests_app:request_edit", reference=saved.reference)  # holds all typed
         else:
             if submitting:
                 messages.success(request, _("Submitted as %(reference)s.") % {"reference": license_request.reference})

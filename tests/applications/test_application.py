@@ -70,6 +70,25 @@ def test_a_clause_left_unchecked_keeps_everything_typed(alice_client, lagper):
     assert not LicenseRequest.objects.exists()
 
 
+def test_a_new_application_refused_after_its_draft_was_saved_opens_that_draft(alice_client, lagper, monkeypatch):
+    from requests_app.applications import services
+    from requests_app.workflow import TransitionNotAllowed
+
+    def refused(*args, **kwargs):
+        raise TransitionNotAllowed("Someone changed this request meanwhile.")
+
+    monkeypatch.setattr(services.workflow, "perform", refused)
+    data = application_data(lagper.current_agreement, unit="Vision Lab 视觉实验室")
+    response = alice_client.post(reverse("requests_app:apply", args=["lagper"]), data, follow=True)
+
+    draft = LicenseRequest.objects.get()
+    assert response.redirect_chain == [(reverse("requests_app:request_edit", args=[draft.reference]), 302)]
+    body = response.content.decode()
+    assert "Someone changed this request meanwhile." in body
+    assert "Vision Lab 视觉实验室" in body
+    assert draft.status == LicenseRequest.Status.DRAFT
+
+
 def test_an_unverified_user_cannot_apply(client, lagper):
     from tests.factories import UserFactory
 
