@@ -49,12 +49,12 @@ def draft(*, applicant, dataset, **fields) -> LicenseRequest:
     )
 
 
-def submitted(*, applicant, dataset, **fields) -> LicenseRequest:
-    """Applied, every clause accepted: the agreement is issued and awaits the signed copy."""
+def submitted(*, applicant, dataset, draft: LicenseRequest | None = None, **fields) -> LicenseRequest:
+    """Applied (or `draft` sent), every clause accepted: the agreement is issued and awaits the signed copy."""
     return application_save(
         applicant=applicant,
         dataset=dataset,
-        request=None,
+        request=draft,
         fields=application(dataset, **fields),
         submit=True,
         ip="203.0.113.7",

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from requests_app.applications.services import application_save, request_save_draft
+from requests_app.applications.services import request_save_draft
 from requests_app.documents import services
 from requests_app.documents.services import agreement_issue, agreement_render_ahead
 from requests_app.models import ClauseAcceptance, Dataset, LicenseRequest
@@ -25,24 +25,14 @@ def transaction_open_at_render(monkeypatch) -> list[bool]:
     return seen
 
 
-def submit(*, applicant, dataset, draft=None) -> LicenseRequest:
-    return application_save(
-        applicant=applicant,
-        dataset=dataset,
-        request=draft,
-        fields=journeys.application(dataset),
-        submit=True,
-        ip=None,
-        user_agent="a browser",
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_every_submission_renders_its_agreement_once_with_no_transaction_open(
     alice, bob, charlie, lagper, transaction_open_at_render
 ):
-    new = submit(applicant=alice, dataset=lagper)
-    from_draft = submit(applicant=charlie, dataset=lagper, draft=journeys.draft(applicant=charlie, dataset=lagper))
+    new = journeys.submitted(applicant=alice, dataset=lagper)
+    from_draft = journeys.submitted(
+        applicant=charlie, dataset=lagper, draft=journeys.draft(applicant=charlie, dataset=lagper)
+    )
     journeys.reissued(new, reviewer=bob)
 
     assert transaction_open_at_render == [False, False, False]
@@ -59,7 +49,7 @@ def test_a_new_application_whose_agreement_cannot_be_drawn_is_kept_as_a_draft(al
 
     monkeypatch.setattr(services, "render_agreement_with_areas", broken)
     with pytest.raises(RuntimeError, match="reportlab failed"):
-        submit(applicant=alice, dataset=lagper)
+        journeys.submitted(applicant=alice, dataset=lagper)
 
     draft = LicenseRequest.objects.get()
     assert (draft.status, draft.organisation) == (LicenseRequest.Status.DRAFT, "EXAMPLE UNIVERSITY")
