@@ -134,13 +134,15 @@ _WHOLE_REFERENCE = re.compile(r"(?:[A-Za-z0-9]+-)+[0-9]{4}-[0-9]{6,}")  # a pref
 
 
 class _AnyOf(Lookup):
-    """`lhs` is one of a list of ids: `lhs = ANY(%s)` on PostgreSQL, `lhs IN (%s, %s, ...)` elsewhere.
+    """`lhs` is one of a list of ids: `lhs = ANY(%s)` on PostgreSQL, `lhs IN (SELECT value FROM
+    json_each(%s))` on SQLite, each list sent as one parameter.
 
     PostgreSQL plans an IN list of a thousand ids as a thousand constants (~5 ms, where its index
     finds them in 1); one array of the column's type is planned as one value. It is sent as the text
     of an array literal: psycopg's list dumper tests every element against a pattern (~0.7 ms for a
-    thousand ids). Elsewhere the ids are passed as they are: Django's In lookup prepares each value in
-    Python, ~3 ms for a thousand. Both are paid by the counts and by the page.
+    thousand ids). SQLite is sent a JSON array: Django's In lookup prepares each value in Python (~3 ms
+    for a thousand), and its cursor rewrites every placeholder of the statement. Both are paid by the
+    counts and by the page.
     """
 
     lookup_name = "any_of"
@@ -150,7 +152,7 @@ class _AnyOf(Lookup):
         if not self.rhs:
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*lhs_params, *self.rhs]
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(list(self.rhs))]
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)

@@ -17,11 +17,18 @@ a trigram index of UPPER(email) on PostgreSQL, a second FTS5 table on SQLite.
 Terms shorter than three characters have no trigram: `matching_ids` returns None and the queue
 walks its own order instead (selectors.with_search_matches), stopping at the first page and at
 bounded counts.
+
+A term of several words ("university 123") is found through its narrowest word: the index lists the
+requests containing that word, and only those are tested for the whole term. Asked for the whole
+term at once, the index would merge the lists of every trigram of it, a list of nearly every request
+for each trigram of a word that nearly every request contains.
 """
 
 import sqlite3
+import unicodedata
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Func, Q, QuerySet, Value
@@ -155,21 +162,75 @@ def accounts_matching(term: str) -> QuerySet:
     return accounts.filter(email__icontains=term).values("pk")  # PostgreSQL: ACCOUNT_POSTGRES_INDEX serves it
 
 
+def _indexed(term: str, limit: int | None = None) -> tuple[str, list]:
+    """SQL (and its parameters) of the ids of the requests whose search text contains `term`, from the index."""
+    if connection.vendor == "sqlite":
+        sql, params = f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s", [_phrase(term)]
+    else:
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        sql, params = f"SELECT id FROM {REQUESTS_TABLE} WHERE search_text LIKE portal_fold(%s)", [pattern]
+    if limit is None:
+        return sql, params
+    return f"{sql} LIMIT %s", [*params, limit]
+
+
+def _narrowest_word(term: str, limit: int) -> str | None:
+    """The word of a term of several words that fewer than `limit` requests contain, if there is one.
+
+    Words are asked shortest first, as they cost least to look up, and the first narrow enough is
+    taken. None for a term of one word, or when the index finds each word in `limit` requests or more.
+    """
+    words = term.split()
+    if len(words) < 2:
+        return None
+    with connection.cursor() as cursor:
+        for word in sorted(dict.fromkeys(word for word in words if len(word) >= TRIGRAM), key=len):
+            sql, params = _indexed(word, limit)
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS found", params)
+            (found,) = cursor.fetchone()
+            if found < limit:
+                return word
+    return None
+
+
+def _fold(text: str) -> str:
+    """`text` as SQLite's trigram tokenizer compares it: lower-cased in every script, and without
+    accents where the tokenizer removes them (_sqlite_tokenizer)."""
+    text = text.lower()
+    if sqlite3.sqlite_version_info < (3, 45):
+        return text
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _containing(term: str, word: str, limit: int) -> list[int]:
+    """Ids of up to `limit` requests whose search text contains `term`, of those that contain `word`."""
+    if connection.vendor == "sqlite":
+        # Tested here, folded as the index folds: SQLite's LOWER() folds ASCII letters only.
+        sql, params = _indexed(word)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, search_text FROM {REQUESTS_TABLE} WHERE id IN ({sql})", params)
+            folded = _fold(term)
+            return [pk for pk, text in cursor.fetchall() if folded in _fold(text)][:limit]
+    requests = apps.get_model("requests_app", "LicenseRequest").objects
+    found = requests.filter(pk__in=RawSQL(*_indexed(word))).filter(contains(term)).order_by()
+    return list(found.values_list("pk", flat=True)[:limit])
+
+
 def matching_ids(term: str, *, limit: int, also=None) -> list[int] | None:
-    """Ids of up to `limit` requests whose search text contains `term`, from the index, in one query.
+    """Ids of up to `limit` requests whose search text contains `term`, from the index, in one query
+    (a term of several words in two, through its narrowest word: see `_narrowest_word`).
 
     `also`, a queryset of request ids (the requests whose applicant's email matches), is added in the
-    same query. None when the index cannot answer (a term shorter than a trigram). Drafts are
-    included: the callers intersect with what the reviewer may see.
+    same query; a term of several words has none, as an email address has no spaces. None when the
+    index cannot answer (a term shorter than a trigram). Drafts are included: the callers intersect
+    with what the reviewer may see.
     """
     if len(term) < TRIGRAM:
         return None
-    if connection.vendor == "sqlite":
-        sql, params = f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s LIMIT %s", [_phrase(term), limit]
-    else:
-        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        sql = f"SELECT id FROM {REQUESTS_TABLE} WHERE search_text LIKE portal_fold(%s) LIMIT %s"
-        params = [pattern, limit]
+    word = _narrowest_word(term, limit)
+    if word is not None:
+        return _containing(term, word, limit)
+    sql, params = _indexed(term, limit)
     if also is not None:
         also_sql, also_params = also[:limit].query.sql_with_params()
         sql = f"SELECT * FROM ({sql}) AS indexed UNION ALL SELECT * FROM ({also_sql}) AS also"
