@@ -210,10 +210,7 @@ def with_search_matches(*, filters: QueueFilters) -> QueueFilters:
     """
     if not filters.search or is_whole_reference(search=filters.search):
         return filters
-    of_applicants = (
-        LicenseRequest.objects.filter(applicant__in=search.accounts_matching(filters.search)).order_by().values("pk")
-    )
-    found = search.matching_ids(filters.search, limit=SEARCH_LISTED + 1, also=of_applicants)
+    found = search.matching_ids(filters.search, limit=SEARCH_LISTED + 1)
     if found is None:
         return filters
     ids = set(found)  # a request found both ways is listed twice

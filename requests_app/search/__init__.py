@@ -11,7 +11,7 @@ leave it stale. The index answers "which requests contain this term", at most `l
   table is kept by triggers on the requests table; `ensure_sqlite_index` recreates any trigger a
   table rebuild dropped (it runs after every migrate) and then rebuilds the index.
 
-A request also matches by its applicant's account email (`accounts_matching`), indexed the same way:
+A request also matches by its applicant's account email (`_of_applicants`), indexed the same way:
 a trigram index of UPPER(email) on PostgreSQL, a second FTS5 table on SQLite.
 
 Terms shorter than three characters have no trigram: `matching_ids` returns None and the queue
@@ -29,9 +29,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Func, Q, QuerySet, Value
+from django.db.models import Func, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
@@ -151,27 +150,32 @@ def _phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def accounts_matching(term: str) -> QuerySet:
-    """The ids of the accounts whose email contains `term`, through an index where the term has a trigram."""
-    accounts = get_user_model().objects
-    if connection.vendor == "sqlite" and len(term) >= TRIGRAM:
-        indexed = RawSQL(
-            f"SELECT rowid FROM {SQLITE_ACCOUNT_INDEX} WHERE {SQLITE_ACCOUNT_INDEX} MATCH %s", [_phrase(term)]
-        )
-        return accounts.filter(pk__in=indexed).values("pk")
-    return accounts.filter(email__icontains=term).values("pk")  # PostgreSQL: ACCOUNT_POSTGRES_INDEX serves it
+def _pattern(term: str) -> str:
+    """`term` as a LIKE pattern that finds it anywhere, its wildcards matched as themselves."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _limited(sql: str, params: list, limit: int | None) -> tuple[str, list]:
+    return (sql, params) if limit is None else (f"{sql} LIMIT %s", [*params, limit])
 
 
 def _indexed(term: str, limit: int | None = None) -> tuple[str, list]:
     """SQL (and its parameters) of the ids of the requests whose search text contains `term`, from the index."""
     if connection.vendor == "sqlite":
-        sql, params = f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s", [_phrase(term)]
-    else:
-        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        sql, params = f"SELECT id FROM {REQUESTS_TABLE} WHERE search_text LIKE portal_fold(%s)", [pattern]
-    if limit is None:
-        return sql, params
-    return f"{sql} LIMIT %s", [*params, limit]
+        return _limited(f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s", [_phrase(term)], limit)
+    sql = f"SELECT id FROM {REQUESTS_TABLE} WHERE search_text LIKE portal_fold(%s)"
+    return _limited(sql, [_pattern(term)], limit)
+
+
+def _of_applicants(term: str, limit: int) -> tuple[str, list]:
+    """SQL (and its parameters) of the ids of the requests whose applicant's account email contains `term`."""
+    if connection.vendor == "sqlite":
+        accounts = f"SELECT rowid FROM {SQLITE_ACCOUNT_INDEX} WHERE {SQLITE_ACCOUNT_INDEX} MATCH %s"
+        params = [_phrase(term)]
+    else:  # as Django's icontains compares, which ACCOUNT_POSTGRES_INDEX indexes
+        accounts = f"SELECT id FROM {ACCOUNTS_TABLE} WHERE UPPER(email::text) LIKE UPPER(%s)"
+        params = [_pattern(term)]
+    return _limited(f"SELECT id FROM {REQUESTS_TABLE} WHERE applicant_id IN ({accounts})", params, limit)
 
 
 def _narrowest_word(term: str, limit: int) -> str | None:
@@ -216,25 +220,23 @@ def _containing(term: str, word: str, limit: int) -> list[int]:
     return list(found.values_list("pk", flat=True)[:limit])
 
 
-def matching_ids(term: str, *, limit: int, also=None) -> list[int] | None:
-    """Ids of up to `limit` requests whose search text contains `term`, from the index, in one query
-    (a term of several words in two, through its narrowest word: see `_narrowest_word`).
+def matching_ids(term: str, *, limit: int) -> list[int] | None:
+    """Ids of up to `limit` requests whose search text, or applicant's account email, contains `term`,
+    from the indexes, in one query (a term of several words in two, through its narrowest word: see
+    `_narrowest_word`; an email address has no spaces).
 
-    `also`, a queryset of request ids (the requests whose applicant's email matches), is added in the
-    same query; a term of several words has none, as an email address has no spaces. None when the
-    index cannot answer (a term shorter than a trigram). Drafts are included: the callers intersect
-    with what the reviewer may see.
+    A request found both ways is listed twice. None when the index cannot answer (a term shorter
+    than a trigram). Drafts are included: the callers intersect with what the reviewer may see.
     """
     if len(term) < TRIGRAM:
         return None
     word = _narrowest_word(term, limit)
     if word is not None:
         return _containing(term, word, limit)
-    sql, params = _indexed(term, limit)
-    if also is not None:
-        also_sql, also_params = also[:limit].query.sql_with_params()
-        sql = f"SELECT * FROM ({sql}) AS indexed UNION ALL SELECT * FROM ({also_sql}) AS also"
-        params = [*params, *also_params]
+    (sql, params), (of_applicants, applicants_params) = _indexed(term, limit), _of_applicants(term, limit)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            f"SELECT * FROM ({sql}) AS indexed UNION ALL SELECT * FROM ({of_applicants}) AS of_applicants",
+            [*params, *applicants_params],
+        )
         return [pk for (pk,) in cursor.fetchall()]
