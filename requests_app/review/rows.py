@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from ..models import LicenseRequest
 from ..workflow import badge_class
+from .selectors import QueueRow
 
 Status = LicenseRequest.Status
 
@@ -32,7 +33,7 @@ def _date(value, cache: dict) -> str:
     return cache[day]
 
 
-def queue_rows(rows: list[LicenseRequest], *, user, show_dataset: bool) -> SafeString:
+def queue_rows(rows: list[QueueRow], *, user, show_dataset: bool) -> SafeString:
     """The `<tr>` of each row (selectors.queue_page's, marked by mark_waiting), as one string of HTML."""
     label = {
         name: escape(_(text))
@@ -72,7 +73,7 @@ def queue_rows(rows: list[LicenseRequest], *, user, show_dataset: bool) -> SafeS
         elif row.assignee_id == user.pk:
             assignee = you
         else:
-            assignee = escape(row.assignee.get_full_name() or row.assignee.email)
+            assignee = escape(row.assignee_name)
         if row.waiting_days is not None:
             wait = escape(waiting % {"days": row.waiting_days, "promised": row.dataset.turnaround_days})
             wait += overdue if row.overdue else ""

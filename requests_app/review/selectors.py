@@ -234,19 +234,58 @@ def queue_requests(
     return requests.order_by("submitted_at", "pk")
 
 
-# What a queue row shows (review/rows.py) and marks (mark_waiting): not the agreement's values, the
-# research purpose or the dataset's texts, each a JSON document or a long text decoded for nothing.
-QUEUE_ROW_FIELDS = (
+@dataclass(slots=True)
+class QueueRow:
+    """What a queue row shows (review/rows.py) and mark_waiting marks, read as values: not the agreement's
+    values, the research purpose or the dataset's texts, and no model instance made per row (~0.7 ms of a
+    page of 50)."""
+
+    pk: int
+    reference: str
+    status: str
+    representative_name: str
+    organisation: str
+    submitted_at: datetime.datetime | None
+    decided_at: datetime.datetime | None
+    dataset_id: int
+    assignee_id: int | None
+    assignee_first_name: str | None
+    assignee_last_name: str | None
+    assignee_email: str | None
+    applicant_email: str
+    check_kind: str | None  # the latest signed copy's check (with_review_flags)
+    was_resubmitted: bool
+    dataset: Dataset | None = None  # one of the reviewer's datasets, already read
+    waiting_days: int | None = None  # mark_waiting's
+    overdue: bool = False
+
+    @property
+    def assignee_name(self) -> str:
+        """Who handles it, as User.get_full_name() writes a name, or by email."""
+        return f"{self.assignee_first_name} {self.assignee_last_name}".strip() or self.assignee_email or ""
+
+    def is_overdue(self, now: datetime.datetime, *, due_since: datetime.datetime | None = None) -> bool:
+        return LicenseRequest.is_overdue(self, now, due_since=due_since)  # type: ignore[arg-type]  # the one definition
+
+
+_QUEUE_ROW_VALUES = {
+    "assignee_first_name": F("assignee__first_name"),
+    "assignee_last_name": F("assignee__last_name"),
+    "assignee_email": F("assignee__email"),
+    "applicant_email": F("applicant__email"),
+}
+_QUEUE_ROW_COLUMNS = (
+    "pk",
     "reference",
     "status",
     "representative_name",
     "organisation",
     "submitted_at",
     "decided_at",
-    "dataset",
-    "assignee__first_name",
-    "assignee__last_name",
-    "assignee__email",
+    "dataset_id",
+    "assignee_id",
+    "check_kind",
+    "was_resubmitted",
 )
 
 
@@ -268,7 +307,7 @@ def with_review_flags(*, requests: QuerySet[LicenseRequest]) -> QuerySet[License
 class QueuePage:
     """One page of the queue, found from a position in its order (keyset), never by skipping rows."""
 
-    rows: list[LicenseRequest]
+    rows: list[QueueRow]
     previous: str | None  # the cursor of the page before ("before=" it), None on the first page
     next: str | None  # the cursor of the page after ("after=" it), None on the last page
 
@@ -283,7 +322,7 @@ def licence_default_expiry(*, dataset: Dataset) -> datetime.datetime | None:
     return clock.now() + datetime.timedelta(days=dataset.licence_duration_days)
 
 
-def queue_cursor(*, request: LicenseRequest) -> str:
+def queue_cursor(*, request: LicenseRequest | QueueRow) -> str:
     """Where `request` stands in the queue's order, for a link to the page after (or before) it."""
     assert request.submitted_at is not None  # never a draft
     return f"{(request.submitted_at - _EPOCH) // datetime.timedelta(microseconds=1)}.{request.pk}"
@@ -297,27 +336,19 @@ def _position(cursor: str | None) -> tuple[datetime.datetime, int] | None:
     return _EPOCH + datetime.timedelta(microseconds=int(micros)), int(pk)
 
 
-def _shown(requests: QuerySet[LicenseRequest], limit: int, datasets: list[Dataset]) -> list[LicenseRequest]:
+def _shown(requests: QuerySet[LicenseRequest], limit: int, datasets: list[Dataset]) -> list[QueueRow]:
     """The first `limit` of `requests`, in their order, with what a queue row shows (joins and flags).
 
     The ids are chosen first, in a subquery of the same query, and only those rows are joined and
     flagged: a database that sorts what it selects (every listed search's matches) would otherwise
     compute the flags of every match before keeping a page of them. Each row's dataset is one of
-    `datasets`, the reviewer's, already read, and the applicant is read as `applicant_email`: no
-    object made per row for either (~1 ms of a page of 50).
+    `datasets`, the reviewer's, already read.
     """
     ids = requests.values("pk")[:limit]
-    shown = (
-        LicenseRequest.objects.filter(pk__in=ids)
-        .select_related("assignee")
-        .annotate(applicant_email=F("applicant__email"))
-        .only(*QUEUE_ROW_FIELDS)
-    )
-    rows = list(with_review_flags(requests=shown).order_by(*requests.query.order_by))
+    shown = with_review_flags(requests=LicenseRequest.objects.filter(pk__in=ids))
     of_id = {dataset.pk: dataset for dataset in datasets}
-    for row in rows:
-        row.dataset = of_id[row.dataset_id]
-    return rows
+    rows = shown.order_by(*requests.query.order_by).values(*_QUEUE_ROW_COLUMNS, **_QUEUE_ROW_VALUES)
+    return [QueueRow(**row, dataset=of_id[row["dataset_id"]]) for row in rows]
 
 
 def queue_page(
@@ -642,7 +673,7 @@ def audit_event_rows(*, requests: QuerySet[LicenseRequest]) -> Iterator[tuple]:
 WAITING_STATUSES = frozenset({Status.AWAITING_SIGNATURE, Status.UNDER_REVIEW, Status.RETURNED})
 
 
-def mark_waiting(*, requests, now: datetime.datetime) -> list[LicenseRequest]:
+def mark_waiting(*, requests, now: datetime.datetime) -> list:
     """Give each request `waiting_days` (None once decided) and `overdue`, as the queue shows them."""
     requests = list(requests)
     due_since: dict[int, datetime.datetime] = {}  # the working days counted once a dataset, not once a row
