@@ -28,10 +28,8 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import connection
 from django.db.models import Func, Q, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 
@@ -155,46 +153,24 @@ def _pattern(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _limited(sql: str, params: list, limit: int | None) -> tuple[str, list]:
-    return (sql, params) if limit is None else (f"{sql} LIMIT %s", [*params, limit])
-
-
-def _indexed(term: str, limit: int | None = None) -> tuple[str, list]:
-    """SQL (and its parameters) of the ids of the requests whose search text contains `term`, from the index."""
+def _indexed(term: str, limit: int) -> tuple[str, list]:
+    """SQL (and its parameters) of the ids of up to `limit` requests whose search text contains `term`, from the index."""
     if connection.vendor == "sqlite":
-        return _limited(f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s", [_phrase(term)], limit)
-    sql = f"SELECT id FROM {REQUESTS_TABLE} WHERE search_text LIKE portal_fold(%s)"
-    return _limited(sql, [_pattern(term)], limit)
+        sql, params = f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s", [_phrase(term)]
+    else:
+        sql, params = f"SELECT id FROM {REQUESTS_TABLE} WHERE search_text LIKE portal_fold(%s)", [_pattern(term)]
+    return f"{sql} LIMIT %s", [*params, limit]
 
 
 def _of_applicants(term: str, limit: int) -> tuple[str, list]:
-    """SQL (and its parameters) of the ids of the requests whose applicant's account email contains `term`."""
+    """SQL (and its parameters) of the ids of up to `limit` requests whose applicant's account email contains `term`."""
     if connection.vendor == "sqlite":
         accounts = f"SELECT rowid FROM {SQLITE_ACCOUNT_INDEX} WHERE {SQLITE_ACCOUNT_INDEX} MATCH %s"
         params = [_phrase(term)]
     else:  # as Django's icontains compares, which ACCOUNT_POSTGRES_INDEX indexes
         accounts = f"SELECT id FROM {ACCOUNTS_TABLE} WHERE UPPER(email::text) LIKE UPPER(%s)"
         params = [_pattern(term)]
-    return _limited(f"SELECT id FROM {REQUESTS_TABLE} WHERE applicant_id IN ({accounts})", params, limit)
-
-
-def _narrowest_word(term: str, limit: int) -> str | None:
-    """The word of a term of several words that fewer than `limit` requests contain, if there is one.
-
-    Words are asked shortest first, as they cost least to look up, and the first narrow enough is
-    taken. None for a term of one word, or when the index finds each word in `limit` requests or more.
-    """
-    words = term.split()
-    if len(words) < 2:
-        return None
-    with connection.cursor() as cursor:
-        for word in sorted(dict.fromkeys(word for word in words if len(word) >= TRIGRAM), key=len):
-            sql, params = _indexed(word, limit)
-            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS found", params)
-            (found,) = cursor.fetchone()
-            if found < limit:
-                return word
-    return None
+    return f"SELECT id FROM {REQUESTS_TABLE} WHERE applicant_id IN ({accounts}) LIMIT %s", [*params, limit]
 
 
 def _fold(text: str) -> str:
@@ -206,33 +182,51 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
-def _containing(term: str, word: str, limit: int) -> list[int]:
-    """Ids of up to `limit` requests whose search text contains `term`, of those that contain `word`."""
-    if connection.vendor == "sqlite":
-        # Tested here, folded as the index folds: SQLite's LOWER() folds ASCII letters only.
-        sql, params = _indexed(word)
-        with connection.cursor() as cursor:
+def _containing(word: str, term: str, limit: int) -> list[tuple[int, bool]]:
+    """Up to `limit` requests whose search text contains `word`, each with whether it contains `term` too."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # Tested here, folded as the index folds: SQLite's LOWER() folds ASCII letters only.
+            sql, params = _indexed(word, limit)
             cursor.execute(f"SELECT id, search_text FROM {REQUESTS_TABLE} WHERE id IN ({sql})", params)
             folded = _fold(term)
-            return [pk for pk, text in cursor.fetchall() if folded in _fold(text)][:limit]
-    requests = apps.get_model("requests_app", "LicenseRequest").objects
-    found = requests.filter(pk__in=RawSQL(*_indexed(word))).filter(contains(term)).order_by()
-    return list(found.values_list("pk", flat=True)[:limit])
+            return [(pk, folded in _fold(text)) for pk, text in cursor.fetchall()]
+        cursor.execute(  # `term` tested as contains() tests it, which no index serves
+            f"SELECT id, STRPOS(search_text, portal_fold(%s)) > 0 FROM {REQUESTS_TABLE}"
+            " WHERE search_text LIKE portal_fold(%s) LIMIT %s",
+            [term, _pattern(word), limit],
+        )
+        return cursor.fetchall()
+
+
+def _through_narrowest_word(term: str, limit: int) -> list[int] | None:
+    """Ids of up to `limit` requests whose search text contains `term`, a term of several words, found
+    among the requests containing its narrowest word: the first, shortest first (they cost least to
+    look up), that fewer than `limit` requests contain. None for a term of one word, or when each of
+    its words is in `limit` requests or more.
+    """
+    words = term.split()
+    if len(words) < 2:
+        return None
+    for word in sorted(dict.fromkeys(word for word in words if len(word) >= TRIGRAM), key=len):
+        found = _containing(word, term, limit)
+        if len(found) < limit:
+            return [pk for pk, contains_term in found if contains_term]
+    return None
 
 
 def matching_ids(term: str, *, limit: int) -> list[int] | None:
     """Ids of up to `limit` requests whose search text, or applicant's account email, contains `term`,
-    from the indexes, in one query (a term of several words in two, through its narrowest word: see
-    `_narrowest_word`; an email address has no spaces).
+    from the indexes, in one query (a term of several words through its narrowest word: see
+    `_through_narrowest_word`; an email address has no spaces).
 
     A request found both ways is listed twice. None when the index cannot answer (a term shorter
     than a trigram). Drafts are included: the callers intersect with what the reviewer may see.
     """
     if len(term) < TRIGRAM:
         return None
-    word = _narrowest_word(term, limit)
-    if word is not None:
-        return _containing(term, word, limit)
+    if (found := _through_narrowest_word(term, limit)) is not None:
+        return found
     (sql, params), (of_applicants, applicants_params) = _indexed(term, limit), _of_applicants(term, limit)
     with connection.cursor() as cursor:
         cursor.execute(
