@@ -135,7 +135,7 @@ _WHOLE_REFERENCE = re.compile(r"(?:[A-Za-z0-9]+-)+[0-9]{4}-[0-9]{6,}")  # a pref
 
 class _AnyOf(Lookup):
     """`lhs` is one of a list of ids: `lhs = ANY(%s)` on PostgreSQL, `lhs IN (SELECT value FROM
-    json_each(%s))` on SQLite, each list sent as one parameter.
+    json_each(%s))` on SQLite (the portal's other database), each list sent as one parameter.
 
     PostgreSQL plans an IN list of a thousand ids as a thousand constants (~5 ms, where its index
     finds them in 1); one array of the column's type is planned as one value. It is sent as the text
@@ -152,7 +152,7 @@ class _AnyOf(Lookup):
         if not self.rhs:
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(list(self.rhs))]
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps([int(pk) for pk in self.rhs])]
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
@@ -255,7 +255,7 @@ class QueueRow:
     applicant_email: str
     check_kind: str | None  # the latest signed copy's check (with_review_flags)
     was_resubmitted: bool
-    dataset: Dataset | None = None  # one of the reviewer's datasets, already read
+    dataset: Dataset  # one of the reviewer's datasets, already read
     waiting_days: int | None = None  # mark_waiting's
     overdue: bool = False
 
@@ -673,7 +673,7 @@ def audit_event_rows(*, requests: QuerySet[LicenseRequest]) -> Iterator[tuple]:
 WAITING_STATUSES = frozenset({Status.AWAITING_SIGNATURE, Status.UNDER_REVIEW, Status.RETURNED})
 
 
-def mark_waiting(*, requests, now: datetime.datetime) -> list:
+def mark_waiting(*, requests, now: datetime.datetime) -> list[QueueRow] | list[LicenseRequest]:
     """Give each request `waiting_days` (None once decided) and `overdue`, as the queue shows them."""
     requests = list(requests)
     due_since: dict[int, datetime.datetime] = {}  # the working days counted once a dataset, not once a row

@@ -18,7 +18,7 @@ Terms shorter than three characters have no trigram: `matching_ids` returns None
 walks its own order instead (selectors.with_search_matches), stopping at the first page and at
 bounded counts.
 
-A term of several words ("university 123") is found through its narrowest word: the index lists the
+A term of several words ("university 123") is found through a narrow word of it: the index lists the
 requests containing that word, and only those are tested for the whole term. Asked for the whole
 term at once, the index would merge the lists of every trigram of it, a list of nearly every request
 for each trigram of a word that nearly every request contains.
@@ -174,12 +174,18 @@ def _of_applicants(term: str, limit: int) -> tuple[str, list]:
 
 
 def _fold(text: str) -> str:
-    """`text` as SQLite's trigram tokenizer compares it: lower-cased in every script, and without
-    accents where the tokenizer removes them (_sqlite_tokenizer)."""
+    """`text` close to as SQLite's trigram tokenizer compares it: lower-cased in every script, and
+    without accents where the tokenizer removes them (_sqlite_tokenizer).
+
+    Close, not equal: Python lower-cases a few letters to two ("İ"), and strips every accent of a
+    letter where the tokenizer keeps a letter of two accents ("ệ"). Recomposed afterwards, so that a
+    Hangul syllable stays one letter and "하" is not found inside "한".
+    """
     text = text.lower()
     if sqlite3.sqlite_version_info < (3, 45):
         return text
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)
 
 
 def _containing(word: str, term: str, limit: int) -> list[tuple[int, bool]]:
@@ -199,16 +205,19 @@ def _containing(word: str, term: str, limit: int) -> list[tuple[int, bool]]:
         return cursor.fetchall()
 
 
-def _through_narrowest_word(term: str, limit: int) -> list[int] | None:
+WORDS_TRIED = 3
+
+
+def _through_a_narrow_word(term: str, limit: int) -> list[int] | None:
     """Ids of up to `limit` requests whose search text contains `term`, a term of several words, found
-    among the requests containing its narrowest word: the first, shortest first (they cost least to
-    look up), that fewer than `limit` requests contain. None for a term of one word, or when each of
-    its words is in `limit` requests or more.
+    among the requests containing one of its words: the first that fewer than `limit` requests
+    contain, of its WORDS_TRIED shortest (they cost least to look up; each tried costs a query). None
+    for a term of one word, or when each word tried is in `limit` requests or more.
     """
     words = term.split()
     if len(words) < 2:
         return None
-    for word in sorted(dict.fromkeys(word for word in words if len(word) >= TRIGRAM), key=len):
+    for word in sorted(dict.fromkeys(word for word in words if len(word) >= TRIGRAM), key=len)[:WORDS_TRIED]:
         found = _containing(word, term, limit)
         if len(found) < limit:
             return [pk for pk, contains_term in found if contains_term]
@@ -217,15 +226,15 @@ def _through_narrowest_word(term: str, limit: int) -> list[int] | None:
 
 def matching_ids(term: str, *, limit: int) -> list[int] | None:
     """Ids of up to `limit` requests whose search text, or applicant's account email, contains `term`,
-    from the indexes, in one query (a term of several words through its narrowest word: see
-    `_through_narrowest_word`; an email address has no spaces).
+    from the indexes: in one query, or for a term of several words first through one of its words
+    (`_through_a_narrow_word`, which needs no email: an email address has no spaces).
 
     A request found both ways is listed twice. None when the index cannot answer (a term shorter
     than a trigram). Drafts are included: the callers intersect with what the reviewer may see.
     """
     if len(term) < TRIGRAM:
         return None
-    if (found := _through_narrowest_word(term, limit)) is not None:
+    if (found := _through_a_narrow_word(term, limit)) is not None:
         return found
     (sql, params), (of_applicants, applicants_params) = _indexed(term, limit), _of_applicants(term, limit)
     with connection.cursor() as cursor:

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from requests_app import search
 from requests_app.models import LicenseRequest
 from requests_app.review.selectors import queue_cursor
 from tests.review.test_review import client_for, under_review
@@ -133,6 +134,12 @@ def test_a_search_of_several_words_tries_the_next_word_when_one_is_in_too_many_r
     other = under_review(lagper, alice, organisation="Vision Lab Peking")
     assert found(bob_client, "lab tsinghua") == {wanted.reference}  # through "tsinghua", as "lab" is in both
     assert found(bob_client, "vision lab") == {wanted.reference, other.reference}  # each word in both
+
+
+def test_a_several_word_term_is_tested_folded_as_the_index_folds_where_it_removes_accents(monkeypatch):
+    monkeypatch.setattr("requests_app.search.sqlite3.sqlite_version_info", (3, 45, 0))
+    assert search._fold("Technische Universität MÜNCHEN") == "technische universitat munchen"
+    assert "하" not in search._fold("대학교 한국")  # a Hangul syllable stays one letter
 
 
 def test_a_whole_reference_finds_that_request_only(bob_client, lagper, alice, muller):
