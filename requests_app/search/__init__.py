@@ -79,9 +79,13 @@ def contains(term: str) -> Q:
     return found
 
 
-def _sqlite_tokenizer() -> str:
+def _removes_diacritics() -> bool:
     # remove_diacritics for the trigram tokenizer arrived in SQLite 3.45.
-    return "trigram remove_diacritics 1" if sqlite3.sqlite_version_info >= (3, 45) else "trigram"
+    return sqlite3.sqlite_version_info >= (3, 45)
+
+
+def _sqlite_tokenizer() -> str:
+    return "trigram remove_diacritics 1" if _removes_diacritics() else "trigram"
 
 
 @dataclass(frozen=True)
@@ -153,12 +157,16 @@ def _pattern(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# What POSTGRES_INDEX answers, given _pattern(term): both sides folded as the index is built.
+_POSTGRES_INDEXED = "search_text LIKE portal_fold(%s)"
+
+
 def _indexed(term: str, limit: int) -> tuple[str, list]:
     """SQL (and its parameters) of the ids of up to `limit` requests whose search text contains `term`, from the index."""
     if connection.vendor == "sqlite":
         sql, params = f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s", [_phrase(term)]
     else:
-        sql, params = f"SELECT id FROM {REQUESTS_TABLE} WHERE search_text LIKE portal_fold(%s)", [_pattern(term)]
+        sql, params = f"SELECT id FROM {REQUESTS_TABLE} WHERE {_POSTGRES_INDEXED}", [_pattern(term)]
     return f"{sql} LIMIT %s", [*params, limit]
 
 
@@ -182,7 +190,7 @@ def _fold(text: str) -> str:
     Hangul syllable stays one letter and "하" is not found inside "한".
     """
     text = text.lower()
-    if sqlite3.sqlite_version_info < (3, 45):
+    if not _removes_diacritics():
         return text
     bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", bare)
@@ -199,7 +207,7 @@ def _containing(word: str, term: str, limit: int) -> list[tuple[int, bool]]:
             return [(pk, folded in _fold(text)) for pk, text in cursor.fetchall()]
         cursor.execute(  # `term` tested as contains() tests it, which no index serves
             f"SELECT id, STRPOS(search_text, portal_fold(%s)) > 0 FROM {REQUESTS_TABLE}"
-            " WHERE search_text LIKE portal_fold(%s) LIMIT %s",
+            f" WHERE {_POSTGRES_INDEXED} LIMIT %s",
             [term, _pattern(word), limit],
         )
         return cursor.fetchall()

@@ -118,7 +118,7 @@ def test_bob_finds_mueller_without_typing_the_accent_where_the_database_folds_ac
 
 
 def test_a_search_of_several_words_finds_them_together_as_typed_in_any_case(bob_client, lagper, alice, muller):
-    """Found through the narrowest word's requests, each tested for the whole term as the index folds it."""
+    """Found through a narrow word's requests, each tested for the whole term as the index folds it."""
     under_review(lagper, alice, organisation="Universität Wien", unit="München Lab")
     assert found(bob_client, "jürgen müller") == {muller.reference}  # stored "Jürgen MÜLLER"
     assert found(bob_client, "universität münchen") == {muller.reference}
@@ -254,7 +254,7 @@ def test_every_kind_of_search_costs_the_same_queries_for_10_or_1000_requests(
 ):
     monkeypatch.setattr("requests_app.review.selectors.SEARCH_LISTED", listed)
     bulk_requests(lagper, [alice, bob, charlie], rows)
-    # As unsearched (5), and the index's answer (for several words, its narrowest word's requests); a short
+    # As unsearched (5), and the index's answer (for several words, a narrow word's requests); a short
     # term has none to ask; a broad one is asked, then walked.
     with django_assert_num_queries(queries):
         response = bob_client.get(reverse("review:queue"), {"q": term, "status": ""})

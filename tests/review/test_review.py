@@ -855,8 +855,8 @@ def test_a_queue_search_costs_the_same_queries_for_few_or_many_requests(
         monkeypatch.setattr("requests_app.review.selectors.SEARCH_LISTED", 0)
     monkeypatch.setattr("requests_app.review.views.PAGE_SIZE", 2)  # 12 rows match more than a page
     bulk_requests(lagper, [alice, bob, charlie], rows)
-    # As unsearched (5), and one to find the matches among the requests containing "org", the narrowest
-    # word of "org 1"; when "org" is in too many to list, one more that asks for "org 1" itself.
+    # As unsearched (5), and one to find the matches among the requests containing "org", the one word
+    # of "org 1" long enough for the index; when "org" is in too many to list, one more that asks for "org 1" itself.
     with django_assert_num_queries(6 if listed else 7):
         response = bob_client.get(reverse("review:queue"), {"q": "org 1", "status": ""})
     assert response.status_code == 200
